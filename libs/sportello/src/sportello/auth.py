@@ -1,0 +1,121 @@
+"""Access-token verification (EdDSA, algorithm pinned, iss and aud checked) and FastAPI deps.
+
+Every service verifies the token again even though the gateway already did: a service reached
+directly must not trust a caller.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+import jwt
+from fastapi import Depends, Request
+
+from sportello.errors import Forbidden, Unauthorized
+from sportello.keys import load_public_keys
+from sportello.settings import Settings
+
+Role = Literal["customer", "staff"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: uuid.UUID
+    role: Role
+    email: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == "staff"
+
+
+class TokenVerifier:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._keys = {}
+        self._loaded_at = 0.0
+        self.reload()
+
+    def reload(self) -> None:
+        self._keys = load_public_keys(self.settings.jwt_keys_dir, self.settings.jwt_public_keys)
+        self._loaded_at = time.monotonic()
+
+    def _key(self, kid: str | None):
+        key = self._keys.get(kid or "")
+        # A kid we do not know may be a freshly rotated key: look at the directory again,
+        # at most once a second so a flood of forged kids costs nothing.
+        if key is None and time.monotonic() - self._loaded_at > 1.0:
+            self.reload()
+            key = self._keys.get(kid or "")
+        return key
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as e:
+            raise Unauthorized("Token non valido.") from e
+        if header.get("alg") != "EdDSA":
+            raise Unauthorized("Token non valido.")
+        key = self._key(header.get("kid"))
+        if key is None:
+            raise Unauthorized("Token non valido.")
+        try:
+            claims = jwt.decode(
+                token, key, algorithms=["EdDSA"], audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer, options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as e:
+            raise Unauthorized("Sessione scaduta: accedi di nuovo.") from e
+        except jwt.PyJWTError as e:
+            raise Unauthorized("Token non valido.") from e
+        role = claims.get("role")
+        if role not in ("customer", "staff"):
+            raise Unauthorized("Token non valido.")
+        try:
+            sub = uuid.UUID(claims["sub"])
+        except (ValueError, TypeError) as e:
+            raise Unauthorized("Token non valido.") from e
+        return Principal(id=sub, role=role, email=claims.get("email"))
+
+
+def bearer_token(request: Request) -> str | None:
+    value = request.headers.get("authorization")
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Intestazione Authorization non valida: usa 'Bearer <token>'.")
+    return token.strip()
+
+
+def optional_principal(request: Request) -> Principal | None:
+    token = bearer_token(request)
+    if token is None:
+        return None
+    return request.app.state.verifier.verify(token)
+
+
+def current_principal(request: Request) -> Principal:
+    principal = optional_principal(request)
+    if principal is None:
+        raise Unauthorized()
+    return principal
+
+
+def current_customer(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    """Any signed-in account acting on its own data (staff included: they may shop too)."""
+    return principal
+
+
+def staff_only(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if not principal.is_staff:
+        raise Forbidden("Questa operazione è riservata allo staff.")
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+Customer = Annotated[Principal, Depends(current_customer)]
+Staff = Annotated[Principal, Depends(staff_only)]

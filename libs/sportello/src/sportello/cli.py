@@ -1,0 +1,207 @@
+"""`sportello`: the operator's command.
+
+  sportello up                 start the whole system locally with demo data (the README's command)
+  sportello migrate            create each service's database, run its migrations, declare queues
+  sportello serve NAME         run one process (a service, gateway, storefront, mailsink, payments)
+  sportello keys               make sure a token signing key exists
+  sportello <command> ...      commands that services register (`staff create`, `demo-data`)
+
+Services, apps and commands are found through entry points, so this library never imports a
+service: `sportello.services` (Service objects), `sportello.apps` (ASGI app factories) and
+`sportello.commands` (functions taking argv).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from importlib.metadata import entry_points
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sportello.settings import Settings, get_settings
+
+# Which setting holds the URL (hence the port) of each process `serve` can run.
+URL_SETTING = {
+    "gateway": "gateway_url",
+    "storefront": "storefront_url",
+    "mailsink": "mail_sink_url",
+    "payments-sandbox": "payment_sandbox_url",
+}
+
+
+def _entry_points(group: str) -> dict:
+    return {ep.name: ep for ep in entry_points(group=group)}
+
+
+def services() -> dict:
+    """name → Service, for every installed service."""
+    return {name: ep.load() for name, ep in sorted(_entry_points("sportello.services").items())}
+
+
+def cmd_serve(argv: list[str]) -> int:
+    import uvicorn
+
+    if not argv:
+        print("uso: sportello serve NOME [--port N]", file=sys.stderr)
+        return 2
+    name = argv[0]
+    settings = get_settings()
+    svc = _entry_points("sportello.services").get(name)
+    if svc is not None:
+        app = svc.load().create_app(settings)
+        url = settings.service_url(name)
+    elif name in _entry_points("sportello.apps"):
+        app = _entry_points("sportello.apps")[name].load()()
+        url = getattr(settings, URL_SETTING.get(name, f"{name}_url"))
+    else:
+        print(f"sportello serve: nessun servizio o app chiamato «{name}»", file=sys.stderr)
+        return 2
+    port = urlsplit(url).port
+    if "--port" in argv:
+        port = int(argv[argv.index("--port") + 1])
+    uvicorn.run(app, host=settings.host, port=port, log_level="warning", access_log=False,
+                loop="uvloop", http="httptools", timeout_graceful_shutdown=5)
+    return 0
+
+
+async def _reachable(settings: Settings) -> list[str]:
+    import aio_pika
+    import asyncpg
+
+    from sportello.db import asyncpg_dsn
+
+    problems = []
+    try:
+        conn = await asyncpg.connect(asyncpg_dsn(f"{settings.postgres_url.rstrip('/')}/postgres"),
+                                     timeout=5)
+        await conn.close()
+    except Exception as e:
+        problems.append(
+            f"PostgreSQL non raggiungibile ({settings.postgres_url}): {e.__class__.__name__}. "
+            "Avvialo con: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+        )
+    try:
+        conn = await asyncio.wait_for(aio_pika.connect(settings.amqp_url), 5)
+        await conn.close()
+    except Exception as e:
+        problems.append(
+            f"RabbitMQ non raggiungibile ({settings.amqp_url}): {e.__class__.__name__}. "
+            "Avvialo con: rabbitmq-server -detached"
+        )
+    return problems
+
+
+async def migrate(settings: Settings) -> None:
+    from sportello.db import ensure_database, upgrade_async
+    from sportello.messaging.topology import declare_all
+
+    consumers = {}
+    for name, service in services().items():
+        if service.migrations is not None:
+            url = settings.database_url(name)
+            await ensure_database(url)
+            await upgrade_async(service.migrations, url)
+        if service.handlers:
+            consumers[name] = list(service.handlers)
+    await declare_all(settings, consumers)
+
+
+def cmd_migrate(argv: list[str]) -> int:
+    settings = get_settings()
+    problems = asyncio.run(_reachable(settings))
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    asyncio.run(migrate(settings))
+    print("Database e code pronti:", ", ".join(services()))
+    return 0
+
+
+def cmd_keys(argv: list[str]) -> int:
+    from sportello.keys import ensure_key, generate_key
+
+    settings = get_settings()
+    kid = generate_key(settings.jwt_keys_dir) if "--rotate" in argv else ensure_key(settings.jwt_keys_dir)
+    print(f"chiave di firma {kid} in {settings.jwt_keys_dir}")
+    return 0
+
+
+def _wait_http(url: str, timeout: float) -> bool:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def cmd_up(argv: list[str]) -> int:
+    """Everything a new machine needs to show the shop: databases, keys, demo data, processes."""
+    settings = get_settings()
+    problems = asyncio.run(_reachable(settings))
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    from sportello.keys import ensure_key
+
+    ensure_key(settings.jwt_keys_dir)
+    asyncio.run(migrate(settings))
+    commands = _entry_points("sportello.commands")
+    if "demo-data" in commands:
+        commands["demo-data"].load()([])
+    procfile = Path(os.environ.get("SPORTELLO_PROCFILE", Path.cwd() / "Procfile"))
+    honcho = subprocess.Popen([sys.executable, "-m", "honcho", "-f", str(procfile), "start"],
+                              start_new_session=True)
+
+    def stop(*_):
+        os.killpg(honcho.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    shop_ok = _wait_http(settings.storefront_url + "/", 60)
+    _wait_http(settings.gateway_url + "/healthz", 5)
+    banner = [
+        "",
+        "  Sportello è in esecuzione" + ("" if shop_ok else " (la vetrina non risponde ancora)"),
+        f"  Negozio:        {settings.storefront_url}",
+        f"  API:            {settings.gateway_url}/api  (documentazione: {settings.gateway_url}/api/docs)",
+        f"  Email ricevute: {settings.mail_sink_url}",
+        f"  Pagamenti test: {settings.payment_sandbox_url}",
+        "  Ctrl-C per fermare tutto.",
+        "",
+    ]
+    print("\n".join(banner), flush=True)
+    return honcho.wait()
+
+
+BUILTIN = {"up": cmd_up, "migrate": cmd_migrate, "serve": cmd_serve, "keys": cmd_keys}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    commands = _entry_points("sportello.commands")
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        print("comandi dei servizi:", ", ".join(sorted(commands)) or "nessuno")
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name in BUILTIN:
+        return BUILTIN[name](rest)
+    if name in commands:
+        return int(commands[name].load()(rest) or 0)
+    print(f"sportello: comando sconosciuto «{name}» (sportello --help)", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""The consumer: one durable queue per service, an inbox row per handled event, ack after commit.
+
+A handler is `async def handler(session, event: Envelope) -> None`. It runs inside a transaction
+that also inserts the event id into the inbox; if the id is already there the event was handled
+before and the handler is not called. The message is acknowledged only after that transaction
+commits, so a crash before the ack means a redelivery that the inbox turns into a no-op.
+
+A handler that raises is retried after `retry_delays` (through the delay queues of topology.py);
+after the last retry the message is parked in `<queue>.dead` with the error in its headers.
+Either way the original is acknowledged only once its copy is safely on the broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from collections.abc import Awaitable, Callable
+
+import aio_pika
+import structlog
+from aio_pika.abc import AbstractIncomingMessage
+from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sportello.contracts.envelope import Envelope
+from sportello.messaging.topology import dead_queue_name, declare_service_queues, retry_queue_name
+from sportello.observability import EVENTS_HANDLED, correlation_id
+from sportello.settings import Settings
+
+log = structlog.get_logger()
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+ATTEMPT_HEADER = "x-sportello-attempt"
+_INBOX = text(
+    "INSERT INTO inbox (event_id, event_type) VALUES (:id, :type) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
+
+
+class Consumer:
+    def __init__(
+        self,
+        service: str,
+        handlers: dict[str, Handler],
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+    ):
+        self.service = service
+        self.handlers = handlers
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.queue_name = settings.queue_name(service)
+        self._connection: aio_pika.abc.AbstractRobustConnection | None = None
+        self._channel: aio_pika.abc.AbstractChannel | None = None
+
+    async def start(self) -> None:
+        # The robust connection reconnects by itself and re-declares queues and consumers.
+        self._connection = await aio_pika.connect_robust(self.settings.amqp_url)
+        self._channel = await self._connection.channel(publisher_confirms=True)
+        await self._channel.set_qos(prefetch_count=self.settings.consumer_prefetch)
+        queue = await declare_service_queues(
+            self._channel, self.settings, self.service, list(self.handlers)
+        )
+        await queue.consume(self.on_message)
+        log.info("consumer_started", service=self.service, queue=self.queue_name)
+
+    async def stop(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+    @property
+    def connected(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed
+
+    async def on_message(self, message: AbstractIncomingMessage) -> None:
+        try:
+            envelope = Envelope.model_validate_json(message.body)
+        except ValidationError as e:
+            # Not an event at all: retrying cannot help.
+            await self._park(message, "InvalidEnvelope", str(e))
+            return
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            log.warning("event_without_handler", event_type=envelope.type)
+            await message.ack()
+            return
+        token = correlation_id.set(envelope.correlation_id)
+        try:
+            handled = await self.handle(handler, envelope)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            EVENTS_HANDLED.labels(self.service, envelope.type, "error").inc()
+            log.warning("event_failed", event_type=envelope.type, event_id=str(envelope.id),
+                        error=repr(e))
+            await self._retry_or_park(message, e)
+            return
+        finally:
+            correlation_id.reset(token)
+        EVENTS_HANDLED.labels(self.service, envelope.type, "handled" if handled else "duplicate").inc()
+        await message.ack()
+
+    async def handle(self, handler: Handler, envelope: Envelope) -> bool:
+        """Run the handler once per event id. False when the inbox says it already ran."""
+        async with self.sessionmaker() as session, session.begin():
+            first = await session.execute(_INBOX, {"id": envelope.id, "type": envelope.type})
+            if first.first() is None:
+                return False
+            await handler(session, envelope)
+        return True
+
+    async def _retry_or_park(self, message: AbstractIncomingMessage, error: Exception) -> None:
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0))
+        if attempt < len(self.settings.retry_delays):
+            await self._republish(message, retry_queue_name(self.queue_name, attempt),
+                                  {ATTEMPT_HEADER: attempt + 1})
+        else:
+            await self._park(message, type(error).__name__, "".join(
+                traceback.format_exception_only(type(error), error)).strip())
+
+    async def _park(self, message: AbstractIncomingMessage, error_type: str, error: str) -> None:
+        log.error("event_parked", queue=dead_queue_name(self.queue_name), error_type=error_type,
+                  message_id=message.message_id)
+        await self._republish(message, dead_queue_name(self.queue_name),
+                              {"x-error-type": error_type, "x-error": error[:2000]})
+
+    async def _republish(self, message: AbstractIncomingMessage, queue: str, headers: dict) -> None:
+        assert self._channel is not None
+        copy = aio_pika.Message(
+            message.body,
+            headers={**(message.headers or {}), **headers},
+            content_type=message.content_type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message.message_id,
+            type=message.type,
+            correlation_id=message.correlation_id,
+            app_id=message.app_id,
+        )
+        await self._channel.default_exchange.publish(copy, routing_key=queue)
+        await message.ack()

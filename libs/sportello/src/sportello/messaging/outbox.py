@@ -1,0 +1,42 @@
+"""Writing an event: a row in the outbox, in the caller's transaction, plus a NOTIFY for the relay.
+
+The NOTIFY is delivered only when the transaction commits, so the relay wakes exactly when
+there is something committed to publish; a rolled-back change leaves neither row nor wake-up.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.contracts.envelope import Envelope
+from sportello.contracts.events import EVENTS
+from sportello.observability import correlation_id
+
+NOTIFY_CHANNEL = "sportello_outbox"
+
+_INSERT = text(
+    "INSERT INTO outbox (id, event_type, envelope) VALUES (:id, :type, CAST(:envelope AS jsonb))"
+)
+_NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
+
+
+async def emit(session: AsyncSession, event_type: str, data: BaseModel, *, version: int = 1) -> Envelope:
+    """Add an event to the outbox in the session's transaction. The caller commits."""
+    model = EVENTS.get(event_type)
+    if model is None or not isinstance(data, model):
+        raise TypeError(f"{event_type} takes a {model.__name__ if model else '?'} payload")
+    envelope = Envelope(
+        type=event_type,
+        version=version,
+        producer=session.info.get("service", "unknown"),
+        correlation_id=correlation_id.get(),
+        data=data.model_dump(mode="json"),
+    )
+    await session.execute(
+        _INSERT, {"id": envelope.id, "type": event_type, "envelope": envelope.model_dump_json()}
+    )
+    # PostgreSQL folds identical notifications of one transaction into one wake-up.
+    await session.execute(_NOTIFY)
+    return envelope

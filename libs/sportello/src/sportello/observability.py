@@ -1,0 +1,93 @@
+"""Logs, request/correlation ids, metrics and health: the same in every process."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+
+HTTP_REQUESTS = Histogram(
+    "sportello_http_request_seconds", "HTTP request duration", ["service", "method", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+EVENTS_PUBLISHED = Counter("sportello_events_published_total", "Events published", ["service", "type"])
+EVENTS_HANDLED = Counter("sportello_events_handled_total", "Events handled", ["service", "type", "outcome"])
+
+
+def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
+    logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level.upper(), force=True)
+    renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _add_correlation_id,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        cache_logger_on_first_use=True,
+    )
+    structlog.contextvars.bind_contextvars(service=service)
+
+
+def _add_correlation_id(logger, method, event_dict):
+    cid = correlation_id.get()
+    if cid and "correlation_id" not in event_dict:
+        event_dict["correlation_id"] = cid
+    return event_dict
+
+
+class RequestContextMiddleware:
+    """Keeps or creates X-Request-ID, makes it the correlation id, times the request.
+
+    Pure ASGI (no BaseHTTPMiddleware) so the hot read paths pay almost nothing for it.
+    """
+
+    def __init__(self, app, service: str):
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        rid = None
+        for k, v in scope["headers"]:
+            if k == b"x-request-id":
+                rid = v.decode("latin-1")[:200]
+                break
+        rid = rid or str(uuid.uuid4())
+        token = correlation_id.set(rid)
+        start = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", rid.encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            correlation_id.reset(token)
+            HTTP_REQUESTS.labels(self.service, scope["method"], str(status)).observe(
+                time.perf_counter() - start
+            )
+
+
+def metrics_response():
+    from starlette.responses import Response
+
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,98 @@
+"""Configuration of every Sportello process: each URL and port of API.md "Local run", from env."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("accounts", "catalog", "cart", "quotes", "orders", "notifications")
+SERVICE_PORTS = {
+    "accounts": 8101,
+    "catalog": 8102,
+    "cart": 8103,
+    "quotes": 8104,
+    "orders": 8105,
+    "notifications": 8106,
+}
+
+
+class Settings(BaseSettings):
+    """Every setting has the local default of API.md; env variables are `SPORTELLO_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="SPORTELLO_", extra="ignore")
+
+    # Where things run.
+    host: str = "127.0.0.1"
+    gateway_url: str = "http://127.0.0.1:8000"
+    storefront_url: str = "http://127.0.0.1:8080"
+    accounts_url: str = "http://127.0.0.1:8101"
+    catalog_url: str = "http://127.0.0.1:8102"
+    cart_url: str = "http://127.0.0.1:8103"
+    quotes_url: str = "http://127.0.0.1:8104"
+    orders_url: str = "http://127.0.0.1:8105"
+    notifications_url: str = "http://127.0.0.1:8106"
+    payment_sandbox_url: str = "http://127.0.0.1:8090"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    mail_sink_url: str = "http://127.0.0.1:8025"
+
+    # PostgreSQL: one database per service, `sportello_<service><db_suffix>` on this server,
+    # unless `database_urls` names one explicitly (e.g. {"orders": "postgresql+asyncpg://..."}).
+    postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+    db_suffix: str = ""
+    database_urls: dict[str, str] = Field(default_factory=dict)
+    db_pool_size: int = 10
+
+    # RabbitMQ: one topic exchange; one durable queue per consuming service.
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    exchange: str = "sportello.events"
+    queue_prefix: str = ""
+    consumer_prefetch: int = 50
+    # Delays (seconds) before each retry of a failing handler; after the last, the dead-letter queue.
+    retry_delays: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0])
+    relay_poll_seconds: float = 2.0
+    relay_batch_size: int = 200
+
+    # Tokens: accounts signs with the newest private key in `jwt_keys_dir`; everyone verifies
+    # with the public keys there (or with `jwt_public_keys`, PEM text, when the dir is not shared).
+    jwt_keys_dir: Path = Path.home() / ".local/share/sportello/keys"
+    jwt_public_keys: str | None = None
+    jwt_issuer: str = "sportello-accounts"
+    jwt_audience: str = "sportello"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+
+    # Business.
+    business_name: str = "Sportello Servizi S.r.l."
+    staff_email: str = "staff@sportello.example"
+    mail_from: str = "Sportello <noreply@sportello.example>"
+
+    # Scheduled jobs run in every replica (each round takes an advisory lock); tests turn them
+    # off to run rounds by hand.
+    jobs_enabled: bool = True
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    def database_url(self, service: str) -> str:
+        if service in self.database_urls:
+            return self.database_urls[service]
+        return f"{self.postgres_url.rstrip('/')}/sportello_{service}{self.db_suffix}"
+
+    def queue_name(self, service: str) -> str:
+        return f"{self.queue_prefix}{service}"
+
+    def service_url(self, service: str) -> str:
+        return getattr(self, f"{service}_url")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,7 @@
+"""HTTP routes of the catalog service: parse, call the domain, answer with schemas."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
