@@ -111,3 +111,25 @@ class EventTap:
 def problem_fields(body: dict[str, Any]) -> dict[str, str]:
     """field → message of a 422 problem body."""
     return {e["field"]: e["message"] for e in body.get("errors", [])}
+
+
+async def publish_event(settings: Settings, event_type: str, data, *, producer: str = "test",
+                        event_id: uuid.UUID | None = None) -> Envelope:
+    """Publish one event on this run's exchange, as another service's relay would."""
+    from sportello.contracts.events import EVENTS
+
+    assert isinstance(data, EVENTS[event_type]), f"{event_type} takes {EVENTS[event_type].__name__}"
+    envelope = Envelope(type=event_type, producer=producer, data=data.model_dump(mode="json"),
+                        **({"id": event_id} if event_id else {}))
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.declare_exchange(settings.exchange, aio_pika.ExchangeType.TOPIC,
+                                                  durable=True)
+        await exchange.publish(
+            aio_pika.Message(envelope.model_dump_json().encode(), message_id=str(envelope.id),
+                             type=event_type, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                             content_type="application/json"),
+            routing_key=event_type,
+        )
+    return envelope
