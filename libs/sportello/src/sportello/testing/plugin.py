@@ -88,3 +88,12 @@ async def drop_run(settings: Settings, extra_services: tuple[str, ...] = ()) -> 
 
 # Service names that tests invent (the messaging tests' own services) register here to be cleaned.
 settings_extra_services: list[str] = []
+
+
+@pytest.fixture(scope="session")
+async def system(settings):
+    """The whole system running as real processes (started once per run, on first use)."""
+    from sportello.testing.system import start_system
+
+    async with start_system(settings) as running:
+        yield running

@@ -1,0 +1,57 @@
+"""The whole system as real processes, for whole-system and browser tests.
+
+Every service, the gateway, the storefront, the SMTP sink and the sandbox payment provider run as
+`sportello serve NAME` subprocesses on free ports against this run's databases and exchange; the
+demo catalog is loaded and a staff user created, as an operator would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sportello.settings import SERVICES, Settings
+from sportello.testing.processes import serve_processes, settings_env
+
+PROCESSES = [*SERVICES, "mailsink", "payments-sandbox", "gateway", "storefront"]
+STAFF_EMAIL = "staff@sportello.test"
+STAFF_PASSWORD = "staff-password-for-tests-1"
+
+
+@dataclass
+class System:
+    settings: Settings
+    staff_email: str = STAFF_EMAIL
+    staff_password: str = STAFF_PASSWORD
+
+    @property
+    def api(self) -> str:
+        return self.settings.gateway_url + "/api"
+
+
+def run_command(settings: Settings, *argv: str, stdin: str | None = None) -> str:
+    """Run an operator command (`sportello demo-data`, ...) against the run's settings."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sportello.cli", *argv],
+        env={**os.environ, **settings_env(settings)}, input=stdin, capture_output=True, text=True,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"sportello {' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+@asynccontextmanager
+async def start_system(settings: Settings, extra_env: dict[str, str] | None = None) -> AsyncIterator[System]:
+    # Jobs run in the whole system as in production.
+    settings = settings.model_copy(update={"jobs_enabled": True})
+    async with serve_processes(settings, PROCESSES, extra_env) as running:
+        await asyncio.to_thread(run_command, running, "demo-data")
+        await asyncio.to_thread(run_command, running, "staff", "create", "--email", STAFF_EMAIL,
+                                stdin=STAFF_PASSWORD + "\n")
+        yield System(settings=running)
