@@ -8,7 +8,12 @@ from pathlib import Path
 import asyncpg
 from fastapi import Request
 from sqlalchemy import MetaData, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 
 # Constraint names Alembic can reproduce, the same in every service.

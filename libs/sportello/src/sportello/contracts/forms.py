@@ -79,11 +79,12 @@ def definition_errors(form: FormDefinition) -> list[FieldError]:
     for i, f in enumerate(form.fields):
         at = f"fields.{i}"
 
-        def err(attr: str, message: str) -> None:
+        def err(attr: str, message: str, at: str = at) -> None:
             errors.append(FieldError(field=f"{at}.{attr}", message=message))
 
         if not NAME_RE.match(f.name):
-            err("name", "Il nome del campo deve iniziare con una lettera minuscola e contenere solo a-z, 0-9 e _.")
+            err("name", "Il nome del campo deve iniziare con una lettera minuscola "
+                "e contenere solo a-z, 0-9 e _.")
         elif f.name in seen:
             err("name", f"Il nome del campo «{f.name}» è ripetuto.")
         seen.add(f.name)
@@ -245,7 +246,9 @@ def price_answers(
         return None, [FieldError(field="answers", message="Le risposte devono essere un oggetto.")]
     for name in answers:
         if form.field(name) is None:
-            errors.append(FieldError(field=f"answers.{name}", message="Campo sconosciuto per questo servizio."))
+            errors.append(
+                FieldError(field=f"answers.{name}", message="Campo sconosciuto per questo servizio.")
+            )
     subtotal = base_net_cents or 0
     percent = 0
     for f in form.fields:

@@ -1,0 +1,27 @@
+"""outbox, inbox and the test's effects table
+
+Revision ID: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sportello.messaging.schema import create_messaging_tables
+from sqlalchemy.dialects.postgresql import UUID
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_messaging_tables(op)
+    op.create_table(
+        "effects",
+        sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
+        sa.Column("slug", sa.Text, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("effects")

@@ -1,0 +1,172 @@
+"""The event mechanism end to end on the real PostgreSQL and RabbitMQ: outbox → relay → consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import aio_pika
+from msgsvc import CALLS, EVENT, effects, emit_committed, make_service
+from sportello.contracts.events import ServiceRetired
+from sportello.messaging.consumer import Consumer
+from sportello.testing import EventTap, publish_event, running_service, wait_for
+from sportello.testing.tcpproxy import TcpProxy
+from sqlalchemy import text
+
+
+async def pending_outbox(client) -> int:
+    async with client.app.state.sessionmaker() as session:
+        return await session.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+
+
+async def test_committed_change_publishes_its_event_once_and_rolled_back_one_nothing(
+    lib_settings, service_name
+):
+    async with EventTap(lib_settings, EVENT) as tap, running_service(
+        make_service(service_name), lib_settings
+    ) as client:
+        await emit_committed(client, f"{service_name}-kept")
+        await emit_committed(client, f"{service_name}-rolled-back", commit=False)
+        await emit_committed(client, f"{service_name}-sentinel")
+
+        # The relay publishes in commit order: once the sentinel is out, everything before it is.
+        await tap.wait_for(EVENT, lambda d: d["slug"] == f"{service_name}-sentinel")
+        slugs = [e.data["slug"] for e in tap.of_type(EVENT) if e.data["slug"].startswith(service_name)]
+        assert slugs == [f"{service_name}-kept", f"{service_name}-sentinel"]
+        assert await pending_outbox(client) == 0
+        await wait_for(lambda: _len_is(effects(client), 2))
+        assert await effects(client) == [f"{service_name}-kept", f"{service_name}-sentinel"]
+
+
+async def _len_is(coro, n: int) -> bool:
+    return len(await coro) == n
+
+
+async def test_events_committed_while_the_broker_is_away_all_arrive_when_it_is_back(
+    lib_settings, service_name
+):
+    async with TcpProxy("127.0.0.1", 5672) as proxy:
+        # The service reaches RabbitMQ only through the proxy the test can cut.
+        cut_settings = lib_settings.model_copy(
+            update={"amqp_url": f"amqp://guest:guest@127.0.0.1:{proxy.port}/"}
+        )
+        async with running_service(make_service(service_name), cut_settings) as client:
+            await emit_committed(client, f"{service_name}-before")
+            await wait_for(lambda: _len_is(effects(client), 1))
+
+            await proxy.cut()
+            for i in range(20):
+                await emit_committed(client, f"{service_name}-during-{i:02d}")
+            # Committed, but nothing can be published while the broker is unreachable.
+            assert await pending_outbox(client) == 20
+
+            proxy.restore()
+            await wait_for(lambda: _len_is(effects(client), 21), timeout=30,
+                           message="all 21 effects after the broker came back")
+            assert await pending_outbox(client) == 0
+            assert sorted(await effects(client)) == sorted(
+                [f"{service_name}-before"] + [f"{service_name}-during-{i:02d}" for i in range(20)]
+            )
+
+
+async def test_the_same_event_delivered_twice_has_its_effect_once(lib_settings, service_name):
+    async with running_service(make_service(service_name), lib_settings) as client:
+        event_id = uuid.uuid4()
+        payload = ServiceRetired(slug=f"{service_name}-dup", version=1)
+        await publish_event(lib_settings, EVENT, payload, event_id=event_id)
+        await publish_event(lib_settings, EVENT, payload, event_id=event_id)
+        await publish_event(lib_settings, EVENT, ServiceRetired(slug=f"{service_name}-z", version=1))
+        await wait_for(lambda: _len_is(effects(client), 2))
+        # Both copies reached the handler's door; the inbox let one through.
+        assert await effects(client) == [f"{service_name}-dup", f"{service_name}-z"]
+        assert CALLS[f"{service_name}-dup"] == 1
+
+
+async def test_a_failing_handler_is_retried_then_parked_and_the_queue_keeps_flowing(
+    lib_settings, service_name
+):
+    async with running_service(make_service(service_name), lib_settings) as client:
+        await publish_event(lib_settings, EVENT, ServiceRetired(slug=f"fail-{service_name}", version=1))
+        await publish_event(lib_settings, EVENT, ServiceRetired(slug=f"{service_name}-ok", version=1))
+        await wait_for(lambda: _len_is(effects(client), 1))
+        assert await effects(client) == [f"{service_name}-ok"]
+
+        connection = await aio_pika.connect(lib_settings.amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            dead = await channel.declare_queue(f"{lib_settings.queue_name(service_name)}.dead",
+                                               durable=True)
+            message = await wait_for(lambda: dead.get(fail=False), timeout=10,
+                                     message="a parked message")
+            await message.ack()
+        # First try plus one per retry delay, then parked with the error.
+        assert CALLS[f"fail-{service_name}"] == 1 + len(lib_settings.retry_delays)
+        assert message.headers["x-error-type"] == "RuntimeError"
+        assert f"cannot handle fail-{service_name}" in message.headers["x-error"]
+
+
+class DiesBeforeAck(Consumer):
+    """A consumer that commits the effect and then loses its connection before acknowledging."""
+
+    died = asyncio.Event()
+
+    async def on_message(self, message):
+        from sportello.contracts.envelope import Envelope
+
+        envelope = Envelope.model_validate_json(message.body)
+        await self.handle(self.handlers[envelope.type], envelope)
+        DiesBeforeAck.died.set()
+        await self._connection.close()  # the process "dies": no ack was sent
+
+
+async def test_a_consumer_dying_after_commit_before_ack_causes_no_second_effect(
+    lib_settings, service_name
+):
+    service = make_service(service_name)
+    async with running_service(service, lib_settings) as client:
+        # Take the survivor off the queue so the dying consumer receives the message.
+        await client.app.state.consumer.stop()
+        dying = DiesBeforeAck(service_name, service.handlers, client.app.state.sessionmaker,
+                              lib_settings)
+        await dying.start()
+        await publish_event(lib_settings, EVENT, ServiceRetired(slug=f"{service_name}-once", version=1))
+        await asyncio.wait_for(DiesBeforeAck.died.wait(), 10)
+        assert await effects(client) == [f"{service_name}-once"]
+
+        # The broker requeues the unacknowledged message; a fresh consumer gets it again.
+        survivor = Consumer(service_name, service.handlers, client.app.state.sessionmaker, lib_settings)
+        await survivor.start()
+        try:
+            connection = await aio_pika.connect(lib_settings.amqp_url)
+            async with connection:
+                channel = await connection.channel()
+
+                async def drained():
+                    q = await channel.declare_queue(lib_settings.queue_name(service_name), durable=True)
+                    return q.declaration_result.message_count == 0 and \
+                        q.declaration_result.consumer_count == 1
+
+                await wait_for(drained, message="the redelivered message acknowledged")
+            assert CALLS[f"{service_name}-once"] == 1  # the inbox stopped the second run
+            assert await effects(client) == [f"{service_name}-once"]
+        finally:
+            await survivor.stop()
+
+
+async def test_two_relays_and_two_consumers_publish_and_handle_each_event_once(
+    lib_settings, service_name
+):
+    service = make_service(service_name)
+    async with EventTap(lib_settings, EVENT) as tap, \
+            running_service(service, lib_settings) as a, running_service(service, lib_settings) as b:
+        n = 200
+        await asyncio.gather(*(
+            emit_committed(a if i % 2 else b, f"{service_name}-{i:03d}") for i in range(n)
+        ))
+        await wait_for(lambda: _len_is(effects(a), n), timeout=30, message=f"{n} effects")
+        await wait_for(lambda: len([e for e in tap.events
+                                    if e.data["slug"].startswith(service_name)]) >= n)
+        ours = [e for e in tap.events if e.data["slug"].startswith(service_name)]
+        assert len(ours) == n and len({e.id for e in ours}) == n  # each published exactly once
+        assert all(CALLS[f"{service_name}-{i:03d}"] == 1 for i in range(n))  # handled once
+        assert await pending_outbox(a) == 0
