@@ -74,6 +74,23 @@ class Settings(BaseSettings):
     staff_email: str = "staff@sportello.example"
     mail_from: str = "Sportello <noreply@sportello.example>"
 
+    # Payments (orders service and the sandbox provider). `payment_provider` picks the adapter
+    # for card payments: "sandbox" (development and tests) or "stripe".
+    payment_provider: str = "sandbox"
+    # Shared by the sandbox (signs its webhooks) and orders (verifies them). Dev only.
+    payment_sandbox_secret: str = "sandbox-webhook-secret-dev-only"
+    # Where the sandbox posts its webhooks; None → {gateway_url}/api/payments/webhooks/sandbox.
+    payment_sandbox_webhook_url: str | None = None
+    stripe_api_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None  # None → Stripe's own API
+    # Bank transfer instructions shown to the customer (reference = order number).
+    bank_iban: str = "IT60X0542811101000000123456"
+    bank_beneficiary: str = "Sportello Servizi S.r.l."
+    # Unpaid orders are cancelled automatically after these many hours.
+    unpaid_cancel_hours_card: float = 24
+    unpaid_cancel_hours_bank_transfer: float = 168
+
     # Scheduled jobs run in every replica (each round takes an advisory lock); tests turn them
     # off to run rounds by hand.
     jobs_enabled: bool = True
