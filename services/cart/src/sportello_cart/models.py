@@ -1,11 +1,140 @@
-"""The cart service's tables (its own database only)."""
+"""The cart service's tables (its own database only): carts, lines, replicas, idempotency."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+import uuid
+from datetime import datetime
+from typing import Any
 
 from sportello.db import new_metadata
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
+
+
+class CatalogService(Base):
+    """Replica of a published service, fed only by catalog.service.* events (newer version wins).
+
+    A retirement of a service never seen leaves a tombstone (no snapshot) so that an older
+    `published` arriving late cannot bring it back.
+    """
+
+    __tablename__ = "catalog_services"
+
+    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    active: Mapped[bool] = mapped_column(nullable=False)
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+class Contact(Base):
+    """Replica of a customer's contact, fed by account.registered / account.updated."""
+
+    __tablename__ = "contacts"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    first_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    last_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # occurred_at of the event applied: an older update arriving late is ignored.
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class CartSession(Base):
+    """An anonymous visitor: only the hash of the cart token is kept."""
+
+    __tablename__ = "cart_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    touched_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False, index=True
+    )
+
+
+class Cart(Base):
+    """One purchase cart and one quote cart per owner (a customer or an anonymous session)."""
+
+    __tablename__ = "carts"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "kind", name="uq_carts_customer_kind"),
+        UniqueConstraint("session_id", "kind", name="uq_carts_session_kind"),
+        CheckConstraint("(customer_id IS NULL) <> (session_id IS NULL)", name="one_owner"),
+        CheckConstraint("kind IN ('purchase', 'quote')", name="kind"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    session_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("cart_sessions.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class CartLine(Base):
+    __tablename__ = "cart_lines"
+    __table_args__ = (
+        # One quoted line enters a cart once, however often quote.accepted is delivered.
+        UniqueConstraint("cart_id", "quote_line_id", name="uq_cart_lines_quote_line"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    # Keeps the order in which lines were added (ids are random).
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(), nullable=False)
+    cart_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("carts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    service_slug: Mapped[str] = mapped_column(String(200), nullable=False)
+    service_name: Mapped[str] = mapped_column(Text, nullable=False)
+    service_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    answer_labels: Mapped[list[dict[str, str]]] = mapped_column(JSONB, nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Null on quote-cart lines: they carry no price.
+    unit_net_cents: Mapped[int | None] = mapped_column(BigInteger)
+    vat_rate_bp: Mapped[int] = mapped_column(Integer, nullable=False)
+    quote_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    quote_line_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class IdempotentRequest(Base):
+    """The first successful answer of a checkout / quote submission, per customer and key."""
+
+    __tablename__ = "idempotent_requests"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    response: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )

@@ -197,6 +197,9 @@ def _check(f: FormField, value: Any) -> tuple[Any, str | None]:
             return None, f"Il valore minimo è {f.min}."
         if isinstance(f.max, int) and n > f.max:
             return None, f"Il valore massimo è {f.max}."
+        # A priced quantity below zero would lower the price: without a minimum, 0 is the floor.
+        if f.unit_price_cents and not isinstance(f.min, int) and n < 0:
+            return None, "Il valore minimo è 0."
         base = f.min if isinstance(f.min, int) else 0
         if f.step and (n - base) % f.step:
             return None, f"Il valore deve andare a passi di {f.step}."

@@ -1,0 +1,196 @@
+"""Reading and writing the cart's tables: owners, carts, lines, replicas, idempotent answers."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sportello.contracts.events import Contact as ContactPayload
+from sportello.contracts.events import ServiceSnapshot
+from sportello.contracts.money import totals
+from sportello.errors import NotFound
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello_cart import domain
+from sportello_cart.domain import Kind
+from sportello_cart.models import (
+    Cart,
+    CartLine,
+    CartSession,
+    CatalogService,
+    Contact,
+    IdempotentRequest,
+)
+from sportello_cart.schemas import CartOut, LineOut, ServiceRefOut
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose carts a request works on: a signed-in customer or an anonymous session."""
+
+    customer_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None
+
+    def where(self):
+        if self.customer_id is not None:
+            return Cart.customer_id == self.customer_id
+        return Cart.session_id == self.session_id
+
+
+# --- anonymous sessions -----------------------------------------------------------------------
+
+async def new_session(session: AsyncSession) -> str:
+    token = domain.new_cart_token()
+    session.add(CartSession(token_hash=domain.hash_token(token)))
+    return token
+
+
+async def session_of_token(session: AsyncSession, token: str) -> uuid.UUID:
+    """The session of a cart token, touched now (the purge counts from the last use)."""
+    found = await session.scalar(
+        update(CartSession).where(CartSession.token_hash == domain.hash_token(token))
+        .values(touched_at=func.now()).returning(CartSession.id)
+    )
+    if found is None:
+        raise NotFound("Carrello non trovato o scaduto: apri una nuova sessione del carrello.")
+    return found
+
+
+# --- carts and lines --------------------------------------------------------------------------
+
+async def find_cart(session: AsyncSession, owner: Owner, kind: Kind, *,
+                    lock: bool = False) -> Cart | None:
+    query = select(Cart).where(owner.where(), Cart.kind == kind.value)
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def get_or_create_cart(session: AsyncSession, owner: Owner, kind: Kind) -> Cart:
+    cart = await find_cart(session, owner, kind)
+    if cart is not None:
+        return cart
+    # Two first requests at once: one inserts, the other finds it.
+    await session.execute(
+        insert(Cart).values(id=uuid.uuid4(), kind=kind.value, customer_id=owner.customer_id,
+                            session_id=owner.session_id).on_conflict_do_nothing()
+    )
+    cart = await find_cart(session, owner, kind)
+    assert cart is not None
+    return cart
+
+
+async def lines_of(session: AsyncSession, cart_id: uuid.UUID) -> list[CartLine]:
+    rows = await session.scalars(
+        select(CartLine).where(CartLine.cart_id == cart_id).order_by(CartLine.seq)
+    )
+    return list(rows)
+
+
+async def count_lines(session: AsyncSession, cart_id: uuid.UUID) -> int:
+    return await session.scalar(
+        select(func.count()).select_from(CartLine).where(CartLine.cart_id == cart_id)
+    ) or 0
+
+
+async def own_line(session: AsyncSession, owner: Owner, kind: Kind, line_id: uuid.UUID) -> CartLine:
+    """A line of the owner's cart of this kind; 404 for anyone else's (never reveal it exists)."""
+    line = await session.scalar(
+        select(CartLine).join(Cart, Cart.id == CartLine.cart_id)
+        .where(CartLine.id == line_id, owner.where(), Cart.kind == kind.value)
+        .with_for_update(of=CartLine)
+    )
+    if line is None:
+        raise NotFound("Riga del carrello non trovata.")
+    return line
+
+
+async def empty_cart(session: AsyncSession, cart_id: uuid.UUID) -> None:
+    await session.execute(delete(CartLine).where(CartLine.cart_id == cart_id))
+
+
+async def merge(session: AsyncSession, anonymous: Owner, customer: Owner) -> None:
+    """Move every line of the anonymous carts into the customer's carts of the same kind.
+
+    Lines are moved, not copied: a second merge finds nothing left to move.
+    """
+    for kind in Kind:
+        source = await find_cart(session, anonymous, kind, lock=True)
+        if source is None:
+            continue
+        target = await get_or_create_cart(session, customer, kind)
+        await session.execute(
+            update(CartLine).where(CartLine.cart_id == source.id).values(cart_id=target.id)
+        )
+
+
+# --- replicas ---------------------------------------------------------------------------------
+
+async def service(session: AsyncSession, slug: str) -> ServiceSnapshot | None:
+    """The service as last published, with its current active flag; None if never published."""
+    row = await session.get(CatalogService, slug)
+    if row is None or row.snapshot is None:
+        return None
+    return ServiceSnapshot.model_validate({**row.snapshot, "active": row.active})
+
+
+async def services(session: AsyncSession, slugs: set[str]) -> dict[str, ServiceSnapshot]:
+    if not slugs:
+        return {}
+    rows = await session.scalars(select(CatalogService).where(CatalogService.slug.in_(slugs)))
+    return {r.slug: ServiceSnapshot.model_validate({**r.snapshot, "active": r.active})
+            for r in rows if r.snapshot is not None}
+
+
+async def contact(session: AsyncSession, account_id: uuid.UUID) -> ContactPayload | None:
+    row = await session.get(Contact, account_id)
+    if row is None:
+        return None
+    return ContactPayload(account_id=row.account_id, email=row.email,
+                          first_name=row.first_name, last_name=row.last_name)
+
+
+# --- idempotent answers -----------------------------------------------------------------------
+
+async def prior_answer(session: AsyncSession, customer_id: uuid.UUID, scope: str,
+                       key: str) -> IdempotentRequest | None:
+    return await session.get(IdempotentRequest, (customer_id, scope, key))
+
+
+def remember_answer(session: AsyncSession, customer_id: uuid.UUID, scope: str, key: str,
+                    fingerprint: str, response: dict[str, Any]) -> None:
+    session.add(IdempotentRequest(customer_id=customer_id, scope=scope, key=key,
+                                  fingerprint=fingerprint, response=response))
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+def line_out(line: CartLine) -> LineOut:
+    amounts = domain.amounts(line.unit_net_cents, line.quantity, line.vat_rate_bp)
+    return LineOut(
+        id=line.id,
+        service=ServiceRefOut(slug=line.service_slug, name=line.service_name,
+                              version=line.service_version),
+        answers=line.answers,
+        answer_labels=line.answer_labels,
+        quantity=line.quantity,
+        unit_net_cents=line.unit_net_cents,
+        vat_rate_bp=line.vat_rate_bp,
+        net_cents=amounts.net_cents if amounts else None,
+        vat_cents=amounts.vat_cents if amounts else None,
+        gross_cents=amounts.gross_cents if amounts else None,
+        locked_by_quote=line.quote_id,
+    )
+
+
+def cart_out(cart_id: uuid.UUID, kind: Kind, lines: list[CartLine]) -> CartOut:
+    out = [line_out(line) for line in lines]
+    return CartOut(
+        id=cart_id,
+        kind=kind.value,
+        lines=out,
+        totals=totals(out) if kind is Kind.PURCHASE else None,
+    )
