@@ -2,6 +2,100 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query
+from sportello.auth import Customer, Staff
+from sportello.db import get_session
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello_quotes import actions, domain, repository, schemas, views
+from sportello_quotes.domain import Status
 
 router = APIRouter()
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Cursor = Annotated[str | None, Query(max_length=500)]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- customer ----------------------------------------------------------------------------------
+
+
+@router.get("/api/quotes", response_model=schemas.Page[schemas.QuoteSummary])
+async def my_quotes(me: Customer, session: Session, limit: Limit = 20, cursor: Cursor = None):
+    page = await repository.list_own(session, me.id, limit=limit, cursor=cursor)
+    return schemas.Page(items=[views.summary(q) for q in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/api/quotes/{quote_id}", response_model=schemas.QuoteOut)
+async def my_quote(quote_id: uuid.UUID, me: Customer, session: Session):
+    quote = await repository.get_own(session, quote_id, me.id)
+    return views.customer_view(quote, _now())
+
+
+@router.post("/api/quotes/{quote_id}/accept", status_code=202, response_model=schemas.QuoteOut)
+async def accept(quote_id: uuid.UUID, me: Customer, session: Session):
+    now = _now()
+    quote = await repository.get_own(session, quote_id, me.id, for_update=True)
+    await actions.accept(session, quote, me.id, now)
+    await session.commit()
+    return views.customer_view(quote, now)
+
+
+@router.post("/api/quotes/{quote_id}/decline", response_model=schemas.QuoteOut)
+async def decline(quote_id: uuid.UUID, me: Customer, session: Session,
+                  body: Annotated[schemas.DeclineIn | None, Body()] = None):
+    now = _now()
+    quote = await repository.get_own(session, quote_id, me.id, for_update=True)
+    await actions.decline(session, quote, body.reason if body else None, me.id, now)
+    await session.commit()
+    return views.customer_view(quote, now)
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+@router.get("/api/staff/quotes", response_model=schemas.Page[schemas.StaffQuoteSummary])
+async def staff_quotes(
+    staff: Staff, session: Session, status: Status | None = None,
+    older_than_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
+    limit: Limit = 20, cursor: Cursor = None,
+):
+    before = _now() - timedelta(days=older_than_days) if older_than_days is not None else None
+    page = await repository.list_for_staff(
+        session, status=status.value if status else None, created_before=before, limit=limit,
+        cursor=cursor)
+    return schemas.Page(items=[views.staff_summary(q) for q in page.items],
+                        next_cursor=page.next_cursor)
+
+
+@router.get("/api/staff/quotes/{quote_id}", response_model=schemas.StaffQuoteOut)
+async def staff_quote(quote_id: uuid.UUID, staff: Staff, session: Session):
+    quote = await repository.get_any(session, quote_id)
+    return views.staff_view(quote, _now())
+
+
+@router.post("/api/staff/quotes/{quote_id}/issue", response_model=schemas.StaffQuoteOut)
+async def issue(quote_id: uuid.UUID, body: schemas.IssueIn, staff: Staff, session: Session):
+    now = _now()
+    quote = await repository.get_any(session, quote_id, for_update=True)
+    prices = [domain.LinePrice(line.line_id, line.unit_net_cents) for line in body.lines]
+    await actions.issue(session, quote, prices, body.valid_until, body.note, staff.id, now)
+    await session.commit()
+    return views.staff_view(quote, now)
+
+
+@router.post("/api/staff/quotes/{quote_id}/reject", response_model=schemas.StaffQuoteOut)
+async def reject(quote_id: uuid.UUID, body: schemas.RejectIn, staff: Staff, session: Session):
+    now = _now()
+    quote = await repository.get_any(session, quote_id, for_update=True)
+    await actions.reject(session, quote, body.reason, staff.id, now)
+    await session.commit()
+    return views.staff_view(quote, now)

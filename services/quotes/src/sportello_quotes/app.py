@@ -5,12 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from sportello.service import Service
-from sportello_quotes import api
+
+from sportello_quotes import api, handlers, jobs
 
 service = Service(
     name="quotes",
     routers=[api.router],
     migrations=Path(__file__).parent / "migrations",
+    handlers={
+        "quote_cart.submitted": handlers.on_quote_cart_submitted,
+        "order.paid": handlers.on_order_paid,
+        "account.deleted": handlers.on_account_deleted,
+    },
+    jobs=[jobs.EXPIRE_QUOTES],
 )
 
 

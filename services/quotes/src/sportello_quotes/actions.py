@@ -1,0 +1,236 @@
+"""What happens to a quote: each action checks the domain, records history and emits its event.
+
+Routes, handlers and the job call these with their session and then commit (routes, job) or let
+the consumer commit (handlers), so a state change and its event are always one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import structlog
+from sportello.contracts.events import (
+    Contact,
+    QuoteAccepted,
+    QuoteCartSubmitted,
+    QuoteDeclined,
+    QuotedLine,
+    QuoteExpired,
+    QuoteIssued,
+    QuoteRejected,
+    QuoteRequested,
+    QuoteRequestLine,
+    ServiceRef,
+)
+from sportello.errors import ValidationFailed
+from sportello.messaging import emit
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello_quotes import domain, repository
+from sportello_quotes.domain import Actor, Status
+from sportello_quotes.models import Quote, QuoteLine, QuoteRevision, QuoteStatusChange
+
+log = structlog.get_logger()
+
+
+def contact(quote: Quote) -> Contact:
+    return Contact(account_id=quote.customer_id, email=quote.customer_email or "",
+                   first_name=quote.customer_first_name or "",
+                   last_name=quote.customer_last_name or "")
+
+
+def request_lines(quote: Quote) -> list[domain.RequestLine]:
+    return [
+        domain.RequestLine(
+            line_id=line.line_id,
+            service=ServiceRef(slug=line.service_slug, name=line.service_name,
+                               version=line.service_version),
+            vat_rate_bp=line.vat_rate_bp, quantity=line.quantity,
+            answers=line.answers, answer_labels=line.answer_labels,
+        )
+        for line in quote.lines
+    ]
+
+
+def _move(quote: Quote, to: Status, *, actor: Actor, actor_id: uuid.UUID | None,
+          note: str | None, now: datetime, revision: int | None = None) -> None:
+    """The one way a quote changes status: checked against the table, kept in the history."""
+    domain.check_transition(quote.number, quote.status, to)
+    quote.history.append(QuoteStatusChange(
+        from_status=quote.status, status=to.value, at=now, actor=actor.value,
+        actor_id=actor_id, note=note, revision=revision,
+    ))
+    quote.status = to.value
+    quote.updated_at = now
+
+
+# --- the request (from the quote cart) ---------------------------------------------------------
+
+
+async def record_request(session: AsyncSession, data: QuoteCartSubmitted, now: datetime) -> bool:
+    """Create the `requested` quote once; a repeated submission of the same quote id is a no-op."""
+    if await repository.exists(session, data.quote_id):
+        log.info("quote_request_duplicate", quote_id=str(data.quote_id))
+        return False
+    if not data.lines:
+        # The cart never submits an empty quote cart; retrying such a message cannot help.
+        log.error("quote_request_without_lines", quote_id=str(data.quote_id))
+        return False
+    number = await repository.next_number(session, now)
+    quote = Quote(
+        id=data.quote_id, number=number, status=Status.REQUESTED.value,
+        customer_id=data.customer.account_id, customer_email=data.customer.email,
+        customer_first_name=data.customer.first_name, customer_last_name=data.customer.last_name,
+        message=data.message, revision=0, created_at=now, updated_at=now,
+        lines=[
+            QuoteLine(
+                line_id=line.line_id, position=i, service_slug=line.service.slug,
+                service_name=line.service.name, service_version=line.service.version,
+                vat_rate_bp=line.vat_rate_bp, quantity=line.quantity, answers=line.answers,
+                answer_labels=[a.model_dump() for a in line.answer_labels],
+            )
+            for i, line in enumerate(data.lines)
+        ],
+        revisions=[],
+        history=[QuoteStatusChange(from_status=None, status=Status.REQUESTED.value, at=now,
+                                   actor=Actor.CUSTOMER.value, actor_id=data.customer.account_id,
+                                   note=None)],
+    )
+    session.add(quote)
+    await session.flush()
+    await emit(session, "quote.requested", QuoteRequested(
+        quote_id=quote.id, number=number, customer=data.customer,
+        lines=[QuoteRequestLine.model_validate(line.model_dump()) for line in data.lines],
+        message=data.message,
+    ))
+    log.info("quote_requested", quote_id=str(quote.id), number=number)
+    return True
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+async def issue(session: AsyncSession, quote: Quote, prices: list[domain.LinePrice],
+                valid_until: date, note: str | None, staff_id: uuid.UUID, now: datetime) -> None:
+    """Price every line (first issue or a new revision of a `quoted` quote)."""
+    domain.check_transition(quote.number, quote.status, Status.QUOTED)
+    errors = domain.validity_errors(valid_until, now)
+    try:
+        lines = domain.price_lines(request_lines(quote), prices)
+    except ValidationFailed as e:
+        errors = (e.errors or []) + errors
+    if errors:
+        raise ValidationFailed(errors)
+    totals = domain.quote_totals(lines)
+    revision = quote.revision + 1
+    quote.revisions.append(QuoteRevision(
+        revision=revision, lines=[line.model_dump(mode="json") for line in lines],
+        net_cents=totals.net_cents, vat_cents=totals.vat_cents, gross_cents=totals.gross_cents,
+        valid_until=valid_until, note=note, issued_at=now, issued_by=staff_id,
+    ))
+    _move(quote, Status.QUOTED, actor=Actor.STAFF, actor_id=staff_id, note=note, now=now,
+          revision=revision)
+    quote.revision = revision
+    quote.valid_until = valid_until
+    quote.staff_note = note
+    quote.net_cents, quote.vat_cents, quote.gross_cents = (
+        totals.net_cents, totals.vat_cents, totals.gross_cents)
+    await emit(session, "quote.issued", QuoteIssued(
+        quote_id=quote.id, number=quote.number, revision=revision, customer=contact(quote),
+        lines=lines, totals=totals, valid_until=valid_until, note=note,
+    ))
+    log.info("quote_issued", quote_id=str(quote.id), revision=revision,
+             gross_cents=totals.gross_cents)
+
+
+async def reject(session: AsyncSession, quote: Quote, reason: str, staff_id: uuid.UUID,
+                 now: datetime) -> None:
+    _move(quote, Status.REJECTED, actor=Actor.STAFF, actor_id=staff_id, note=reason, now=now)
+    await emit(session, "quote.rejected", QuoteRejected(
+        quote_id=quote.id, number=quote.number, customer=contact(quote), reason=reason))
+    log.info("quote_rejected", quote_id=str(quote.id))
+
+
+# --- customer ----------------------------------------------------------------------------------
+
+
+def priced_lines(quote: Quote) -> list[QuotedLine]:
+    """The lines of the current revision as issued (empty before the first issue)."""
+    for rev in quote.revisions:
+        if rev.revision == quote.revision:
+            return [QuotedLine.model_validate(line) for line in rev.lines]
+    return []
+
+
+async def accept(session: AsyncSession, quote: Quote, customer_id: uuid.UUID,
+                 now: datetime) -> None:
+    domain.check_acceptable(quote.number, quote.status, quote.valid_until, now)
+    _move(quote, Status.ACCEPTED, actor=Actor.CUSTOMER, actor_id=customer_id, note=None, now=now,
+          revision=quote.revision)
+    # The accepted revision's lines, exactly as issued: the cart adds them locked at these prices.
+    await emit(session, "quote.accepted", QuoteAccepted(
+        quote_id=quote.id, number=quote.number, customer=contact(quote),
+        lines=priced_lines(quote)))
+    log.info("quote_accepted", quote_id=str(quote.id), revision=quote.revision)
+
+
+async def decline(session: AsyncSession, quote: Quote, reason: str | None,
+                  customer_id: uuid.UUID, now: datetime) -> None:
+    _move(quote, Status.DECLINED, actor=Actor.CUSTOMER, actor_id=customer_id, note=reason,
+          now=now, revision=quote.revision)
+    await emit(session, "quote.declined", QuoteDeclined(
+        quote_id=quote.id, number=quote.number, customer=contact(quote), reason=reason))
+    log.info("quote_declined", quote_id=str(quote.id))
+
+
+# --- system ------------------------------------------------------------------------------------
+
+
+async def expire(session: AsyncSession, quote: Quote, now: datetime) -> None:
+    valid_until = quote.valid_until
+    _move(quote, Status.EXPIRED, actor=Actor.SYSTEM, actor_id=None, now=now,
+          note=f"Validità terminata il {valid_until:%d/%m/%Y}.", revision=quote.revision)
+    await emit(session, "quote.expired", QuoteExpired(
+        quote_id=quote.id, number=quote.number, customer=contact(quote), valid_until=valid_until))
+    log.info("quote_expired", quote_id=str(quote.id), valid_until=valid_until.isoformat())
+
+
+def mark_ordered(quote: Quote, order_id: uuid.UUID, order_number: str, now: datetime) -> None:
+    _move(quote, Status.ORDERED, actor=Actor.SYSTEM, actor_id=None, now=now,
+          note=f"Ordine {order_number} pagato.", revision=quote.revision)
+    quote.order_id = order_id
+    quote.order_number = order_number
+    log.info("quote_ordered", quote_id=str(quote.id), order_id=str(order_id))
+
+
+# What an open quote becomes when its customer deletes the account: nobody is left to price it
+# for or to accept it, and nobody to notify (so no event).
+CLOSED_ON_ACCOUNT_DELETION = {Status.REQUESTED: Status.REJECTED, Status.QUOTED: Status.DECLINED}
+REDACTED = "[dato rimosso]"
+
+
+def _redacted_labels(labels: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{"label": a.get("label", ""), "value": REDACTED} for a in labels]
+
+
+def redact(quote: Quote, now: datetime) -> None:
+    """Erase the customer's personal data from a quote (contact, message, answers, their notes)."""
+    to = CLOSED_ON_ACCOUNT_DELETION.get(Status(quote.status))
+    if to is not None:
+        _move(quote, to, actor=Actor.SYSTEM, actor_id=None, now=now,
+              note="Account del cliente eliminato.", revision=quote.revision or None)
+    quote.customer_email = quote.customer_first_name = quote.customer_last_name = None
+    quote.message = None
+    for line in quote.lines:
+        line.answers = {}
+        line.answer_labels = _redacted_labels(line.answer_labels)
+    for rev in quote.revisions:
+        # A new list object: SQLAlchemy sees the JSONB change only on assignment.
+        rev.lines = [{**line, "answers": {}, "answer_labels": _redacted_labels(line["answer_labels"])}
+                     for line in rev.lines]
+    for change in quote.history:
+        if change.actor == Actor.CUSTOMER.value:
+            change.note = None
+    quote.redacted_at = now
+    quote.updated_at = now

@@ -1,0 +1,153 @@
+"""Reading and locking quotes, giving numbers, and paging lists (keyset cursors)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sportello.contracts.fields import FieldError
+from sportello.errors import NotFound, ValidationFailed
+from sqlalchemy import Select, and_, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from sportello_quotes import domain
+from sportello_quotes.models import Quote
+
+NOT_FOUND = "Preventivo non trovato."
+
+# The counter row of the year is locked by this upsert until the transaction ends, so two
+# requests never get the same number and a rolled-back request leaves no gap.
+_NEXT_NUMBER = text(
+    "INSERT INTO quote_number_counters (year, last_value) VALUES (:year, 1) "
+    "ON CONFLICT (year) DO UPDATE SET last_value = quote_number_counters.last_value + 1 "
+    "RETURNING last_value"
+)
+
+
+async def next_number(session: AsyncSession, now: datetime) -> str:
+    year = now.astimezone(domain.ROME).year
+    sequence = await session.scalar(_NEXT_NUMBER, {"year": year})
+    return domain.format_number(year, sequence)
+
+
+def _full(stmt: Select) -> Select:
+    """A quote with everything its views and actions read (a quote has few revisions)."""
+    return stmt.options(selectinload(Quote.lines), selectinload(Quote.history),
+                        selectinload(Quote.revisions))
+
+
+async def exists(session: AsyncSession, quote_id: uuid.UUID) -> bool:
+    return await session.scalar(select(Quote.id).where(Quote.id == quote_id)) is not None
+
+
+async def get(session: AsyncSession, quote_id: uuid.UUID, *,
+              for_update: bool = False) -> Quote | None:
+    stmt = _full(select(Quote).where(Quote.id == quote_id))
+    if for_update:
+        # Lock the quote row only (the relationships load in their own SELECTs).
+        stmt = stmt.with_for_update(of=Quote)
+    return (await session.scalars(stmt)).first()
+
+
+async def get_any(session: AsyncSession, quote_id: uuid.UUID, *,
+                  for_update: bool = False) -> Quote:
+    quote = await get(session, quote_id, for_update=for_update)
+    if quote is None:
+        raise NotFound(NOT_FOUND)
+    return quote
+
+
+async def get_own(session: AsyncSession, quote_id: uuid.UUID, customer_id: uuid.UUID, *,
+                  for_update: bool = False) -> Quote:
+    """The customer's own quote; another customer's answers 404, exactly like a missing one."""
+    quote = await get(session, quote_id, for_update=for_update)
+    if quote is None or quote.customer_id != customer_id:
+        raise NotFound(NOT_FOUND)
+    return quote
+
+
+async def of_customer(session: AsyncSession, customer_id: uuid.UUID, *,
+                      for_update: bool = False) -> list[Quote]:
+    stmt = _full(select(Quote).where(Quote.customer_id == customer_id).order_by(Quote.id))
+    if for_update:
+        stmt = stmt.with_for_update(of=Quote)
+    return list((await session.scalars(stmt)).all())
+
+
+async def due_for_expiry(session: AsyncSession, today: date, limit: int) -> list[Quote]:
+    """Quoted quotes whose last valid day is before `today`; rows another transaction holds
+    (a customer accepting right now) are skipped and seen again on the next round."""
+    stmt = _full(
+        select(Quote)
+        .where(Quote.status == domain.Status.QUOTED, Quote.valid_until < today)
+        .order_by(Quote.valid_until, Quote.id)
+        .limit(limit)
+        .with_for_update(of=Quote, skip_locked=True)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+# --- paging -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Quote]
+    next_cursor: str | None
+
+
+def encode_cursor(quote: Quote) -> str:
+    raw = json.dumps([quote.created_at.isoformat(), str(quote.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, quote_id = json.loads(raw)
+        parsed = datetime.fromisoformat(at), uuid.UUID(quote_id)
+        if parsed[0].tzinfo is None:
+            raise ValueError("naive")
+        return parsed
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise ValidationFailed([FieldError(field="cursor", message="Cursore non valido.")]) from None
+
+
+async def page(session: AsyncSession, stmt: Select, *, limit: int, cursor: str | None,
+               newest_first: bool) -> Page:
+    """One page of `stmt` (a select of Quote) in (created_at, id) order, then the next cursor."""
+    if cursor:
+        at, quote_id = decode_cursor(cursor)
+        if newest_first:
+            stmt = stmt.where(or_(Quote.created_at < at,
+                                  and_(Quote.created_at == at, Quote.id < quote_id)))
+        else:
+            stmt = stmt.where(or_(Quote.created_at > at,
+                                  and_(Quote.created_at == at, Quote.id > quote_id)))
+    order = ((Quote.created_at.desc(), Quote.id.desc()) if newest_first
+             else (Quote.created_at.asc(), Quote.id.asc()))
+    rows = list((await session.scalars(stmt.order_by(*order).limit(limit + 1))).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(rows[-1]) if more else None)
+
+
+async def list_own(session: AsyncSession, customer_id: uuid.UUID, *, limit: int,
+                   cursor: str | None) -> Page:
+    stmt = select(Quote).where(Quote.customer_id == customer_id)
+    return await page(session, stmt, limit=limit, cursor=cursor, newest_first=True)
+
+
+async def list_for_staff(session: AsyncSession, *, status: str | None, created_before: datetime | None,
+                         limit: int, cursor: str | None) -> Page:
+    """Oldest first: staff work through the queue from the request that has waited longest."""
+    stmt = select(Quote).options(selectinload(Quote.lines))
+    if status is not None:
+        stmt = stmt.where(Quote.status == status)
+    if created_before is not None:
+        stmt = stmt.where(Quote.created_at <= created_before)
+    return await page(session, stmt, limit=limit, cursor=cursor, newest_first=False)

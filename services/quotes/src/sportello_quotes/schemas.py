@@ -1,0 +1,146 @@
+"""The request and response shapes of API.md "Quotes"."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, Field
+from sportello.contracts.events import ServiceRef
+from sportello.contracts.forms import AnswerLabel
+from sportello.contracts.money import Totals
+
+# Ten million euro per unit: far above any real service, far below what a bigint can hold.
+MAX_UNIT_NET_CENTS = 1_000_000_000
+MAX_TEXT = 2000
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=MAX_TEXT)]
+RequiredText = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=MAX_TEXT)]
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+class IssueLine(BaseModel):
+    line_id: uuid.UUID
+    unit_net_cents: int = Field(ge=0, le=MAX_UNIT_NET_CENTS)
+
+
+class IssueIn(BaseModel):
+    lines: list[IssueLine] = Field(min_length=1, max_length=500)
+    valid_until: date
+    note: OptionalText = None
+
+
+class DeclineIn(BaseModel):
+    reason: OptionalText = None
+
+
+class RejectIn(BaseModel):
+    reason: RequiredText
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+class LineOut(BaseModel):
+    line_id: uuid.UUID
+    service: ServiceRef
+    answers: dict[str, Any]
+    answer_labels: list[AnswerLabel]
+    quantity: int
+    vat_rate_bp: int
+    # Present once staff have priced the quote (the current revision's prices).
+    unit_net_cents: int | None = None
+    net_cents: int | None = None
+    vat_cents: int | None = None
+    gross_cents: int | None = None
+
+
+class HistoryOut(BaseModel):
+    status: str
+    at: datetime
+    note: str | None = None
+    revision: int | None = None
+
+
+class StaffHistoryOut(HistoryOut):
+    from_status: str | None = None
+    actor: str
+    actor_id: uuid.UUID | None = None
+
+
+class ContactOut(BaseModel):
+    account_id: uuid.UUID
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+class QuoteSummary(BaseModel):
+    id: uuid.UUID
+    number: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    valid_until: date | None = None
+    total_gross_cents: int | None = None
+
+
+class StaffQuoteSummary(QuoteSummary):
+    customer: ContactOut
+    line_count: int
+    revision: int
+
+
+class QuoteOut(QuoteSummary):
+    revision: int
+    message: str | None = None
+    staff_note: str | None = None
+    lines: list[LineOut]
+    totals: Totals | None = None
+    currency: str = "EUR"
+    # True when accept would succeed now (quoted and still within validity).
+    can_accept: bool
+    order_id: uuid.UUID | None = None
+    order_number: str | None = None
+    status_history: list[HistoryOut]
+
+
+class RevisionOut(BaseModel):
+    revision: int
+    valid_until: date
+    note: str | None = None
+    issued_at: datetime
+    issued_by: uuid.UUID
+    lines: list[LineOut]
+    totals: Totals
+
+
+class StaffQuoteOut(QuoteOut):
+    customer: ContactOut
+    redacted: bool
+    status_history: list[StaffHistoryOut]
+    revisions: list[RevisionOut]
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+

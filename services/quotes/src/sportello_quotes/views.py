@@ -1,0 +1,95 @@
+"""From a stored quote to the shapes of schemas.py (customer and staff see different things)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sportello.contracts.money import Totals
+
+from sportello_quotes import actions, domain, schemas
+from sportello_quotes.models import Quote, QuoteRevision
+
+
+def _totals(quote: Quote) -> Totals | None:
+    if quote.gross_cents is None:
+        return None
+    return Totals(net_cents=quote.net_cents, vat_cents=quote.vat_cents,
+                  gross_cents=quote.gross_cents)
+
+
+def _lines(quote: Quote) -> list[schemas.LineOut]:
+    prices = {line.line_id: line for line in actions.priced_lines(quote)}
+    out = []
+    for line in quote.lines:
+        priced = prices.get(line.line_id)
+        out.append(schemas.LineOut(
+            line_id=line.line_id,
+            service={"slug": line.service_slug, "name": line.service_name,
+                     "version": line.service_version},
+            answers=line.answers, answer_labels=line.answer_labels, quantity=line.quantity,
+            vat_rate_bp=line.vat_rate_bp,
+            **({} if priced is None else priced.model_dump(
+                include={"unit_net_cents", "net_cents", "vat_cents", "gross_cents"})),
+        ))
+    return out
+
+
+def _revision(rev: QuoteRevision) -> schemas.RevisionOut:
+    return schemas.RevisionOut(
+        revision=rev.revision, valid_until=rev.valid_until, note=rev.note,
+        issued_at=rev.issued_at, issued_by=rev.issued_by,
+        lines=[schemas.LineOut.model_validate(line) for line in rev.lines],
+        totals=Totals(net_cents=rev.net_cents, vat_cents=rev.vat_cents,
+                      gross_cents=rev.gross_cents),
+    )
+
+
+def _contact(quote: Quote) -> schemas.ContactOut:
+    return schemas.ContactOut(account_id=quote.customer_id, email=quote.customer_email,
+                              first_name=quote.customer_first_name,
+                              last_name=quote.customer_last_name)
+
+
+def summary(quote: Quote) -> schemas.QuoteSummary:
+    return schemas.QuoteSummary(
+        id=quote.id, number=quote.number, status=quote.status, created_at=quote.created_at,
+        updated_at=quote.updated_at, valid_until=quote.valid_until,
+        total_gross_cents=quote.gross_cents,
+    )
+
+
+def staff_summary(quote: Quote) -> schemas.StaffQuoteSummary:
+    return schemas.StaffQuoteSummary(
+        **summary(quote).model_dump(), customer=_contact(quote), line_count=len(quote.lines),
+        revision=quote.revision,
+    )
+
+
+def _common(quote: Quote, now: datetime) -> dict:
+    return dict(
+        **summary(quote).model_dump(),
+        revision=quote.revision, message=quote.message, staff_note=quote.staff_note,
+        lines=_lines(quote), totals=_totals(quote),
+        can_accept=(quote.status == domain.Status.QUOTED
+                    and not domain.is_past_validity(quote.valid_until, now)),
+        order_id=quote.order_id, order_number=quote.order_number,
+    )
+
+
+def customer_view(quote: Quote, now: datetime) -> schemas.QuoteOut:
+    return schemas.QuoteOut(
+        **_common(quote, now),
+        status_history=[schemas.HistoryOut(status=h.status, at=h.at, note=h.note,
+                                           revision=h.revision) for h in quote.history],
+    )
+
+
+def staff_view(quote: Quote, now: datetime) -> schemas.StaffQuoteOut:
+    return schemas.StaffQuoteOut(
+        **_common(quote, now),
+        customer=_contact(quote), redacted=quote.redacted_at is not None,
+        status_history=[schemas.StaffHistoryOut(
+            status=h.status, at=h.at, note=h.note, revision=h.revision, from_status=h.from_status,
+            actor=h.actor, actor_id=h.actor_id) for h in quote.history],
+        revisions=[_revision(rev) for rev in quote.revisions],
+    )

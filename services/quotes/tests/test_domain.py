@@ -1,0 +1,104 @@
+"""The rules of a quote without a database: state machine, numbering, validity, pricing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+from sportello.contracts.events import ServiceRef
+from sportello.errors import Conflict, ValidationFailed
+
+from sportello_quotes import domain
+from sportello_quotes.domain import Status
+
+
+def line(qty: int = 1, vat: int = 2200, name: str = "Sito web") -> domain.RequestLine:
+    return domain.RequestLine(
+        line_id=uuid.uuid4(), service=ServiceRef(slug="sito", name=name, version=1),
+        vat_rate_bp=vat, quantity=qty, answers={"pagine": 5},
+        answer_labels=[{"label": "Pagine", "value": "5"}],
+    )
+
+
+ALLOWED = {
+    (Status.REQUESTED, Status.QUOTED), (Status.REQUESTED, Status.REJECTED),
+    (Status.QUOTED, Status.QUOTED), (Status.QUOTED, Status.ACCEPTED),
+    (Status.QUOTED, Status.DECLINED), (Status.QUOTED, Status.EXPIRED),
+    (Status.ACCEPTED, Status.ORDERED),
+}
+
+
+@pytest.mark.parametrize("current", list(Status))
+@pytest.mark.parametrize("to", list(Status))
+def test_only_the_transitions_of_the_architecture_are_allowed(current, to):
+    if (current, to) in ALLOWED:
+        domain.check_transition("PR-2026-000001", current.value, to)
+    else:
+        with pytest.raises(Conflict) as e:
+            domain.check_transition("PR-2026-000001", current.value, to)
+        assert "PR-2026-000001" in e.value.detail
+        assert domain.LABELS[current] in e.value.detail
+
+
+def test_numbers_are_zero_padded_per_year():
+    assert domain.format_number(2026, 12) == "PR-2026-000012"
+    assert domain.format_number(2027, 123456) == "PR-2027-123456"
+
+
+def test_a_quote_is_valid_through_its_last_day_in_rome():
+    last_day = date(2026, 1, 10)
+    # 23:30 UTC on the 10th is already 00:30 on the 11th in Rome (CET, UTC+1).
+    assert not domain.is_past_validity(last_day, datetime(2026, 1, 10, 22, 59, tzinfo=UTC))
+    assert domain.is_past_validity(last_day, datetime(2026, 1, 10, 23, 30, tzinfo=UTC))
+    # In summer Rome is UTC+2.
+    summer = date(2026, 7, 10)
+    assert not domain.is_past_validity(summer, datetime(2026, 7, 10, 21, 59, tzinfo=UTC))
+    assert domain.is_past_validity(summer, datetime(2026, 7, 10, 22, 0, tzinfo=UTC))
+    assert not domain.is_past_validity(None, datetime(2030, 1, 1, tzinfo=UTC))
+
+
+def test_accept_after_the_last_day_is_a_conflict_even_while_still_quoted():
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    domain.check_acceptable("PR-2026-000001", "quoted", date(2026, 3, 2), now)
+    with pytest.raises(Conflict) as e:
+        domain.check_acceptable("PR-2026-000001", "quoted", date(2026, 3, 1), now)
+    assert "scaduto" in e.value.detail
+    with pytest.raises(Conflict):
+        domain.check_acceptable("PR-2026-000001", "requested", None, now)
+
+
+def test_validity_in_the_past_is_refused_but_today_is_fine():
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert domain.validity_errors(date(2026, 3, 2), now) == []
+    [err] = domain.validity_errors(date(2026, 3, 1), now)
+    assert err.field == "valid_until"
+
+
+def test_pricing_computes_vat_per_line_half_up_and_keeps_the_quote_order():
+    a, b = line(qty=3, vat=2200), line(qty=1, vat=1000)
+    priced = domain.price_lines([a, b], [domain.LinePrice(b.line_id, 1005),
+                                         domain.LinePrice(a.line_id, 1234)])
+    assert [p.line_id for p in priced] == [a.line_id, b.line_id]
+    # 3 × 12,34 = 37,02; 22 % = 8,1444 → 8,14
+    assert (priced[0].net_cents, priced[0].vat_cents, priced[0].gross_cents) == (3702, 814, 4516)
+    # 10,05 at 10 % = 1,005 → half-up 1,01
+    assert (priced[1].net_cents, priced[1].vat_cents, priced[1].gross_cents) == (1005, 101, 1106)
+    totals = domain.quote_totals(priced)
+    assert (totals.net_cents, totals.vat_cents, totals.gross_cents) == (4707, 915, 5622)
+
+
+def test_pricing_names_the_missing_unknown_and_repeated_lines():
+    a, b, c = line(), line(), line(name="Logo")
+    with pytest.raises(ValidationFailed) as e:
+        domain.price_lines([a, b, c], [
+            domain.LinePrice(a.line_id, 100),
+            domain.LinePrice(uuid.uuid4(), 100),
+            domain.LinePrice(a.line_id, 200),
+        ])
+    fields = {err.field: err.message for err in e.value.errors}
+    assert set(fields) == {"lines.1.line_id", "lines.2.line_id"}
+    # lines.1: the unknown one sent at index 1, and line b (index 1 in the quote) has no price.
+    assert len(e.value.errors) == 4
+    messages = " ".join(err.message for err in e.value.errors)
+    assert "sconosciuta" in messages and "una sola volta" in messages and "«Logo»" in messages
