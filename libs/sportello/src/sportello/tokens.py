@@ -16,7 +16,8 @@ class TokenIssuer:
         self.settings = settings
         self.kid, self._key = load_signing_key(settings.jwt_keys_dir)
 
-    def access_token(self, account_id: uuid.UUID, role: str, email: str | None = None) -> str:
+    def access_token(self, account_id: uuid.UUID, role: str, email: str | None = None,
+                     extra_claims: dict | None = None) -> str:
         now = datetime.now(UTC)
         claims = {
             "sub": str(account_id),
@@ -29,6 +30,9 @@ class TokenIssuer:
         }
         if email:
             claims["email"] = email
+        if extra_claims:
+            # Additional claims never override the ones verifiers rely on.
+            claims = {**extra_claims, **claims}
         return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
 
     @property

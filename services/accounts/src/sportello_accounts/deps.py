@@ -1,0 +1,84 @@
+"""FastAPI dependencies of accounts: its settings, hasher, token issuer, the caller and address."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.auth import Customer, bearer_token
+from sportello.db import get_session
+from sportello.errors import NotFound, ProblemError
+from sportello.tokens import TokenIssuer
+from sportello_accounts.models import Account
+from sportello_accounts.passwords import Passwords
+from sportello_accounts.settings import AccountsSettings
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+
+
+def _settings(request: Request) -> AccountsSettings:
+    return request.app.state.settings
+
+
+def _passwords(request: Request) -> Passwords:
+    return request.app.state.passwords
+
+
+def _issuer(request: Request) -> TokenIssuer:
+    return request.app.state.issuer
+
+
+Config = Annotated[AccountsSettings, Depends(_settings)]
+Hasher = Annotated[Passwords, Depends(_passwords)]
+Issuer = Annotated[TokenIssuer, Depends(_issuer)]
+
+
+def client_address(request: Request, settings: Config) -> str:
+    """The caller's address. Behind the gateway the socket peer is the gateway, so its
+    X-Forwarded-For is believed, and only its last entry (the one the gateway itself added):
+    earlier entries come from the client and could be forged to dodge the per-address limit."""
+    peer = request.client.host if request.client else "unknown"
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded and _trusted(peer, settings.trusted_proxies):
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last[:64]
+    return peer
+
+
+def _trusted(peer: str, proxies: list[str]) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net, strict=False) for net in proxies)
+
+
+Address = Annotated[str, Depends(client_address)]
+
+
+async def current_account(me: Customer, session: Session) -> Account:
+    """The caller's own account; an erased one is gone even while its last token lives."""
+    account = await session.get(Account, me.id)
+    if account is None or account.deleted_at is not None:
+        raise NotFound("Account non trovato.")
+    return account
+
+
+Me = Annotated[Account, Depends(current_account)]
+
+
+def session_family(request: Request) -> uuid.UUID | None:
+    """The `sid` claim of the caller's access token. Call it only in a route that depends on
+    `Me`/`Customer`, which has verified the signature already."""
+    try:
+        token = bearer_token(request)
+        claims = jwt.decode(token or "", options={"verify_signature": False})
+        return uuid.UUID(str(claims.get("sid")))
+    except (jwt.PyJWTError, ValueError, ProblemError):
+        return None

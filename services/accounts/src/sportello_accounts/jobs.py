@@ -1,0 +1,26 @@
+"""Scheduled clean-up: old rate counters, ended sessions, used or expired reset links."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.jobs import Job
+
+# Ended sessions are kept a while so that a replayed old token is still recognised as reuse.
+_PURGES = (
+    "DELETE FROM rate_counters WHERE expires_at < now()",
+    "DELETE FROM refresh_tokens WHERE expires_at < now() - interval '7 days'",
+    "DELETE FROM password_resets WHERE expires_at < now() - interval '1 day'",
+)
+
+
+async def purge(session: AsyncSession) -> int:
+    removed = 0
+    for statement in _PURGES:
+        result = await session.execute(text(statement))
+        removed += result.rowcount or 0
+    return removed
+
+
+PURGE = Job(name="accounts.purge", every_seconds=600, run=purge)

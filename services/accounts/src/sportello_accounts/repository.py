@@ -1,0 +1,127 @@
+"""Reading and writing accounts: the queries the routes and the operator command share."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.contracts.events import AccountRegistered, AccountUpdated, PasswordResetRequested
+from sportello.messaging import emit
+from sportello_accounts.domain import Consent, Role, deleted_email, new_secret, secret_hash
+from sportello_accounts.models import (
+    Account,
+    BillingProfile,
+    ConsentEvent,
+    PasswordReset,
+    RefreshToken,
+)
+
+
+async def by_email(session: AsyncSession, email: str) -> Account | None:
+    return await session.scalar(
+        select(Account).where(Account.email == email, Account.deleted_at.is_(None)))
+
+
+async def email_taken(session: AsyncSession, email: str, other_than: uuid.UUID | None = None) -> bool:
+    query = select(Account.id).where(Account.email == email)
+    if other_than is not None:
+        query = query.where(Account.id != other_than)
+    return await session.scalar(query) is not None
+
+
+async def create_account(
+    session: AsyncSession, *, email: str, password_hash: str, first_name: str, last_name: str,
+    role: Role, privacy_version: str | None, marketing: bool,
+) -> Account:
+    """A new account with its consents recorded (the caller commits)."""
+    now = datetime.now(UTC)
+    account = Account(
+        id=uuid.uuid4(), email=email, password_hash=password_hash, role=role.value,
+        first_name=first_name, last_name=last_name, marketing_consent=marketing,
+        privacy_policy_version=privacy_version, privacy_accepted_at=now if privacy_version else None,
+        created_at=now, updated_at=now,
+    )
+    session.add(account)
+    await session.flush()  # the consents below refer to it
+    if privacy_version:
+        session.add(ConsentEvent(account_id=account.id, consent=Consent.PRIVACY_POLICY.value,
+                                 granted=True, policy_version=privacy_version, at=now))
+        session.add(ConsentEvent(account_id=account.id, consent=Consent.MARKETING.value,
+                                 granted=marketing, policy_version=privacy_version, at=now))
+    if role is Role.CUSTOMER:
+        # Staff users are internal: nobody else needs to learn of them (no welcome email).
+        await emit(session, "account.registered", AccountRegistered(
+            account_id=account.id, email=email, first_name=first_name, last_name=last_name,
+            marketing_consent=marketing))
+    return account
+
+
+async def announce_update(session: AsyncSession, account: Account) -> None:
+    account.updated_at = datetime.now(UTC)
+    await emit(session, "account.updated", AccountUpdated(
+        account_id=account.id, email=account.email, first_name=account.first_name,
+        last_name=account.last_name, phone=account.phone))
+
+
+async def start_password_reset(session: AsyncSession, account: Account, minutes: int) -> None:
+    raw = new_secret()
+    expires_at = datetime.now(UTC) + timedelta(minutes=minutes)
+    session.add(PasswordReset(account_id=account.id, token_hash=secret_hash(raw),
+                              expires_at=expires_at))
+    # The raw token travels only in the event (for the link in the email); we keep its hash.
+    await emit(session, "account.password_reset_requested", PasswordResetRequested(
+        account_id=account.id, email=account.email, first_name=account.first_name,
+        token=raw, expires_at=expires_at))
+
+
+async def use_password_reset(session: AsyncSession, raw: str) -> Account | None:
+    """Spend a valid reset token (atomically: a link works once) → its account, or None."""
+    now = datetime.now(UTC)
+    account_id = await session.scalar(
+        update(PasswordReset)
+        .where(PasswordReset.token_hash == secret_hash(raw), PasswordReset.used_at.is_(None),
+               PasswordReset.expires_at > now)
+        .values(used_at=now)
+        .returning(PasswordReset.account_id)
+    )
+    if account_id is None:
+        return None
+    account = await session.get(Account, account_id)
+    if account is None or account.deleted_at is not None:
+        return None
+    # Any other link sent earlier stops working too: the password has just been chosen.
+    await session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.account_id == account_id, PasswordReset.used_at.is_(None))
+        .values(used_at=now))
+    return account
+
+
+async def erase(session: AsyncSession, account: Account) -> None:
+    """Erase what identifies the person; keep an anonymous tombstone (id, role, dates) so the id
+    the other services hold still resolves to "deleted" (the caller emits and commits)."""
+    for table in (BillingProfile, ConsentEvent, PasswordReset, RefreshToken):
+        await session.execute(delete(table).where(table.account_id == account.id))
+    now = datetime.now(UTC)
+    account.email = deleted_email(account.id)
+    account.password_hash = None
+    account.first_name = ""
+    account.last_name = ""
+    account.phone = None
+    account.privacy_policy_version = None
+    account.privacy_accepted_at = None
+    account.marketing_consent = False
+    account.deleted_at = now
+    account.updated_at = now
+
+
+async def consent_history(session: AsyncSession, account_id: uuid.UUID) -> list[ConsentEvent]:
+    return list(await session.scalars(
+        select(ConsentEvent).where(ConsentEvent.account_id == account_id).order_by(ConsentEvent.id)))
+
+
+async def billing_of(session: AsyncSession, account_id: uuid.UUID) -> BillingProfile | None:
+    return await session.get(BillingProfile, account_id)

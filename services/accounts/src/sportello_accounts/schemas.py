@@ -1,0 +1,113 @@
+"""The request and response shapes of API.md "Accounts"."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+# Length rules are checked by the domain (one Italian message); this bounds the body only.
+Password = Annotated[str, StringConstraints(max_length=1024)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ./-]{6,20}$")]
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=False)
+
+
+class RegisterIn(Request):
+    email: Email
+    password: Password
+    first_name: Name
+    last_name: Name
+    privacy_accepted: bool
+    marketing_consent: bool = False
+
+
+class AccountOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
+
+
+class LoginIn(Request):
+    email: Annotated[str, StringConstraints(max_length=254)]
+    password: Password
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class RefreshIn(Request):
+    refresh_token: Secret
+
+
+class ProfileOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
+    phone: str | None = None
+    role: str
+    created_at: datetime
+
+
+class ProfilePatch(Request):
+    """Only the fields sent change; `phone: null` removes the phone. A new email needs the
+    current password (whoever borrows an open session must not take the account over)."""
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    current_password: Password | None = None
+
+
+class PasswordChangeIn(Request):
+    current_password: Password
+    new_password: Password
+
+
+class ConsentEntry(BaseModel):
+    consent: Literal["privacy_policy", "marketing"]
+    granted: bool
+    policy_version: str | None = None
+    at: datetime
+
+
+class PrivacyOut(BaseModel):
+    privacy_policy_version: str | None
+    accepted_at: datetime | None
+    marketing_consent: bool
+    # The notice in force now: when it differs from the accepted one, the client asks again.
+    current_privacy_policy_version: str
+    consents_history: list[ConsentEntry]
+
+
+class PrivacyIn(Request):
+    marketing_consent: bool | None = None
+    # True accepts the notice in force now (after it changed).
+    privacy_accepted: bool | None = None
+
+
+class DeleteIn(Request):
+    password: Password
+
+
+class ResetRequestIn(Request):
+    email: Annotated[str, StringConstraints(max_length=254)]
+
+
+class ResetConfirmIn(Request):
+    token: Secret
+    new_password: Password
