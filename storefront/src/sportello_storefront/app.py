@@ -1,0 +1,106 @@
+"""The storefront app: Italian server-rendered pages over the gateway, with sessions and CSRF."""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from sportello.observability import RequestContextMiddleware, configure_logging
+from sportello.service import add_health_routes
+from sportello.settings import Settings
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from sportello_storefront.gateway import Gateway, GatewayUnavailable, LoginRequired
+from sportello_storefront.routes import account, auth, cart, catalog, checkout
+from sportello_storefront.security import SecurityHeadersMiddleware
+from sportello_storefront.settings import StorefrontSettings
+from sportello_storefront.web import HERE, CsrfFailed, login_url, redirect, render
+
+log = structlog.get_logger()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    # The shared settings (tests pass theirs) plus the storefront's own, read from the env.
+    settings = StorefrontSettings(**settings.model_dump()) if settings else StorefrontSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        configure_logging("storefront", settings.log_level, settings.log_json)
+        gateway = Gateway(settings.gateway_url)
+        await gateway.start()
+        app.state.gateway = gateway
+        log.info("service_started", service="storefront", gateway=settings.gateway_url)
+        try:
+            yield
+        finally:
+            await gateway.close()
+
+    app = FastAPI(title="Sportello storefront", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.settings = settings
+    for module in (catalog, cart, checkout, auth, account):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    async def ready() -> dict[str, bool]:
+        try:
+            return {"gateway": (await app.state.gateway.raw("GET", "/catalog/categories")).ok}
+        except GatewayUnavailable:
+            return {"gateway": False}
+
+    add_health_routes(app, ready)
+    install_page_errors(app)
+
+    # Outermost last: request id → security headers → session.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.storefront_secret or secrets.token_urlsafe(48),
+        session_cookie=settings.storefront_cookie,
+        max_age=settings.storefront_session_days * 86400,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
+    app.add_middleware(RequestContextMiddleware, service="storefront")
+    return app
+
+
+def install_page_errors(app: FastAPI) -> None:
+    """Every failure becomes an Italian page, never a stack trace."""
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired):
+        return redirect(login_url(request))
+
+    @app.exception_handler(GatewayUnavailable)
+    async def _unavailable(request: Request, exc: GatewayUnavailable):
+        return render(request, "error.html", 503, title="Servizio momentaneamente non disponibile",
+                      message="Non riusciamo a completare la richiesta in questo momento. "
+                              "Riprova tra qualche istante.")
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed):
+        return render(request, "error.html", 400, title="Modulo scaduto",
+                      message="Il modulo è scaduto o non è valido. Torna indietro, ricarica la "
+                              "pagina e riprova.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404:
+            return render(request, "error.html", 404, title="Pagina non trovata",
+                          message="La pagina che cerchi non esiste o non è più disponibile.")
+        if exc.status_code == 405:
+            return render(request, "error.html", 405, title="Operazione non consentita",
+                          message="Questa pagina non accetta questa operazione.")
+        return render(request, "error.html", exc.status_code, title="Richiesta non valida",
+                      message=str(exc.detail) if isinstance(exc.detail, str) else "")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("page_error", path=request.url.path)
+        return render(request, "error.html", 500, title="Si è verificato un errore",
+                      message="Qualcosa non ha funzionato. Riprova tra poco.")

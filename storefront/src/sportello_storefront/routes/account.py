@@ -1,0 +1,226 @@
+"""IL MIO ACCOUNT: I MIEI ORDINI, I MIEI PREVENTIVI, PROFILO, DATI DI FATTURAZIONE, PRIVACY."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+
+from sportello_storefront.answers import billing_from_form, form_values_from_billing
+from sportello_storefront.gateway import Api
+from sportello_storefront.routes.checkout import transfer_instructions
+from sportello_storefront.web import api, flash, form_data, poll, redirect, render
+
+router = APIRouter(prefix="/account")
+
+ACCEPT_WAIT_SECONDS = 8.0
+
+
+async def me(gw: Api) -> dict:
+    result = await gw.get("/accounts/me", require_login=True)
+    if not result.ok:
+        raise HTTPException(404)
+    return result.body
+
+
+@router.get("")
+async def dashboard(request: Request, gw: Api = Depends(api)):
+    return render(request, "account/dashboard.html", section="", profile=await me(gw))
+
+
+@router.get("/ordini")
+async def orders(request: Request, cursor: str | None = None, gw: Api = Depends(api)):
+    params = {"limit": 20, **({"cursor": cursor} if cursor else {})}
+    result = await gw.get("/orders", params=params, require_login=True)
+    page = result.body if result.ok else {"items": [], "next_cursor": None}
+    return render(request, "account/orders.html", section="orders", page=page)
+
+
+@router.get("/ordini/{order_id}")
+async def order_detail(order_id: str, request: Request, gw: Api = Depends(api)):
+    result = await gw.get(f"/orders/{order_id}", require_login=True)
+    if result.status != 200:
+        raise HTTPException(404)
+    order = result.body
+    return render(request, "account/order.html", section="orders", order=order,
+                  transfer=await transfer_instructions(request, gw, order))
+
+
+@router.post("/ordini/{order_id}/annulla")
+async def cancel_order(order_id: str, request: Request, gw: Api = Depends(api)):
+    await form_data(request)
+    result = await gw.post(f"/orders/{order_id}/cancel", require_login=True)
+    if result.status == 404:
+        raise HTTPException(404)
+    if result.ok:
+        flash(request, "Ordine annullato.")
+    else:
+        flash(request, result.detail or "Questo ordine non può più essere annullato.", "error")
+    return redirect(f"/account/ordini/{order_id}")
+
+
+@router.get("/preventivi")
+async def quotes(request: Request, cursor: str | None = None, gw: Api = Depends(api)):
+    params = {"limit": 20, **({"cursor": cursor} if cursor else {})}
+    result = await gw.get("/quotes", params=params, require_login=True)
+    page = result.body if result.ok else {"items": [], "next_cursor": None}
+    return render(request, "account/quotes.html", section="quotes", page=page)
+
+
+@router.get("/preventivi/{quote_id}")
+async def quote_detail(quote_id: str, request: Request, gw: Api = Depends(api)):
+    result = await gw.get(f"/quotes/{quote_id}", require_login=True)
+    if result.status != 200:
+        raise HTTPException(404)
+    return render(request, "account/quote.html", section="quotes", quote=result.body)
+
+
+async def cart_has_quote_lines(gw: Api, quote_id: str) -> bool:
+    cart = await gw.get("/cart", require_login=True)
+    return cart.ok and any(str(ln.get("locked_by_quote")) == quote_id
+                           for ln in cart.body.get("lines", []))
+
+
+@router.post("/preventivi/{quote_id}/accetta")
+async def accept_quote(quote_id: str, request: Request, gw: Api = Depends(api)):
+    await form_data(request)
+    result = await gw.post(f"/quotes/{quote_id}/accept", require_login=True)
+    if result.status == 404:
+        raise HTTPException(404)
+    if result.status != 202 and not result.ok:
+        flash(request, result.detail or "Questo preventivo non può essere accettato.", "error")
+        return redirect(f"/account/preventivi/{quote_id}")
+    # The lines reach the cart through an event: wait briefly so the cart shows them.
+    await poll(lambda: cart_has_quote_lines(gw, quote_id), ACCEPT_WAIT_SECONDS)
+    flash(request, "Preventivo accettato: i servizi sono nel carrello al prezzo concordato.")
+    return redirect("/carrello")
+
+
+@router.post("/preventivi/{quote_id}/rifiuta")
+async def decline_quote(quote_id: str, request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    reason = (data.get("reason") or "").strip() or None
+    result = await gw.post(f"/quotes/{quote_id}/decline", json={"reason": reason},
+                           require_login=True)
+    if result.status == 404:
+        raise HTTPException(404)
+    if result.ok:
+        flash(request, "Hai rifiutato il preventivo.")
+    else:
+        flash(request, result.detail or "Questo preventivo non può essere rifiutato.", "error")
+    return redirect(f"/account/preventivi/{quote_id}")
+
+
+@router.get("/profilo")
+async def profile(request: Request, gw: Api = Depends(api)):
+    profile = await me(gw)
+    return render(request, "account/profile.html", section="profile", profile=profile,
+                  values=profile)
+
+
+@router.post("/profilo")
+async def profile_save(request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    body = {k: (data.get(k) or "").strip() for k in ("first_name", "last_name")}
+    body["phone"] = (data.get("phone") or "").strip() or None
+    result = await gw.call("PATCH", "/accounts/me", json=body, require_login=True)
+    if result.ok:
+        request.session["user"] = {"first_name": result.body.get("first_name"),
+                                   "email": result.body.get("email")}
+        flash(request, "Dati personali aggiornati.")
+        return redirect("/account/profilo")
+    return render(request, "account/profile.html", 422, section="profile", profile=await me(gw),
+                  values=data, errors=result.field_errors(),
+                  problem=result.detail or "Controlla i campi evidenziati.")
+
+
+@router.post("/profilo/password")
+async def password_save(request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    errors: dict[str, str] = {}
+    if data.get("new_password") != data.get("new_password_confirm"):
+        errors["new_password_confirm"] = "Le due password non coincidono."
+    else:
+        result = await gw.post("/accounts/me/password", require_login=True, json={
+            "current_password": data.get("current_password", ""),
+            "new_password": data.get("new_password", "")})
+        if result.ok:
+            flash(request, "Password aggiornata.")
+            return redirect("/account/profilo")
+        errors = result.field_errors()
+        if not errors:
+            errors["current_password"] = (
+                "La password attuale non è corretta." if result.status in (401, 403)
+                else result.detail or "Password non aggiornata.")
+    profile = await me(gw)
+    return render(request, "account/profile.html", 422, section="profile", profile=profile,
+                  values=profile, errors=errors, problem="La password non è stata cambiata.")
+
+
+@router.get("/fatturazione")
+async def billing(request: Request, gw: Api = Depends(api)):
+    result = await gw.get("/accounts/me/billing", require_login=True)
+    values = form_values_from_billing(result.body if result.status == 200 else None)
+    return render(request, "account/billing.html", section="billing", values=values)
+
+
+@router.post("/fatturazione")
+async def billing_save(request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    result = await gw.call("PUT", "/accounts/me/billing", json=billing_from_form(data),
+                           require_login=True)
+    if result.ok:
+        flash(request, "Dati di fatturazione salvati.")
+        return redirect("/account/fatturazione")
+    return render(request, "account/billing.html", 422, section="billing", values=data,
+                  errors=result.field_errors(),
+                  problem=result.detail or "Controlla i dati di fatturazione.")
+
+
+@router.get("/privacy")
+async def privacy(request: Request, gw: Api = Depends(api)):
+    result = await gw.get("/accounts/me/privacy", require_login=True)
+    return render(request, "account/privacy.html", section="privacy",
+                  privacy=result.body if result.ok else {})
+
+
+@router.post("/privacy")
+async def privacy_save(request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    result = await gw.call("PUT", "/accounts/me/privacy", require_login=True,
+                           json={"marketing_consent": data.get("marketing_consent") == "on"})
+    if result.ok:
+        flash(request, "Preferenze sul trattamento dei dati aggiornate.")
+    else:
+        flash(request, result.detail or "Preferenze non aggiornate.", "error")
+    return redirect("/account/privacy")
+
+
+@router.get("/privacy/esporta")
+async def export(request: Request, gw: Api = Depends(api)):
+    result = await gw.get("/accounts/me/export", require_login=True)
+    if not result.ok:
+        raise HTTPException(404)
+    return Response(json.dumps(result.body, ensure_ascii=False, indent=2),
+                    media_type="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="i-miei-dati.json"'})
+
+
+@router.post("/privacy/elimina")
+async def delete_account(request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    if data.get("confirm") != "on":
+        errors = {"confirm": "Conferma di voler eliminare l'account."}
+    else:
+        result = await gw.call("DELETE", "/accounts/me", json={"password": data.get("password", "")},
+                               require_login=True)
+        if result.ok:
+            request.session.clear()
+            flash(request, "Il tuo account è stato eliminato. Ci dispiace vederti andare.")
+            return redirect("/")
+        errors = result.field_errors() or {"password": "La password non è corretta."}
+    privacy = await gw.get("/accounts/me/privacy", require_login=True)
+    return render(request, "account/privacy.html", 422, section="privacy",
+                  privacy=privacy.body if privacy.ok else {}, errors=errors,
+                  problem="L'account non è stato eliminato.")

@@ -1,0 +1,160 @@
+"""Accedi, Registrati, Esci, password dimenticata / reimposta: tokens go into the session only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, Depends, Request
+
+from sportello_storefront.gateway import Api
+from sportello_storefront.web import api, flash, form_data, redirect, render, safe_next
+
+log = structlog.get_logger()
+router = APIRouter()
+
+MIN_PASSWORD = 8
+
+
+async def sign_in(request: Request, gw: Api, pair: dict[str, Any]) -> None:
+    """Keep the tokens, remember who this is, and move the anonymous cart into theirs."""
+    gw.store_tokens(pair)
+    me = await gw.get("/accounts/me")
+    if me.ok:
+        request.session["user"] = {"first_name": me.body.get("first_name"),
+                                   "email": me.body.get("email")}
+    cart_token = request.session.pop("cart_token", None)
+    if cart_token:
+        merged = await gw.post("/cart/merge", headers={"X-Cart-Token": cart_token})
+        if not merged.ok:
+            log.warning("cart_merge_failed", status=merged.status)
+    request.session.pop("checkout_key", None)
+
+
+@router.get("/accedi")
+async def login_page(request: Request, next: str | None = None):
+    return render(request, "login.html", next=safe_next(next))
+
+
+@router.post("/accedi")
+async def login(request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    target = safe_next(data.get("next"))
+    email, password = data.get("email", "").strip(), data.get("password", "")
+    errors = {}
+    if not email:
+        errors["email"] = "Indica la tua email."
+    if not password:
+        errors["password"] = "Indica la password."
+    if not errors:
+        result = await gw.post("/accounts/login", json={"email": email, "password": password},
+                               auth=False)
+        if result.status == 200:
+            await sign_in(request, gw, result.body)
+            flash(request, "Bentornato!")
+            return redirect(target)
+        if result.status == 429:
+            problem = "Troppi tentativi: riprova tra qualche minuto."
+        else:
+            problem = "Email o password non corretti."
+    else:
+        problem = "Controlla i campi evidenziati."
+    return render(request, "login.html", 401 if not errors else 422, next=target,
+                  values={"email": email}, errors=errors, problem=problem)
+
+
+@router.get("/registrati")
+async def register_page(request: Request, next: str | None = None):
+    return render(request, "register.html", next=safe_next(next))
+
+
+@router.post("/registrati")
+async def register(request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    target = safe_next(data.get("next"))
+    body = {
+        "email": data.get("email", "").strip(),
+        "password": data.get("password", ""),
+        "first_name": data.get("first_name", "").strip(),
+        "last_name": data.get("last_name", "").strip(),
+        "privacy_accepted": data.get("privacy_accepted") == "on",
+        "marketing_consent": data.get("marketing_consent") == "on",
+    }
+    errors: dict[str, str] = {}
+    if not body["privacy_accepted"]:
+        errors["privacy_accepted"] = "Per registrarti devi accettare l'informativa privacy."
+    if body["password"] != data.get("password_confirm", ""):
+        errors["password_confirm"] = "Le due password non coincidono."
+    if not errors:
+        result = await gw.post("/accounts/register", json=body, auth=False)
+        if result.status == 201:
+            login = await gw.post("/accounts/login", auth=False,
+                                  json={"email": body["email"], "password": body["password"]})
+            if login.status == 200:
+                await sign_in(request, gw, login.body)
+            flash(request, "Registrazione completata: benvenuto!")
+            return redirect(target)
+        if result.status == 409:
+            errors["email"] = "Questa email è già registrata: accedi oppure reimposta la password."
+        else:
+            errors.update(result.field_errors())
+            if not errors:
+                errors["email"] = result.detail or "Registrazione non riuscita."
+    values = {k: v for k, v in data.items() if "password" not in k}
+    return render(request, "register.html", 422, next=target, values=values, errors=errors,
+                  problem="Controlla i campi evidenziati.")
+
+
+@router.post("/esci")
+async def logout(request: Request, gw: Api = Depends(api)):
+    await form_data(request)
+    token = request.session.get("refresh_token")
+    if token:
+        await gw.post("/accounts/logout", json={"refresh_token": token}, auth=False)
+    request.session.clear()
+    flash(request, "Sei uscito dal tuo account.")
+    return redirect("/")
+
+
+@router.get("/password-dimenticata")
+async def forgot_page(request: Request):
+    return render(request, "forgot.html")
+
+
+@router.post("/password-dimenticata")
+async def forgot(request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    email = data.get("email", "").strip()
+    if not email:
+        return render(request, "forgot.html", 422, errors={"email": "Indica la tua email."})
+    await gw.post("/accounts/password-reset", json={"email": email}, auth=False)
+    # Same answer whether or not the email exists (no enumeration).
+    return render(request, "forgot.html", sent=True)
+
+
+@router.get("/reimposta-password")
+async def reset_page(request: Request, token: str = ""):
+    return render(request, "reset.html", token=token)
+
+
+@router.post("/reimposta-password")
+async def reset(request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    token, password = data.get("token", ""), data.get("new_password", "")
+    errors: dict[str, str] = {}
+    if password != data.get("new_password_confirm", ""):
+        errors["new_password_confirm"] = "Le due password non coincidono."
+    if not errors:
+        result = await gw.post("/accounts/password-reset/confirm", auth=False,
+                               json={"token": token, "new_password": password})
+        if result.ok:
+            flash(request, "Password aggiornata: ora puoi accedere.")
+            return redirect("/accedi")
+        errors.update(result.field_errors())
+        if not errors or "token" in errors:
+            errors.pop("token", None)
+            return render(request, "reset.html", 400, token=token, errors=errors,
+                          problem="Il link per reimpostare la password non è valido o è scaduto. "
+                                  "Richiedine uno nuovo.")
+    return render(request, "reset.html", 422, token=token, errors=errors,
+                  problem="Controlla i campi evidenziati.")

@@ -1,0 +1,125 @@
+"""Servizi: home, categories, the service page with its form, adding or correcting a cart line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from sportello.contracts.forms import FormDefinition, price_from
+
+from sportello_storefront.answers import answers_from_form, form_values_from_answers
+from sportello_storefront.gateway import Api
+from sportello_storefront.web import api, flash, form_data, redirect, render
+
+router = APIRouter()
+
+
+async def categories(gw: Api) -> list[dict[str, Any]]:
+    result = await gw.get("/catalog/categories", auth=False)
+    return result.body if result.ok and isinstance(result.body, list) else []
+
+
+@router.get("/")
+async def home(request: Request, gw: Api = Depends(api)):
+    return render(request, "home.html", categories=await categories(gw))
+
+
+@router.get("/servizi")
+async def services_index(request: Request, gw: Api = Depends(api)):
+    return render(request, "services.html", categories=await categories(gw))
+
+
+@router.get("/servizi/{slug}")
+async def category_page(slug: str, request: Request, gw: Api = Depends(api)):
+    result = await gw.get(f"/catalog/categories/{slug}", auth=False)
+    if result.status != 200:
+        raise HTTPException(404)
+    return render(request, "category.html", category=result.body, categories=await categories(gw))
+
+
+def cart_kind(service: dict[str, Any]) -> str:
+    return "quote" if service.get("pricing_mode") == "quote" else "purchase"
+
+
+def cart_path(kind: str) -> str:
+    """The API path of the purchase cart or of the quote cart."""
+    return "/cart/quote" if kind == "quote" else "/cart"
+
+
+async def service_or_404(gw: Api, slug: str) -> dict[str, Any]:
+    result = await gw.get(f"/catalog/services/{slug}", auth=False)
+    if result.status != 200 or not isinstance(result.body, dict):
+        raise HTTPException(404)
+    return result.body
+
+
+async def find_line(gw: Api, kind: str, line_id: str) -> dict[str, Any] | None:
+    if not (gw.logged_in or gw.session.get("cart_token")):
+        return None
+    result = await gw.get(cart_path(kind))
+    if not result.ok:
+        return None
+    return next((ln for ln in result.body.get("lines", []) if str(ln.get("id")) == line_id), None)
+
+
+def service_page(request: Request, service: dict[str, Any], *, line: dict[str, Any] | None = None,
+                 values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                 status_code: int = 200, problem: str | None = None):
+    form = FormDefinition.model_validate(service.get("form") or {})
+    from_cents = service.get("price_from_cents")
+    if from_cents is None and service.get("pricing_mode") != "quote":
+        from_cents = price_from(form, service.get("base_net_cents"))
+    if values is None:
+        values = {f"answers.{f.name}": ("on" if f.default is True else str(f.default))
+                  for f in form.fields if f.default not in (None, False)}
+    return render(request, "service.html", status_code, service=service, form=form, line=line,
+                  kind=cart_kind(service), price_from_cents=from_cents, values=values,
+                  errors=errors or {}, problem=problem)
+
+
+@router.get("/servizio/{slug}")
+async def service_detail(slug: str, request: Request, riga: str | None = None,
+                         gw: Api = Depends(api)):
+    service = await service_or_404(gw, slug)
+    line = await find_line(gw, cart_kind(service), riga) if riga else None
+    if riga and line is None:
+        flash(request, "La riga del carrello non esiste più.", "error")
+    values = form_values_from_answers(line["answers"]) if line else None
+    return service_page(request, service, line=line, values=values)
+
+
+@router.post("/servizio/{slug}")
+async def add_or_correct(slug: str, request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    service = await service_or_404(gw, slug)
+    kind = cart_kind(service)
+    answers = answers_from_form(data)
+    line_id = data.get("line_id") or None
+    line = await find_line(gw, kind, line_id) if line_id else None
+    if line_id and line is None:
+        flash(request, "La riga del carrello non esiste più: aggiungi di nuovo il servizio.", "error")
+        return redirect(f"/servizio/{slug}")
+    if line:
+        result = await gw.call("PATCH", f"{cart_path(kind)}/items/{line_id}", json={"answers": answers})
+    else:
+        await gw.ensure_cart_token()
+        result = await gw.post(f"{cart_path(kind)}/items",
+                               json={"service_slug": slug, "answers": answers, "quantity": 1})
+    if result.status == 422:
+        return service_page(request, service, line=line, values=data, status_code=422,
+                            errors=result.field_errors(), problem="Controlla i campi evidenziati.")
+    if not result.ok:
+        return service_page(request, service, line=line, values=data, status_code=409,
+                            problem=result.detail or "Non è stato possibile aggiungere il servizio.")
+    if kind == "quote":
+        flash(request, "Richiesta aggiornata." if line else
+              f"«{service['name']}» è nel carrello preventivi.")
+        return redirect("/carrello-preventivi")
+    flash(request, "Riga del carrello aggiornata." if line else
+          f"«{service['name']}» è stato aggiunto al carrello.")
+    return redirect("/carrello")
+
+
+@router.get("/privacy")
+async def privacy_notice(request: Request):
+    return render(request, "privacy.html")

@@ -1,0 +1,180 @@
+"""PROCEDI ALL'ACQUISTO → Dati di Fatturazione → pagamento → COMPLETA L'ACQUISTO → conferma."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from sportello_storefront.answers import billing_from_form, form_values_from_billing
+from sportello_storefront.gateway import Api, ApiResult
+from sportello_storefront.routes.cart import load_cart
+from sportello_storefront.web import api, flash, form_data, poll, redirect, render
+
+router = APIRouter()
+
+# The order appears a few ms after checkout (an event away); give it this long before saying so.
+ORDER_APPEAR_SECONDS = 8.0
+PAYMENT_SETTLE_SECONDS = 4.0
+
+
+async def load_billing(gw: Api) -> dict[str, Any] | None:
+    result = await gw.get("/accounts/me/billing", require_login=True)
+    return result.body if result.status == 200 else None
+
+
+async def billing_values(gw: Api) -> dict[str, Any]:
+    billing = await load_billing(gw)
+    values = form_values_from_billing(billing)
+    if not billing:
+        # First purchase: start from the profile so the customer types less.
+        me = await gw.get("/accounts/me", require_login=True)
+        if me.ok:
+            values.update({"first_name": me.body.get("first_name") or "",
+                           "last_name": me.body.get("last_name") or "",
+                           "email": me.body.get("email") or "", "phone": me.body.get("phone") or ""})
+    return values
+
+
+@router.get("/checkout")
+async def checkout_start(request: Request, gw: Api = Depends(api)):
+    if not gw.logged_in:
+        flash(request, "Accedi o registrati per completare l'acquisto: il carrello resta com'è.",
+              "info")
+        return redirect("/accedi?next=/checkout/fatturazione")
+    return redirect("/checkout/fatturazione")
+
+
+@router.get("/checkout/fatturazione")
+async def billing_page(request: Request, gw: Api = Depends(api)):
+    cart = await load_cart(gw) if gw.logged_in else None
+    values = await billing_values(gw)
+    if not cart or not cart["lines"]:
+        flash(request, "Il carrello è vuoto.", "error")
+        return redirect("/carrello")
+    return render(request, "checkout_billing.html", cart=cart, values=values)
+
+
+@router.post("/checkout/fatturazione")
+async def billing_save(request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    result = await gw.call("PUT", "/accounts/me/billing", json=billing_from_form(data),
+                           require_login=True)
+    if result.ok:
+        return redirect("/checkout/pagamento")
+    cart = await load_cart(gw)
+    return render(request, "checkout_billing.html", 422, cart=cart, values=data,
+                  errors=result.field_errors(),
+                  problem=result.detail or "Controlla i dati di fatturazione.")
+
+
+@router.get("/checkout/pagamento")
+async def payment_page(request: Request, gw: Api = Depends(api)):
+    billing = await load_billing(gw)
+    if billing is None:
+        return redirect("/checkout/fatturazione")
+    cart = await load_cart(gw)
+    if not cart["lines"]:
+        flash(request, "Il carrello è vuoto.", "error")
+        return redirect("/carrello")
+    return render(request, "checkout_payment.html", cart=cart, billing=billing,
+                  values={"payment_method": "card"})
+
+
+async def wait_for_order(gw: Api, order_id: str, timeout: float = ORDER_APPEAR_SECONDS,
+                         settled: bool = False) -> ApiResult:
+    """GET the order until it exists (and, if `settled`, until a card payment has an outcome)."""
+    last: list[ApiResult] = []
+
+    async def check() -> bool:
+        result = await gw.get(f"/orders/{order_id}", require_login=True)
+        last[:] = [result]
+        if result.status != 200:
+            return result.status != 404  # anything but "not yet" ends the wait
+        body = result.body
+        return not (settled and body.get("status") == "awaiting_payment"
+                    and (body.get("payment") or {}).get("method") == "card")
+
+    await poll(check, timeout)
+    return last[0]
+
+
+def return_url(request: Request, order_id: str) -> str:
+    base = request.app.state.settings.storefront_url.rstrip("/")
+    return f"{base}/ordine/{order_id}/conferma"
+
+
+async def start_payment(request: Request, gw: Api, order_id: str) -> ApiResult:
+    return await gw.post(f"/orders/{order_id}/pay",
+                         json={"return_url": return_url(request, order_id)}, require_login=True)
+
+
+@router.post("/checkout/completa")
+async def complete(request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    method = data.get("payment_method")
+    billing = await load_billing(gw)
+    if billing is None:
+        return redirect("/checkout/fatturazione")
+    cart = await load_cart(gw)
+    if method not in ("card", "bank_transfer"):
+        return render(request, "checkout_payment.html", 422, cart=cart, billing=billing,
+                      values=data, errors={"payment_method": "Scegli un metodo di pagamento."})
+    key = request.session.setdefault("checkout_key", str(uuid.uuid4()))
+    result = await gw.post("/cart/checkout", json={"billing": billing, "payment_method": method},
+                           headers={"Idempotency-Key": key}, require_login=True)
+    request.session.pop("checkout_key", None)
+    if result.status != 202:
+        errors = result.field_errors(strip_prefix="billing.")
+        if result.status == 422 and set(errors) - {"payment_method"}:
+            flash(request, "Controlla i dati di fatturazione.", "error")
+            return redirect("/checkout/fatturazione")
+        return render(request, "checkout_payment.html", 409, cart=cart, billing=billing,
+                      values=data, errors=errors,
+                      problem=result.detail or "Non è stato possibile completare l'acquisto.")
+    order_id = str(result.body["order_id"])
+    if (await wait_for_order(gw, order_id)).status != 200:
+        flash(request, "Ordine ricevuto: lo trovi tra qualche istante in I MIEI ORDINI.", "info")
+        return redirect("/account/ordini")
+    return await pay_redirect(request, gw, order_id, method)
+
+
+async def pay_redirect(request: Request, gw: Api, order_id: str, method: str):
+    if method == "bank_transfer":
+        return redirect(f"/ordine/{order_id}/conferma")
+    pay = await start_payment(request, gw, order_id)
+    if pay.ok and isinstance(pay.body, dict) and pay.body.get("redirect_url"):
+        return redirect(pay.body["redirect_url"])
+    flash(request, pay.detail or "Non è stato possibile avviare il pagamento: riprova dall'ordine.",
+          "error")
+    return redirect(f"/account/ordini/{order_id}")
+
+
+@router.post("/account/ordini/{order_id}/paga")
+async def pay_again(order_id: str, request: Request, gw: Api = Depends(api)):
+    await form_data(request)
+    order = await gw.get(f"/orders/{order_id}", require_login=True)
+    if order.status != 200:
+        raise HTTPException(404)
+    return await pay_redirect(request, gw, order_id, order.body.get("payment", {}).get("method"))
+
+
+async def transfer_instructions(request: Request, gw: Api, order: dict[str, Any]) -> dict | None:
+    """Bank transfer details (IBAN, causale) while the transfer is awaited."""
+    payment = order.get("payment") or {}
+    if payment.get("method") != "bank_transfer" or order.get("status") != "awaiting_payment":
+        return None
+    pay = await start_payment(request, gw, str(order["id"]))
+    return pay.body if pay.ok and isinstance(pay.body, dict) and pay.body.get("iban") else None
+
+
+@router.get("/ordine/{order_id}/conferma")
+async def confirmation(order_id: str, request: Request, gw: Api = Depends(api)):
+    # Back from the provider's page, the webhook may still be on its way: wait a moment for it.
+    result = await wait_for_order(gw, order_id, PAYMENT_SETTLE_SECONDS, settled=True)
+    if result.status != 200:
+        raise HTTPException(404)
+    order = result.body
+    return render(request, "confirmation.html", order=order,
+                  transfer=await transfer_instructions(request, gw, order))

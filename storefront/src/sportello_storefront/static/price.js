@@ -1,0 +1,42 @@
+// Live price on the service form: the same rules as the API (sportello.contracts.forms):
+// unit = base + options + number x unit price, then + percent surcharges (half-up), VAT half-up.
+// The API's price is authoritative; this only previews it.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.service-form");
+  var out = document.getElementById("prezzo-live");
+  if (!form || !out || form.dataset.priced !== "yes") return;
+  var gross = document.getElementById("prezzo-live-lordo");
+  var base = parseInt(form.dataset.baseCents || "0", 10);
+  var vatBp = parseInt(form.dataset.vatBp || "0", 10);
+  var fmt = new Intl.NumberFormat("it-IT", { style: "currency", currency: "EUR" });
+
+  function halfUp(amount, bp) {
+    // Integer maths, as the API: amount * bp / 10000 rounded half away from zero.
+    var p = amount * bp, sign = p < 0 ? -1 : 1, a = Math.abs(p);
+    var q = Math.floor(a / 10000), r = a % 10000;
+    return sign * (q + (r * 2 >= 10000 ? 1 : 0));
+  }
+  function num(el, attr) { return parseInt(el.getAttribute(attr) || "0", 10) || 0; }
+
+  function compute() {
+    var subtotal = base, percent = 0;
+    form.querySelectorAll("select").forEach(function (s) {
+      var o = s.options[s.selectedIndex];
+      if (o && o.value) { subtotal += num(o, "data-price-cents"); percent += num(o, "data-percent-bp"); }
+    });
+    form.querySelectorAll("input[type=radio]:checked, input[type=checkbox]:checked").forEach(function (i) {
+      subtotal += num(i, "data-price-cents"); percent += num(i, "data-percent-bp");
+    });
+    form.querySelectorAll("input[type=number][data-unit-price-cents]").forEach(function (i) {
+      var v = parseInt(i.value, 10);
+      if (!isNaN(v) && v > 0) subtotal += v * num(i, "data-unit-price-cents");
+    });
+    var unit = subtotal + halfUp(subtotal, percent);
+    out.textContent = fmt.format(unit / 100) + " + IVA";
+    if (gross) gross.textContent = "(" + fmt.format((unit + halfUp(unit, vatBp)) / 100) + " IVA inclusa)";
+  }
+  form.addEventListener("input", compute);
+  form.addEventListener("change", compute);
+  compute();
+})();

@@ -1,0 +1,130 @@
+"""What every page shares: templates, the visitor's Api, CSRF, flash messages, redirects."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from sportello_storefront.formatting import FILTERS
+from sportello_storefront.gateway import Api
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters.update(FILTERS)
+
+# The labels of ARCHITECTURE.md, written once so every page uses the same words.
+LABELS = {
+    "services": "Servizi",
+    "buy": "ACQUISTA",
+    "add_to_cart": "Aggiungi al carrello",
+    "checkout": "PROCEDI ALL'ACQUISTO",
+    "billing": "Dati di Fatturazione",
+    "complete": "COMPLETA L'ACQUISTO",
+    "request_quote": "RICHIEDI PREVENTIVO",
+    "quote_checkout": "PROCEDI ALLA RICHIESTA DI PREVENTIVO",
+    "account": "IL MIO ACCOUNT",
+    "orders": "I MIEI ORDINI",
+    "quotes": "I MIEI PREVENTIVI",
+    "profile": "PROFILO",
+    "billing_data": "DATI DI FATTURAZIONE",
+    "privacy": "INFORMAZIONI PRIVACY",
+}
+templates.env.globals["L"] = LABELS
+
+
+class CsrfFailed(Exception):
+    """A form arrived without the token of this session (or with another one)."""
+
+
+def api(request: Request) -> Api:
+    """FastAPI dependency: the gateway on behalf of this visitor."""
+    return Api(request.app.state.gateway, request.session, request.headers.get("x-request-id"))
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def form_data(request: Request) -> dict[str, Any]:
+    """The posted form as a dict, after checking its CSRF token (every form carries one)."""
+    form = await request.form()
+    sent = str(form.get("csrf_token", ""))
+    expected = request.session.get("csrf", "")
+    if not expected or not hmac.compare_digest(sent, expected):
+        raise CsrfFailed()
+    data: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if key == "csrf_token" or not isinstance(value, str):
+            continue
+        data[key] = value
+    return data
+
+
+def flash(request: Request, message: str, kind: str = "success") -> None:
+    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    session = request.session
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    return templates.TemplateResponse(
+        request, template,
+        {
+            "csrf_token": csrf_token(request),
+            "user": session.get("user"),
+            "logged_in": bool(session.get("refresh_token")),
+            "messages": session.pop("flash", []),
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(target: str | None, default: str = "/account") -> str:
+    """Only a local path may be a post-login destination (no open redirect)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def login_url(request: Request) -> str:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/accedi?next={quote(here, safe='')}"
+
+
+async def poll(check: Callable[[], Awaitable[Any]], timeout: float) -> Any:
+    """Call `check` until it returns something truthy or `timeout` passes; return the last value.
+
+    For the few places where a page waits on an event-driven step (order created, quote lines
+    in the cart) that normally takes milliseconds: a short backoff, a hard deadline.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        value = await check()
+        if value or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.25)
