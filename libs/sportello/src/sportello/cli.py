@@ -64,8 +64,10 @@ def cmd_serve(argv: list[str]) -> int:
     port = urlsplit(url).port
     if "--port" in argv:
         port = int(argv[argv.index("--port") + 1])
+    # An app may tune its server (the gateway reads X-Forwarded-* itself, with its own trust list).
+    options = getattr(app, "uvicorn_options", {})
     uvicorn.run(app, host=settings.host, port=port, log_level="warning", access_log=False,
-                loop="uvloop", http="httptools", timeout_graceful_shutdown=5)
+                loop="uvloop", http="httptools", timeout_graceful_shutdown=5, **options)
     return 0
 
 

@@ -1,0 +1,300 @@
+"""The hop: a public request checked at the edge, sent to one service, its answer streamed back.
+
+Pure ASGI on the hot path (no framework routing per request) over one pooled keep-alive
+`aiohttp.ClientSession`: FLOORS.md measures httpx's async client 15× slower on this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+import aiohttp
+import structlog
+from multidict import CIMultiDict
+from sportello.auth import TokenVerifier
+from sportello.errors import Forbidden, ProblemError, Unauthorized, problem
+from sportello.observability import correlation_id
+from sportello.settings import SERVICES
+from yarl import URL
+
+from sportello_gateway.ratelimit import RateLimits
+from sportello_gateway.routes import Access, Policy, is_safe_path, policy_for
+from sportello_gateway.settings import GatewaySettings
+
+log = structlog.get_logger()
+
+HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization",
+              b"te", b"trailer", b"transfer-encoding", b"upgrade", b"proxy-connection"}
+# The gateway sets these itself; a client's own values are never passed on as they are.
+DROP_REQUEST = HOP_BY_HOP | {b"host", b"x-forwarded-for", b"x-forwarded-proto",
+                             b"x-forwarded-host", b"forwarded", b"x-real-ip", b"x-request-id",
+                             b"expect"}
+# The gateway's own server adds date/server; the request id is added once by the middleware.
+DROP_RESPONSE = HOP_BY_HOP | {b"server", b"date", b"x-request-id", b"x-powered-by"}
+
+MESSAGES = {
+    502: "Il servizio non risponde: riprova tra poco.",
+    503: "Il servizio è momentaneamente non disponibile: riprova tra poco.",
+    504: "Il servizio non ha risposto in tempo: riprova tra poco.",
+}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class ClientGone(Exception):
+    pass
+
+
+def client_address(scope, forwarded_for: str | None, trusted: frozenset[str]) -> tuple[str, str | None]:
+    """(the client's address, the X-Forwarded-For chain to pass on before the peer).
+
+    A trusted peer's chain is believed up to its rightmost untrusted entry; anyone else's chain
+    is dropped, so a client cannot pick its own rate-limit key.
+    """
+    peer = scope["client"][0] if scope.get("client") else "unknown"
+    if peer not in trusted or not forwarded_for:
+        return peer, None
+    chain = [a.strip() for a in forwarded_for.split(",") if a.strip()]
+    for address in reversed(chain):
+        if address not in trusted:
+            return address, ", ".join(chain)
+    return peer, ", ".join(chain)
+
+
+class Proxy:
+    def __init__(self, settings: GatewaySettings, verifier: TokenVerifier, limits: RateLimits):
+        self.settings = settings
+        self.verifier = verifier
+        self.limits = limits
+        self.bases = {s: settings.service_url(s).rstrip("/") for s in SERVICES}
+        self.trusted = frozenset(settings.trusted_proxies)
+        self.session: aiohttp.ClientSession | None = None
+        self.timeouts = {
+            False: aiohttp.ClientTimeout(total=settings.upstream_timeout,
+                                         connect=settings.upstream_connect_timeout),
+            True: aiohttp.ClientTimeout(total=settings.upstream_slow_timeout,
+                                        connect=settings.upstream_connect_timeout),
+        }
+        self._failures = dict.fromkeys(SERVICES, 0)
+        self._open_until = dict.fromkeys(SERVICES, 0.0)
+
+    async def start(self) -> None:
+        connector = aiohttp.TCPConnector(
+            limit=self.settings.upstream_pool_size * len(SERVICES),
+            limit_per_host=self.settings.upstream_pool_size,
+            # Below uvicorn's 5 s keep-alive, so we never reuse a socket the service just closed.
+            keepalive_timeout=4.0,
+        )
+        self.session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,             # bytes pass through as the service encoded them
+            cookie_jar=aiohttp.DummyCookieJar(),  # never carry one client's cookies to another
+            skip_auto_headers=("User-Agent", "Content-Type", "Accept", "Accept-Encoding"),
+        )
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+    async def __call__(self, scope, receive, send) -> None:
+        method, path = scope["method"], scope["path"]
+        policy = policy_for(method, path) if is_safe_path(path) else None
+        if policy is None:
+            return await problem(404, "Risorsa non trovata.")(scope, receive, send)
+
+        auth = cart_token = length = forwarded_for = host = None
+        chunked = False
+        connection_tokens: set[bytes] = set()
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                auth = value
+            elif name == b"x-cart-token":
+                cart_token = value
+            elif name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+            elif name == b"x-forwarded-for":
+                forwarded_for = value.decode("latin-1")
+            elif name == b"host":
+                host = value
+            elif name == b"connection":
+                connection_tokens = {t.strip().lower() for t in value.split(b",")}
+
+        client, chain = client_address(scope, forwarded_for, self.trusted)
+        wait = self.limits.check(policy.limit, client)
+        if wait:
+            log.info("rate_limited", limit=policy.limit or "global", client=client)
+            return await problem(429, "Troppe richieste: riprova più tardi.",
+                                 headers={"Retry-After": str(wait)})(scope, receive, send)
+        try:
+            self._authorize(policy, auth, cart_token)
+        except ProblemError as e:
+            return await problem(e.status, e.detail, headers=e.headers)(scope, receive, send)
+
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                return await problem(400, "Content-Length non valido.")(scope, receive, send)
+            if declared > self.settings.max_body_bytes:
+                return await self._too_large(scope, receive, send)
+        has_body = chunked or (length is not None and length != b"0")
+
+        service = policy.service
+        now = time.monotonic()
+        if self._open_until[service] > now:
+            retry = str(max(1, math.ceil(self._open_until[service] - now)))
+            return await problem(503, MESSAGES[503], headers={"Retry-After": retry})(
+                scope, receive, send)
+
+        headers = CIMultiDict()
+        for name, value in scope["headers"]:
+            if name not in DROP_REQUEST and name not in connection_tokens:
+                headers.add(name.decode("latin-1"), value.decode("latin-1"))
+        peer = scope["client"][0] if scope.get("client") else "unknown"
+        headers["X-Forwarded-For"] = f"{chain}, {peer}" if chain else peer
+        headers["X-Forwarded-Proto"] = scope.get("scheme", "http")
+        if host is not None:
+            headers["X-Forwarded-Host"] = host.decode("latin-1")
+        rid = correlation_id.get()
+        if rid:
+            headers["X-Request-ID"] = rid
+
+        target = self.bases[service] + scope.get("raw_path", path.encode()).decode("latin-1")
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        state = {"too_large": False}
+        data = self._body(receive, state) if has_body else None
+        attempts = 2 if method in ("GET", "HEAD", "OPTIONS") and not has_body else 1
+        for attempt in range(attempts):
+            try:
+                return await self._forward(scope, receive, send, method, target, headers, data, policy)
+            except BodyTooLarge:
+                return await self._too_large(scope, receive, send, drain=True)
+            except ClientGone:
+                return None
+            except aiohttp.ServerDisconnectedError:
+                # A pooled connection closed under us; a read is safe to send once more.
+                if attempt + 1 < attempts:
+                    continue
+                return await self._failed(scope, receive, send, 502, service, "disconnected")
+            except aiohttp.ClientConnectorError:
+                self._failures[service] += 1
+                if self._failures[service] >= self.settings.breaker_failures:
+                    self._open_until[service] = time.monotonic() + self.settings.breaker_open_seconds
+                return await self._failed(scope, receive, send, 502, service, "connect_failed")
+            except (TimeoutError, aiohttp.ServerTimeoutError):
+                return await self._failed(scope, receive, send, 504, service, "timeout")
+            except aiohttp.ClientError as e:
+                if state["too_large"]:
+                    return await self._too_large(scope, receive, send, drain=True)
+                return await self._failed(scope, receive, send, 502, service, type(e).__name__)
+        return None
+
+    def _authorize(self, policy: Policy, auth: bytes | None, cart_token: bytes | None) -> None:
+        """Edge check of who may call; the service checks again (it must not trust the hop)."""
+        if policy.access is Access.PUBLIC:
+            return
+        if auth is None:
+            if policy.access is Access.CART and cart_token:
+                return
+            raise Unauthorized()
+        scheme, _, token = auth.decode("latin-1").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Intestazione Authorization non valida: usa 'Bearer <token>'.")
+        principal = self.verifier.verify(token.strip())
+        if policy.access is Access.STAFF and not principal.is_staff:
+            raise Forbidden("Questa operazione è riservata allo staff.")
+
+    async def _body(self, receive, state):
+        limit, seen = self.settings.max_body_bytes, 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientGone()
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > limit:
+                state["too_large"] = True
+                raise BodyTooLarge()
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                return
+
+    async def _forward(self, scope, receive, send, method, target, headers, data, policy: Policy) -> None:
+        async with self.session.request(
+            method, URL(target, encoded=True), headers=headers, data=data,
+            allow_redirects=False, timeout=self.timeouts[policy.slow],
+        ) as resp:
+            self._failures[policy.service] = 0
+            out = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in DROP_RESPONSE]
+            if resp.status >= 500 and b"problem+json" not in resp.headers.get(
+                    "content-type", "").encode():
+                # A service that crashed outside its error handler: answer for it, leak nothing.
+                log.warning("upstream_error_answer", service=policy.service, status=resp.status)
+                status = resp.status if resp.status in MESSAGES else 502
+                return await problem(status, MESSAGES[status])(scope, receive, send)
+            await send({"type": "http.response.start", "status": resp.status, "headers": out})
+            if method == "HEAD":
+                return await send({"type": "http.response.body", "body": b""})
+            started = True
+            try:
+                chunk = await resp.content.readany()
+                while not resp.content.at_eof():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    chunk = await resp.content.readany()
+                await send({"type": "http.response.body", "body": chunk})
+            except (aiohttp.ClientError, TimeoutError) as e:
+                # The answer has begun: all we can do is cut the connection, never hang.
+                log.warning("upstream_broke_mid_answer", service=policy.service,
+                            error=type(e).__name__, started=started)
+
+    async def _too_large(self, scope, receive, send, drain: bool = False) -> None:
+        limit_kib = self.settings.max_body_bytes // 1024
+        if drain:
+            # Read (and drop) a bounded rest of the upload, so the client is still listening
+            # when the 413 comes instead of seeing its connection reset mid-write.
+            try:
+                await asyncio.wait_for(self._discard(receive, 4 * self.settings.max_body_bytes), 5)
+            except TimeoutError:
+                pass
+        await problem(413, f"Il corpo della richiesta supera il limite di {limit_kib} KiB.",
+                      headers={"Connection": "close"})(scope, receive, send)
+
+    @staticmethod
+    async def _discard(receive, cap: int) -> None:
+        seen = 0
+        while seen <= cap:
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if message["type"] == "http.disconnect" or not message.get("more_body", False):
+                return
+
+    async def _failed(self, scope, receive, send, status: int, service: str, why: str) -> None:
+        log.warning("upstream_failed", service=service, status=status, reason=why)
+        await problem(status, MESSAGES[status])(scope, receive, send)
+
+    async def fetch_json(self, service: str, path: str, timeout: float = 2.0) -> tuple[int, dict]:
+        """GET a service's own endpoint (readiness, OpenAPI) through the same pool."""
+        async with self.session.get(self.bases[service] + path,
+                                    timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+            body = await resp.json(content_type=None)
+            return resp.status, body if isinstance(body, dict) else {}
+
+
+async def gather_json(proxy: Proxy, path: str, timeout: float = 2.0) -> dict[str, tuple[int, dict] | None]:
+    """service → (status, body), or None when it could not be reached in time."""
+    async def one(service):
+        try:
+            return await proxy.fetch_json(service, path, timeout)
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            return None
+
+    results = await asyncio.gather(*(one(s) for s in SERVICES))
+    return dict(zip(SERVICES, results, strict=True))

@@ -1,0 +1,46 @@
+"""The gateway's own settings: the shared ones plus edge limits (env `SPORTELLO_<NAME>` as well)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from sportello.settings import Settings
+
+
+class GatewaySettings(Settings):
+    # Browser origins allowed to call the API; empty means the storefront's own origin only.
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = 1_048_576
+    # Peers whose X-Forwarded-For / -Proto we believe (the storefront, a load balancer in front).
+    # Anyone else's forwarded headers are replaced by what the gateway itself sees.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+
+    # Rate limits per client address (requests per minute, also the burst) and the ceiling
+    # over every client (requests per second, one second of burst).
+    rate_login_per_minute: int = 10
+    rate_register_per_minute: int = 5
+    rate_password_reset_per_minute: int = 5
+    rate_checkout_per_minute: int = 10
+    rate_global_per_second: int = 2000
+
+    # Upstream timeouts (seconds). `slow` routes (data export) get the long one.
+    upstream_connect_timeout: float = 2.0
+    upstream_timeout: float = 10.0
+    upstream_slow_timeout: float = 30.0
+    upstream_pool_size: int = 64
+    # After this many consecutive connection failures a service is answered 503 at once for
+    # `breaker_open_seconds`, so clients of a dead service never queue behind connect attempts.
+    breaker_failures: int = 3
+    breaker_open_seconds: float = 2.0
+
+    openapi_cache_seconds: float = 60.0
+
+    def allowed_origins(self) -> list[str]:
+        return self.cors_origins or [self.storefront_url.rstrip("/")]
+
+    def per_minute_limits(self) -> dict[str, int]:
+        return {
+            "login": self.rate_login_per_minute,
+            "register": self.rate_register_per_minute,
+            "password_reset": self.rate_password_reset_per_minute,
+            "checkout": self.rate_checkout_per_minute,
+        }

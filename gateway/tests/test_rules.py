@@ -1,0 +1,101 @@
+"""Pure rules: routing table, edge policy, token buckets, OpenAPI merge."""
+
+from __future__ import annotations
+
+from sportello_gateway.openapi import merge
+from sportello_gateway.ratelimit import RateLimits, TokenBuckets
+from sportello_gateway.routes import Access, is_safe_path, policy_for, service_for
+
+
+def test_each_prefix_goes_to_exactly_one_service():
+    assert service_for("/api/accounts/login") == "accounts"
+    assert service_for("/api/staff/catalog/services") == "catalog"
+    assert service_for("/api/catalog") == "catalog"
+    assert service_for("/api/cart/quote/submit") == "cart"
+    assert service_for("/api/staff/quotes/1/issue") == "quotes"
+    assert service_for("/api/payments/webhooks/sandbox") == "orders"
+    assert service_for("/api/staff/orders") == "orders"
+    assert service_for("/api/staff/notifications") == "notifications"
+    assert service_for("/api/cartography") is None
+    assert service_for("/api/staff/accounts") is None
+
+
+def test_edge_policies():
+    assert policy_for("GET", "/api/catalog/services").access is Access.PUBLIC
+    assert policy_for("POST", "/api/catalog/services").access is Access.CUSTOMER
+    assert policy_for("POST", "/api/staff/catalog/services").access is Access.STAFF
+    assert policy_for("POST", "/api/cart/session").access is Access.PUBLIC
+    assert policy_for("POST", "/api/cart/items").access is Access.CART
+    checkout = policy_for("POST", "/api/cart/checkout")
+    assert checkout.access is Access.CUSTOMER and checkout.limit == "checkout"
+    assert policy_for("POST", "/api/accounts/login").limit == "login"
+    assert policy_for("POST", "/api/accounts/register").limit == "register"
+    assert policy_for("POST", "/api/accounts/password-reset").limit == "password_reset"
+    assert policy_for("GET", "/api/accounts/me").access is Access.CUSTOMER
+    assert policy_for("GET", "/api/accounts/me/export").slow
+    assert policy_for("POST", "/api/payments/webhooks/sandbox").access is Access.PUBLIC
+    assert policy_for("GET", "/api/orders/1").access is Access.CUSTOMER
+    assert policy_for("GET", "/api/nowhere") is None
+
+
+def test_paths_with_dot_or_empty_segments_are_not_routed():
+    assert is_safe_path("/api/catalog/services/visura")
+    assert not is_safe_path("/api/catalog/../staff/orders")
+    assert not is_safe_path("/api/catalog/./x")
+    assert not is_safe_path("/api//staff")
+
+
+def test_token_bucket_spends_refills_and_tells_how_long_to_wait():
+    now = [0.0]
+    buckets = TokenBuckets(rate_per_second=1 / 6, burst=3, clock=lambda: now[0])  # 10/min
+    assert [buckets.take("a") for _ in range(3)] == [0, 0, 0]
+    assert buckets.take("a") == 6
+    assert buckets.take("b") == 0                      # another address, its own bucket
+    now[0] += 6.0
+    assert buckets.take("a") == 0
+    assert buckets.take("a") > 0
+
+
+def test_token_buckets_forget_full_buckets_when_too_many_addresses():
+    now = [0.0]
+    buckets = TokenBuckets(1.0, 2, clock=lambda: now[0], max_keys=10)
+    for i in range(11):
+        buckets.take(str(i))
+    now[0] += 10
+    buckets.take("new")
+    assert len(buckets._buckets) <= 10
+
+
+def test_global_ceiling_is_checked_before_the_route_class():
+    now = [0.0]
+    limits = RateLimits({"login": 60}, global_per_second=2, clock=lambda: now[0])
+    assert limits.check("login", "a") == 0
+    assert limits.check(None, "b") == 0
+    assert limits.check(None, "c") == 1
+
+
+def _doc(paths: dict, schemas: dict) -> dict:
+    return {"openapi": "3.1.0", "paths": paths, "components": {"schemas": schemas}}
+
+
+def test_merge_keeps_each_service_own_paths_and_renames_clashing_schemas():
+    ref = {"$ref": "#/components/schemas/Line"}
+    cart = _doc({"/api/cart": {"get": {"responses": {"200": {"content": {"x": {"schema": ref}}}}}},
+                 "/healthz": {"get": {}}},
+                {"Line": {"properties": {"price": {}}}, "Problem": {"type": "object"},
+                 "Cart": {"properties": {"lines": {"items": ref}}}})
+    orders = _doc({"/api/orders": {"get": {"responses": {"200": {"content": {"x": {"schema": ref}}}}}},
+                   "/api/cart": {"get": {}}},
+                  {"Line": {"properties": {"status": {}}}, "Problem": {"type": "object"},
+                   "Order": {"properties": {"lines": {"items": ref}}}})
+    doc = merge({"cart": cart, "orders": orders}, missing=["quotes"])
+    assert set(doc["paths"]) == {"/api/cart", "/api/orders"}
+    schemas = doc["components"]["schemas"]
+    assert schemas["Line"] == {"properties": {"price": {}}}
+    assert schemas["orders_Line"] == {"properties": {"status": {}}}
+    assert schemas["orders_Order"]["properties"]["lines"]["items"]["$ref"].endswith("/orders_Line")
+    assert "orders_Problem" not in schemas            # identical shapes are shared
+    orders_get = doc["paths"]["/api/orders"]["get"]
+    assert orders_get["responses"]["200"]["content"]["x"]["schema"]["$ref"].endswith("/orders_Line")
+    assert orders_get["tags"] == ["orders"]
+    assert "quotes" in doc["info"]["description"]
