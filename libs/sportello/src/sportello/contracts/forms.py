@@ -103,6 +103,9 @@ def definition_errors(form: FormDefinition) -> list[FieldError]:
                 err("unit_price_cents", "Il prezzo non può essere negativo.")
             if f.unit_price_cents and f.max is None:
                 err("max", "Un campo numerico con prezzo unitario deve avere un massimo.")
+            # A negative quantity times a unit price would lower the line's price below zero.
+            if f.unit_price_cents and (f.min is None or isinstance(f.min, int) and f.min < 0):
+                err("min", "Un campo numerico con prezzo unitario deve avere un minimo di almeno 0.")
         if f.type == "date":
             for attr in ("min", "max"):
                 v = getattr(f, attr)

@@ -16,10 +16,12 @@ from sportello.observability import correlation_id
 
 NOTIFY_CHANNEL = "sportello_outbox"
 
-_INSERT = text(
-    "INSERT INTO outbox (id, event_type, envelope) VALUES (:id, :type, CAST(:envelope AS jsonb))"
+# One round trip: the row and the wake-up (PostgreSQL folds the notifications of one transaction).
+_INSERT_AND_NOTIFY = text(
+    "WITH row AS (INSERT INTO outbox (id, event_type, envelope) "
+    "VALUES (:id, :type, CAST(:envelope AS jsonb)) RETURNING id) "
+    f"SELECT pg_notify('{NOTIFY_CHANNEL}', '') FROM row"
 )
-_NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
 
 
 async def emit(session: AsyncSession, event_type: str, data: BaseModel, *, version: int = 1) -> Envelope:
@@ -35,8 +37,7 @@ async def emit(session: AsyncSession, event_type: str, data: BaseModel, *, versi
         data=data.model_dump(mode="json"),
     )
     await session.execute(
-        _INSERT, {"id": envelope.id, "type": event_type, "envelope": envelope.model_dump_json()}
+        _INSERT_AND_NOTIFY,
+        {"id": envelope.id, "type": event_type, "envelope": envelope.model_dump_json()},
     )
-    # PostgreSQL folds identical notifications of one transaction into one wake-up.
-    await session.execute(_NOTIFY)
     return envelope

@@ -1,0 +1,248 @@
+"""Event trip benchmark: commit with outbox row → relay → RabbitMQ → consumer → handler committed.
+
+Measured in one run, next to the floors of the same run:
+  - raw broker: aio-pika publish with confirm → consume → ack, no database (p50/p99);
+  - bare PostgreSQL: single-row INSERT + commit on one asyncpg connection (p50/p99);
+  - Sportello: latency at a steady rate, and sustained events/s with many writers.
+
+    uv run python bench/events.py [--rate 200 --seconds 10 --burst 5000]
+
+It uses the local PostgreSQL and RabbitMQ, databases and queues of its own, dropped at the end.
+As in production, the producer (writers + relay) and the consumer are two processes with two
+databases: this process writes and relays; a child process (`--consumer`) consumes, and reports
+when each handler transaction committed (wall clock, same machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import aio_pika
+import asyncpg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "libs/sportello/tests"))
+
+from msgsvc import EVENT, make_service  # noqa: E402
+
+from sportello.contracts.envelope import Envelope  # noqa: E402
+from sportello.contracts.events import ServiceRetired  # noqa: E402
+from sportello.db import asyncpg_dsn, ensure_database, make_engine, make_sessionmaker, upgrade_async  # noqa: E402
+from sportello.messaging import emit  # noqa: E402
+from sportello.messaging.consumer import Consumer  # noqa: E402
+from sportello.messaging.relay import Relay  # noqa: E402
+from sportello.settings import Settings  # noqa: E402
+from sportello.testing.plugin import drop_run  # noqa: E402
+from sportello.testing.processes import settings_env  # noqa: E402
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def summary(ms: list[float]) -> str:
+    return f"p50 {pct(ms, 50):.2f} ms, p99 {pct(ms, 99):.2f} ms (n={len(ms)})"
+
+
+async def paced(rate: float, count: int, fire) -> None:
+    """Call `fire(i)` `count` times at `rate` per second without waiting for each to finish."""
+    start = time.perf_counter()
+    tasks = []
+    for i in range(count):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(fire(i)))
+    await asyncio.gather(*tasks)
+
+
+async def floor_broker(settings: Settings, rate: float, count: int) -> list[float]:
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=50)
+        exchange = await channel.declare_exchange(settings.exchange + ".floor", "topic", auto_delete=True)
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind(exchange, "floor")
+        sent: dict[str, float] = {}
+        lat: list[float] = []
+        done = asyncio.Event()
+
+        async def on_message(message):
+            await message.ack()
+            lat.append((time.perf_counter() - sent[message.message_id]) * 1000)
+            if len(lat) == count:
+                done.set()
+
+        await queue.consume(on_message)
+        body = b"x" * 500
+
+        async def fire(i):
+            mid = str(i)
+            sent[mid] = time.perf_counter()
+            await exchange.publish(aio_pika.Message(body, message_id=mid,
+                                                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                                   routing_key="floor")
+
+        await paced(rate, count, fire)
+        await asyncio.wait_for(done.wait(), 60)
+    return lat
+
+
+async def floor_commit(dsn: str, count: int) -> list[float]:
+    conn = await asyncpg.connect(dsn)
+    await conn.execute("CREATE TEMP TABLE floor (id uuid primary key, v text)")
+    lat = []
+    for _ in range(count):
+        t = time.perf_counter()
+        async with conn.transaction():
+            await conn.execute("INSERT INTO floor VALUES ($1, 'x')", uuid.uuid4())
+        lat.append((time.perf_counter() - t) * 1000)
+    await conn.close()
+    return lat
+
+
+class TimedConsumer(Consumer):
+    """Records when each event's handler transaction has committed (wall clock)."""
+
+    committed: dict[str, float] = {}
+
+    async def handle(self, handler, envelope: Envelope) -> bool:
+        handled = await super().handle(handler, envelope)
+        TimedConsumer.committed[envelope.data["slug"]] = time.time()
+        return handled
+
+
+async def consumer_process(settings: Settings) -> None:
+    """Child: consume until told to report, then print slug → commit time as JSON."""
+    service = make_service("events_consumer")
+    url = settings.database_url("events_consumer")
+    engine = make_engine(url, 10)
+    sessions = make_sessionmaker(engine)
+    consumer = TimedConsumer("events_consumer", service.handlers, sessions, settings)
+    await consumer.start()
+    print("ready", flush=True)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while line := (await reader.readline()).decode().strip():
+        prefix, _, count = line.partition(" ")
+        while sum(1 for k in TimedConsumer.committed if k.startswith(prefix)) < int(count):
+            await asyncio.sleep(0.01)
+        print(json.dumps({k: v for k, v in TimedConsumer.committed.items() if k.startswith(prefix)}),
+              flush=True)
+    await consumer.stop()
+    await engine.dispose()
+
+
+class Child:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    async def __aenter__(self):
+        env = {**os.environ, **settings_env(self.settings)}
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--consumer", env=env,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=64 * 1024 * 1024)
+        while (await self.proc.stdout.readline()).strip() != b"ready":
+            pass  # the child's start-up log lines
+        return self
+
+    async def committed(self, prefix: str, count: int, timeout: float) -> dict[str, float]:
+        self.proc.stdin.write(f"{prefix} {count}\n".encode())
+        while not (line := await asyncio.wait_for(self.proc.stdout.readline(), timeout)).startswith(b"{"):
+            pass
+        return json.loads(line)
+
+    async def __aexit__(self, *exc):
+        self.proc.stdin.write(b"\n")
+        await asyncio.wait_for(self.proc.wait(), 10)
+
+
+async def main(args) -> None:
+    run = uuid.uuid4().hex[:8]
+    settings = Settings(db_suffix=f"_bench{run}", exchange=f"sportello.bench.{run}",
+                        queue_prefix=f"bench{run}.", log_level="WARNING", log_json=False)
+    service = make_service("events")
+    url = settings.database_url("events")
+    for name in ("events", "events_consumer"):
+        await ensure_database(settings.database_url(name))
+        await upgrade_async(service.migrations, settings.database_url(name))
+    engine = make_engine(url, 10)
+    sessions = make_sessionmaker(engine)
+    sessions.configure(info={"service": "events"})
+    relay = Relay("events", asyncpg_dsn(url), settings)
+    try:
+        n_steady = int(args.rate * args.seconds)
+        print(f"floor: raw broker round trip at {args.rate:.0f} msg/s ...", flush=True)
+        broker = await floor_broker(settings, args.rate, n_steady)
+        print("floor: bare PostgreSQL commit ...", flush=True)
+        commit = await floor_commit(asyncpg_dsn(url), 2000)
+
+        await relay.start()
+        await asyncio.wait_for(relay.connected.wait(), 10)
+        committed_at: dict[str, float] = {}
+
+        async def emit_one(slug: str) -> None:
+            async with sessions() as session:
+                await emit(session, EVENT, ServiceRetired(slug=slug, version=1))
+                await session.commit()
+            committed_at[slug] = time.time()
+
+        async with Child(settings) as child:
+            await asyncio.gather(*(emit_one(f"warm-{i}") for i in range(50)))  # warm up
+            await child.committed("warm-", 50, 30)
+
+            print(f"sportello: steady {args.rate:.0f} events/s for {args.seconds:.0f} s ...", flush=True)
+            await paced(args.rate, n_steady, lambda i: emit_one(f"steady-{i}"))
+            handled = await child.committed("steady-", n_steady, 120)
+            trip = [(handled[s] - committed_at[s]) * 1000 for s in handled]
+
+            print(f"sportello: burst of {args.burst} events from 16 writers ...", flush=True)
+            start = time.time()
+            queue = asyncio.Queue()
+            for i in range(args.burst):
+                queue.put_nowait(f"burst-{i}")
+
+            async def writer():
+                while not queue.empty():
+                    await emit_one(queue.get_nowait())
+
+            await asyncio.gather(*(writer() for _ in range(16)))
+            emitted = time.time() - start
+            handled = await child.committed("burst-", args.burst, 300)
+            elapsed = max(handled.values()) - start
+            throughput = args.burst / elapsed
+
+        target = 3 * pct(broker, 99) + 2 * pct(commit, 99)
+        print()
+        print(f"raw broker round trip (floor):     {summary(broker)}")
+        print(f"bare PostgreSQL commit (floor):    {summary(commit)}")
+        print(f"commit → handler committed:        {summary(trip)}")
+        print(f"  target p99 ≤ 3 × floor p99 + 2 commits = {target:.2f} ms → "
+              f"{'met' if pct(trip, 99) <= target else 'NOT met'}")
+        print(f"sustained: {throughput:.0f} events/s end to end ({args.burst} events, "
+              f"written in {emitted:.2f} s, all handled in {elapsed:.2f} s); target ≥ 500 → "
+              f"{'met' if throughput >= 500 else 'NOT met'}")
+    finally:
+        await relay.stop()
+        await engine.dispose()
+        await drop_run(settings, extra_services=("events", "events_consumer"))
+
+
+if __name__ == "__main__":
+    if "--consumer" in sys.argv:
+        asyncio.run(consumer_process(Settings()))
+        sys.exit(0)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--burst", type=int, default=5000)
+    asyncio.run(main(parser.parse_args()))
