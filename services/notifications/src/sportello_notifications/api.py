@@ -1,7 +1,32 @@
-"""HTTP routes of the notifications service: parse, call the domain, answer with schemas."""
+"""HTTP routes of the notifications service: the staff's view of every email and its fate."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello.auth import Staff
+from sportello.db import get_session
+from sportello_notifications import repository
+from sportello_notifications.schemas import NotificationOut, NotificationPage
 
 router = APIRouter()
+
+
+@router.get("/api/staff/notifications", response_model=NotificationPage)
+async def list_notifications(
+    staff: Staff,
+    recipient: str | None = Query(default=None, max_length=254),
+    status: Literal["pending", "sent", "failed"] | None = None,
+    event_id: uuid.UUID | None = None,
+    limit: int = Query(default=20, ge=1, le=100),
+    cursor: str | None = Query(default=None, max_length=200),
+    session: AsyncSession = Depends(get_session),
+) -> NotificationPage:
+    rows, next_cursor = await repository.list_notifications(
+        session, recipient=recipient, status=status, event_id=event_id, limit=limit,
+        cursor=cursor)
+    return NotificationPage(items=[NotificationOut.of(r) for r in rows], next_cursor=next_cursor)

@@ -1,0 +1,170 @@
+"""Which emails each event means: pure functions, event payload + settings → drafts (no I/O).
+
+The templates they name are in templates/; the context keys are what those templates read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote as urlquote
+
+from sportello.contracts.events import (
+    AccountRegistered,
+    Contact,
+    OrderCancelled,
+    OrderPaid,
+    OrderPaymentFailed,
+    OrderPlaced,
+    OrderStatusChanged,
+    PasswordResetRequested,
+    QuoteExpired,
+    QuoteIssued,
+    QuoteRejected,
+    QuoteRequested,
+)
+from sportello.settings import Settings
+from sportello_notifications.domain import STATUSES_WITH_OWN_EMAIL, Draft
+
+PAYMENT_LABELS = {"card": "carta di pagamento", "bank_transfer": "bonifico bancario"}
+
+
+def _url(settings: Settings, path: str) -> str:
+    return settings.storefront_url.rstrip("/") + path
+
+
+def _order_url(settings: Settings, order_id: uuid.UUID) -> str:
+    return _url(settings, f"/account/ordini/{order_id}")
+
+
+def _quote_url(settings: Settings, quote_id: uuid.UUID) -> str:
+    return _url(settings, f"/account/preventivi/{quote_id}")
+
+
+def _to_customer(template: str, who: Contact, context: dict, **refs) -> Draft:
+    return Draft(template=template, recipient=who.email, recipient_name=who.first_name,
+                 account_id=who.account_id, context={"name": who.first_name, **context}, **refs)
+
+
+def _to_staff(settings: Settings, template: str, about: Contact, context: dict, **refs) -> Draft:
+    # account_id of the customer it is about: account.deleted also clears these bodies.
+    return Draft(template=template, recipient=settings.staff_email, recipient_name=None,
+                 audience="staff", account_id=about.account_id, context=context, **refs)
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+def account_registered(data: AccountRegistered, settings: Settings) -> list[Draft]:
+    who = Contact(account_id=data.account_id, email=data.email, first_name=data.first_name,
+                  last_name=data.last_name)
+    return [_to_customer("benvenuto", who, {"account_url": _url(settings, "/account")})]
+
+
+def password_reset_requested(data: PasswordResetRequested, settings: Settings) -> list[Draft]:
+    who = Contact(account_id=data.account_id, email=data.email, first_name=data.first_name,
+                  last_name="")
+    reset_url = _url(settings, f"/reimposta-password?token={urlquote(data.token, safe='')}")
+    return [_to_customer("reimposta_password", who,
+                         {"reset_url": reset_url, "expires_at": data.expires_at})]
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+
+def order_placed(data: OrderPlaced, settings: Settings) -> list[Draft]:
+    refs = {"order_id": data.order_id, "order_number": data.number}
+    bank = data.bank_transfer if data.payment_method == "bank_transfer" else None
+    drafts = [_to_customer("ordine_ricevuto", data.customer, {
+        "order": data, "bank": bank, "order_url": _order_url(settings, data.order_id)}, **refs)]
+    if bank is not None:
+        confirm = f"{settings.gateway_url}/api/staff/orders/{data.order_id}/confirm-transfer"
+        drafts.append(_to_staff(settings, "staff_bonifico_da_confermare", data.customer,
+                                {"order": data, "bank": bank, "confirm_url": confirm}, **refs))
+    return drafts
+
+
+def order_paid(data: OrderPaid, settings: Settings) -> list[Draft]:
+    refs = {"order_id": data.order_id, "order_number": data.number}
+    context = {"order": data, "order_url": _order_url(settings, data.order_id),
+               "payment_label": PAYMENT_LABELS.get(data.payment_method, data.payment_method)}
+    return [
+        _to_customer("ordine_confermato", data.customer, context, **refs),
+        _to_staff(settings, "staff_ordine_pagato", data.customer, context, **refs),
+    ]
+
+
+def order_payment_failed(data: OrderPaymentFailed, settings: Settings) -> list[Draft]:
+    return [_to_customer("pagamento_non_riuscito", data.customer, {
+        "order": data, "order_url": _order_url(settings, data.order_id)},
+        order_id=data.order_id, order_number=data.number)]
+
+
+def _cancellation(settings: Settings, customer: Contact, order_id: uuid.UUID, number: str,
+                  reason: str | None) -> Draft:
+    # One cancellation email per order, whether orders announces it as order.cancelled,
+    # as order.status_changed, or both.
+    return _to_customer(
+        "ordine_annullato", customer,
+        {"number": number, "reason": reason, "order_url": _order_url(settings, order_id)},
+        order_id=order_id, order_number=number,
+        dedup_key=f"order:{order_id}:ordine_annullato:{customer.email.lower()}")
+
+
+def order_status_changed(data: OrderStatusChanged, settings: Settings) -> list[Draft]:
+    if data.status in STATUSES_WITH_OWN_EMAIL:
+        return []
+    if data.status == "cancelled":
+        return [_cancellation(settings, data.customer, data.order_id, data.number, data.note)]
+    return [_to_customer("stato_ordine", data.customer, {
+        "change": data, "order_url": _order_url(settings, data.order_id)},
+        order_id=data.order_id, order_number=data.number)]
+
+
+def order_cancelled(data: OrderCancelled, settings: Settings) -> list[Draft]:
+    return [_cancellation(settings, data.customer, data.order_id, data.number, data.reason)]
+
+
+# --- quotes ---------------------------------------------------------------------------------
+
+
+def quote_requested(data: QuoteRequested, settings: Settings) -> list[Draft]:
+    staff_url = f"{settings.gateway_url}/api/staff/quotes/{data.quote_id}"
+    return [
+        _to_customer("preventivo_richiesto", data.customer, {
+            "quote": data, "quote_url": _quote_url(settings, data.quote_id)},
+            quote_id=data.quote_id),
+        _to_staff(settings, "staff_nuovo_preventivo", data.customer,
+                  {"quote": data, "staff_quote_url": staff_url}, quote_id=data.quote_id),
+    ]
+
+
+def quote_issued(data: QuoteIssued, settings: Settings) -> list[Draft]:
+    return [_to_customer("preventivo_pronto", data.customer, {
+        "quote": data, "quote_url": _quote_url(settings, data.quote_id)}, quote_id=data.quote_id)]
+
+
+def quote_rejected(data: QuoteRejected, settings: Settings) -> list[Draft]:
+    return [_to_customer("preventivo_rifiutato", data.customer, {
+        "quote": data, "quote_url": _quote_url(settings, data.quote_id)}, quote_id=data.quote_id)]
+
+
+def quote_expired(data: QuoteExpired, settings: Settings) -> list[Draft]:
+    return [_to_customer("preventivo_scaduto", data.customer, {
+        "quote": data, "quote_url": _quote_url(settings, data.quote_id),
+        "services_url": _url(settings, "/servizi")}, quote_id=data.quote_id)]
+
+
+# event type → the function that says which emails it means.
+BY_EVENT = {
+    "account.registered": account_registered,
+    "account.password_reset_requested": password_reset_requested,
+    "order.placed": order_placed,
+    "order.paid": order_paid,
+    "order.payment_failed": order_payment_failed,
+    "order.status_changed": order_status_changed,
+    "order.cancelled": order_cancelled,
+    "quote.requested": quote_requested,
+    "quote.issued": quote_issued,
+    "quote.rejected": quote_rejected,
+    "quote.expired": quote_expired,
+}

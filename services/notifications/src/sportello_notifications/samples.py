@@ -1,0 +1,165 @@
+"""Realistic events of the customer journey, for template tests, previews and the benchmark."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from sportello.contracts.billing import Address, Billing
+from sportello.contracts.events import (
+    AccountDeleted,
+    AccountRegistered,
+    BankTransferInstructions,
+    Contact,
+    OrderCancelled,
+    OrderPaid,
+    OrderPaymentFailed,
+    OrderPlaced,
+    OrderStatusChanged,
+    PasswordResetRequested,
+    PricedLine,
+    QuotedLine,
+    QuoteExpired,
+    QuoteIssued,
+    QuoteRejected,
+    QuoteRequested,
+    QuoteRequestLine,
+    ServiceRef,
+)
+from sportello.contracts.forms import AnswerLabel
+from sportello.contracts.money import line_amounts, totals
+
+PLACED_AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+
+
+def customer(email: str | None = None) -> Contact:
+    account_id = uuid.uuid4()
+    return Contact(account_id=account_id, email=email or f"mario.rossi+{account_id.hex[:8]}@example.it",
+                   first_name="Mario", last_name="Rossi")
+
+
+def billing(who: Contact) -> Billing:
+    return Billing(
+        customer_type="privato", first_name=who.first_name, last_name=who.last_name,
+        tax_code="RSSMRA80A01H501U",
+        address=Address(street="Via Roma 1", postal_code="20121", city="Milano", province="MI",
+                        country="IT"),
+        email=who.email, phone="+39 02 1234567",
+    )
+
+
+def priced_lines() -> list[PricedLine]:
+    """A translation (1.012,30 € net, 22%) and a company registration (250,00 € net, 22%)."""
+    first = line_amounts(101_230, 1, 2200)
+    second = line_amounts(12_500, 2, 2200)
+    return [
+        PricedLine(line_id=uuid.uuid4(), service=ServiceRef(slug="traduzione-giurata",
+                   name="Traduzione giurata", version=3),
+                   answers={"pages": 12, "language": "en"},
+                   answer_labels=[AnswerLabel(label="Numero di pagine", value="12"),
+                                  AnswerLabel(label="Lingua", value="Inglese")],
+                   **first.model_dump()),
+        PricedLine(line_id=uuid.uuid4(), service=ServiceRef(slug="visura-camerale",
+                   name="Visura camerale", version=1),
+                   answers={"company": "Bianchi S.r.l."},
+                   answer_labels=[AnswerLabel(label="Ragione sociale", value="Bianchi S.r.l.")],
+                   **second.model_dump()),
+    ]
+
+
+def account_registered(who: Contact | None = None) -> AccountRegistered:
+    who = who or customer()
+    return AccountRegistered(account_id=who.account_id, email=who.email,
+                             first_name=who.first_name, last_name=who.last_name)
+
+
+def password_reset_requested(who: Contact | None = None) -> PasswordResetRequested:
+    who = who or customer()
+    return PasswordResetRequested(account_id=who.account_id, email=who.email,
+                                  first_name=who.first_name, token="tok_Ab3+/x=yz",
+                                  expires_at=PLACED_AT + timedelta(hours=1))
+
+
+def account_deleted(who: Contact) -> AccountDeleted:
+    return AccountDeleted(account_id=who.account_id)
+
+
+def order_placed(who: Contact | None = None, bank_transfer: bool = False) -> OrderPlaced:
+    who = who or customer()
+    lines = priced_lines()
+    t = totals(lines)
+    number = f"SP-2026-{uuid.uuid4().int % 1_000_000:06d}"
+    return OrderPlaced(
+        order_id=uuid.uuid4(), number=number, customer=who, lines=lines, totals=t,
+        billing=billing(who), payment_method="bank_transfer" if bank_transfer else "card",
+        placed_at=PLACED_AT,
+        bank_transfer=BankTransferInstructions(
+            iban="IT60X0542811101000000123456", beneficiary="Sportello Servizi S.r.l.",
+            reference=f"Ordine {number}", amount_cents=t.gross_cents) if bank_transfer else None,
+    )
+
+
+def order_paid(placed: OrderPlaced | None = None) -> OrderPaid:
+    placed = placed or order_placed()
+    return OrderPaid(**placed.model_dump(exclude={"placed_at", "bank_transfer"}),
+                     paid_at=PLACED_AT + timedelta(minutes=5))
+
+
+def order_payment_failed(placed: OrderPlaced | None = None) -> OrderPaymentFailed:
+    placed = placed or order_placed()
+    return OrderPaymentFailed(order_id=placed.order_id, number=placed.number,
+                              customer=placed.customer, total_gross_cents=placed.totals.gross_cents,
+                              reason="Carta rifiutata dalla banca emittente")
+
+
+def order_status_changed(placed: OrderPlaced | None = None, status: str = "completed",
+                         note: str | None = "Traduzione consegnata via PEC.") -> OrderStatusChanged:
+    placed = placed or order_placed()
+    return OrderStatusChanged(order_id=placed.order_id, number=placed.number,
+                              customer=placed.customer, from_status="in_progress", status=status,
+                              note=note, at=PLACED_AT + timedelta(days=2))
+
+
+def order_cancelled(placed: OrderPlaced | None = None) -> OrderCancelled:
+    placed = placed or order_placed()
+    return OrderCancelled(order_id=placed.order_id, number=placed.number,
+                          customer=placed.customer, reason="Annullato su richiesta del cliente")
+
+
+def quote_requested(who: Contact | None = None) -> QuoteRequested:
+    who = who or customer()
+    return QuoteRequested(
+        quote_id=uuid.uuid4(), number=f"PR-2026-{uuid.uuid4().int % 1_000_000:06d}", customer=who,
+        lines=[QuoteRequestLine(
+            line_id=uuid.uuid4(), service=ServiceRef(slug="consulenza-fiscale",
+                                                     name="Consulenza fiscale", version=2),
+            vat_rate_bp=2200, answers={"topic": "Regime forfettario", "hours": 3},
+            answer_labels=[AnswerLabel(label="Argomento", value="Regime forfettario"),
+                           AnswerLabel(label="Ore stimate", value="3")])],
+        message="Vorrei un incontro entro fine mese.",
+    )
+
+
+def quote_issued(requested: QuoteRequested | None = None) -> QuoteIssued:
+    requested = requested or quote_requested()
+    lines = []
+    for r in requested.lines:
+        amounts = line_amounts(41_150, r.quantity, r.vat_rate_bp)  # 411,50 € net
+        lines.append(QuotedLine(line_id=r.line_id, service=r.service, answers=r.answers,
+                                answer_labels=r.answer_labels, **amounts.model_dump()))
+    return QuoteIssued(quote_id=requested.quote_id, number=requested.number, revision=1,
+                       customer=requested.customer, lines=lines, totals=totals(lines),
+                       valid_until=date(2026, 12, 24), note="Include due incontri in studio.")
+
+
+def quote_rejected(requested: QuoteRequested | None = None) -> QuoteRejected:
+    requested = requested or quote_requested()
+    return QuoteRejected(quote_id=requested.quote_id, number=requested.number,
+                         customer=requested.customer,
+                         reason="Il servizio richiesto non è disponibile nella tua provincia.")
+
+
+def quote_expired(requested: QuoteRequested | None = None) -> QuoteExpired:
+    requested = requested or quote_requested()
+    return QuoteExpired(quote_id=requested.quote_id, number=requested.number,
+                        customer=requested.customer, valid_until=date(2026, 12, 24))
