@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from sportello.contracts.events import (
     CategoryRef,
     ServicePublished,

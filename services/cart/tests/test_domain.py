@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from sportello.contracts.billing import Billing
 from sportello.errors import Conflict, ValidationFailed
 from sportello_cart import domain

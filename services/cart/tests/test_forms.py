@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sportello.contracts.forms import FormDefinition, price_answers
 
 
