@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sportello.testing import running_service
 from sportello_orders.app import service
 

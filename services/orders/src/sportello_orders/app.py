@@ -4,13 +4,39 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+from fastapi import FastAPI
 from sportello.service import Service
-from sportello_orders import api
+
+from sportello_orders import api, handlers, jobs
+from sportello_orders.providers import make_provider
+
+
+async def start_payments(app: FastAPI) -> None:
+    settings = app.state.settings
+    # Handlers and jobs read the settings from their session (see handlers.session_settings).
+    app.state.sessionmaker.configure(info={"service": "orders", "settings": settings})
+    app.state.http = httpx.AsyncClient(timeout=10)
+    app.state.provider = make_provider(settings, app.state.http)
+
+
+async def stop_payments(app: FastAPI) -> None:
+    http = getattr(app.state, "http", None)
+    if http is not None:
+        await http.aclose()
+
 
 service = Service(
     name="orders",
     routers=[api.router],
     migrations=Path(__file__).parent / "migrations",
+    handlers={
+        "cart.checked_out": handlers.on_cart_checked_out,
+        "account.deleted": handlers.on_account_deleted,
+    },
+    jobs=[jobs.auto_cancel],
+    on_startup=[start_payments],
+    on_shutdown=[stop_payments],
 )
 
 

@@ -1,0 +1,185 @@
+"""The rules of an order: its state machine, numbering, payment outcomes, redaction. No I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sportello.errors import Conflict
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+class Status(StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAYMENT_FAILED = "payment_failed"
+    PAID = "paid"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+LABELS = {
+    Status.AWAITING_PAYMENT: "In attesa di pagamento",
+    Status.PAYMENT_FAILED: "Pagamento non riuscito",
+    Status.PAID: "Pagato",
+    Status.IN_PROGRESS: "In lavorazione",
+    Status.COMPLETED: "Completato",
+    Status.CANCELLED: "Annullato",
+    Status.REFUNDED: "Rimborsato",
+}
+
+# The order's state machine (ARCHITECTURE.md): from → the statuses it may move to.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.AWAITING_PAYMENT: frozenset({Status.PAID, Status.PAYMENT_FAILED, Status.CANCELLED}),
+    Status.PAYMENT_FAILED: frozenset({Status.PAID, Status.CANCELLED}),
+    Status.PAID: frozenset({Status.IN_PROGRESS, Status.REFUNDED}),
+    Status.IN_PROGRESS: frozenset({Status.COMPLETED, Status.REFUNDED}),
+    Status.COMPLETED: frozenset(),
+    Status.CANCELLED: frozenset(),
+    Status.REFUNDED: frozenset(),
+}
+
+UNPAID = frozenset({Status.AWAITING_PAYMENT, Status.PAYMENT_FAILED})
+# Statuses after a payment was taken: an invoice exists, its data must be kept (10 years).
+INVOICED = frozenset({Status.PAID, Status.IN_PROGRESS, Status.COMPLETED, Status.REFUNDED})
+# Where staff may send an order by hand (paid only comes from the provider or a confirmed transfer).
+STAFF_TARGETS = frozenset({Status.IN_PROGRESS, Status.COMPLETED, Status.REFUNDED, Status.CANCELLED})
+
+
+class Actor(StrEnum):
+    CUSTOMER = "customer"
+    STAFF = "staff"
+    PROVIDER = "provider"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One accepted transition: what the status history keeps and the events announce."""
+
+    from_status: Status
+    status: Status
+    at: datetime
+    actor: Actor
+    note: str | None = None
+
+
+def check_transition(current: str, to: Status) -> None:
+    """Raise Conflict (409) unless the table allows current → to."""
+    frm = Status(current)
+    if to not in TRANSITIONS[frm]:
+        raise Conflict(
+            f"Impossibile passare da «{LABELS[frm]}» a «{LABELS[to]}».",
+            extra={"from_status": frm.value, "to_status": to.value},
+        )
+
+
+def transition(order, to: Status, actor: Actor, note: str | None = None,
+               now: datetime | None = None) -> Move:
+    """Move `order` (anything with .status) to `to`; the Move to record and announce."""
+    check_transition(order.status, to)
+    move = Move(Status(order.status), to, now or datetime.now(UTC), actor, note)
+    order.status = to.value
+    return move
+
+
+def can_transition(current: str, to: Status) -> bool:
+    return to in TRANSITIONS[Status(current)]
+
+
+# --- numbering ------------------------------------------------------------------------------
+
+
+def number_year(placed_at: datetime) -> int:
+    """Numbers restart each calendar year in Italy (Europe/Rome), not UTC."""
+    return placed_at.astimezone(ROME).year
+
+
+def format_number(year: int, sequence: int) -> str:
+    return f"SP-{year}-{sequence:06d}"
+
+
+# --- payments -------------------------------------------------------------------------------
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class OutcomeDecision:
+    """What a provider outcome does: to the payment attempt, and maybe to the order."""
+
+    payment_status: PaymentStatus | None  # None: the attempt keeps its status
+    order_status: Status | None  # None: the order does not move
+    reason: str | None = None  # why it was ignored, for the logs
+    # A retry that failed again: the order stays payment_failed but the customer hears of it.
+    announce_failure: bool = False
+
+
+def decide_outcome(order_status: str, attempt_status: str, is_latest_attempt: bool,
+                   outcome: str, amount_cents: int | None, order_gross_cents: int) -> OutcomeDecision:
+    """Apply a provider's outcome without ever moving an order (or an attempt) backwards.
+
+    Events may arrive late, twice, or out of order: a success is final; a failure of an attempt
+    that is not the latest (the customer already retried) only closes that attempt.
+    """
+    if attempt_status == PaymentStatus.SUCCEEDED:
+        return OutcomeDecision(None, None, "attempt_already_succeeded")
+    if outcome == "succeeded":
+        if amount_cents is not None and amount_cents != order_gross_cents:
+            return OutcomeDecision(None, None, "amount_mismatch")
+        if can_transition(order_status, Status.PAID):
+            return OutcomeDecision(PaymentStatus.SUCCEEDED, Status.PAID)
+        # Paid after a cancellation, or paid twice: money was taken, staff must refund.
+        return OutcomeDecision(PaymentStatus.SUCCEEDED, None, "order_not_payable")
+    if attempt_status == PaymentStatus.FAILED:
+        return OutcomeDecision(None, None, "attempt_already_failed")
+    if is_latest_attempt and order_status == Status.AWAITING_PAYMENT:
+        return OutcomeDecision(PaymentStatus.FAILED, Status.PAYMENT_FAILED)
+    if is_latest_attempt and order_status == Status.PAYMENT_FAILED:
+        return OutcomeDecision(PaymentStatus.FAILED, None, "failed_again", announce_failure=True)
+    return OutcomeDecision(PaymentStatus.FAILED, None, "stale_failure")
+
+
+FAILURE_NOTES = {
+    "carta_rifiutata": "Pagamento non riuscito: la carta è stata rifiutata.",
+    "autenticazione_negata": "Pagamento non riuscito: l'autenticazione della carta non è riuscita.",
+    "sessione_scaduta": "Pagamento non completato: la sessione di pagamento è scaduta.",
+}
+
+
+def failure_note(reason: str | None) -> str:
+    return FAILURE_NOTES.get(reason or "", "Pagamento non riuscito.") + " Puoi riprovare."
+
+
+# --- auto-cancel ----------------------------------------------------------------------------
+
+
+def unpaid_deadline(method: str, placed_at: datetime, card_hours: float,
+                    bank_transfer_hours: float) -> datetime:
+    hours = card_hours if method == "card" else bank_transfer_hours
+    return placed_at + timedelta(hours=hours)
+
+
+def auto_cancel_note(method: str, card_hours: float, bank_transfer_hours: float) -> str:
+    hours = card_hours if method == "card" else bank_transfer_hours
+    span = f"{hours / 24:g} giorni" if hours >= 48 else f"{hours:g} ore"
+    return f"Annullato automaticamente: pagamento non ricevuto entro {span}."
+
+
+# --- account deletion -----------------------------------------------------------------------
+
+
+REDACTED = ""
+
+
+def keeps_billing(status: str) -> bool:
+    """Paid orders keep the billing snapshot (invoices: 10-year retention); unpaid ones do not."""
+    return Status(status) in INVOICED

@@ -1,0 +1,129 @@
+"""The request and response shapes of API.md "Orders and payments"."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sportello.contracts.forms import AnswerLabel
+from sportello.contracts.money import Totals
+
+StaffTarget = Literal["in_progress", "completed", "refunded", "cancelled"]
+StatusName = Literal["awaiting_payment", "payment_failed", "paid", "in_progress", "completed",
+                     "cancelled", "refunded"]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PayRequest(Request):
+    # Where the provider's page sends the customer back; must be on the shop's own site.
+    return_url: str | None = Field(default=None, max_length=2000)
+
+
+class StaffStatusRequest(Request):
+    status: StaffTarget
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ConfirmTransferRequest(Request):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class OrderSummary(BaseModel):
+    id: uuid.UUID
+    number: str
+    status: str
+    status_label: str
+    placed_at: datetime
+    total_gross_cents: int
+    payment_method: str
+
+
+class StaffOrderSummary(OrderSummary):
+    customer_id: uuid.UUID
+    customer_email: str
+    billing_name: str | None = None
+
+
+class ServiceOut(BaseModel):
+    slug: str
+    name: str
+    version: int
+
+
+class LineOut(BaseModel):
+    id: uuid.UUID
+    service: ServiceOut
+    answers: dict[str, Any]
+    answer_labels: list[AnswerLabel]
+    quantity: int
+    unit_net_cents: int
+    vat_rate_bp: int
+    net_cents: int
+    vat_cents: int
+    gross_cents: int
+    quote_id: uuid.UUID | None = None
+
+
+class BankTransferOut(BaseModel):
+    iban: str
+    beneficiary: str
+    reference: str
+    amount_cents: int
+
+
+class PaymentOut(BaseModel):
+    method: str
+    status: Literal["pending", "failed", "paid", "refunded", "cancelled"]
+    paid_at: datetime | None = None
+    bank_transfer: BankTransferOut | None = None
+
+
+class HistoryEntry(BaseModel):
+    status: str
+    status_label: str
+    at: datetime
+    note: str | None = None
+
+
+class StaffHistoryEntry(HistoryEntry):
+    from_status: str | None = None
+    actor: str
+    actor_id: uuid.UUID | None = None
+
+
+class OrderOut(BaseModel):
+    id: uuid.UUID
+    number: str
+    status: str
+    status_label: str
+    placed_at: datetime
+    currency: str
+    lines: list[LineOut]
+    totals: Totals
+    total_gross_cents: int
+    billing: dict[str, Any] | None
+    payment: PaymentOut
+    status_history: list[HistoryEntry]
+    can_pay: bool
+    can_cancel: bool
+
+
+class StaffOrderOut(OrderOut):
+    customer_id: uuid.UUID
+    customer_email: str
+    customer_name: str
+    status_history: list[StaffHistoryEntry]
+
+
+class Page(BaseModel):
+    items: list[Any]
+    next_cursor: str | None = None
+
+
+class CardRedirect(BaseModel):
+    redirect_url: str

@@ -1,0 +1,86 @@
+"""An order as the customer and as staff see it (the response schemas of schemas.py)."""
+
+from __future__ import annotations
+
+from sportello.settings import Settings
+
+from sportello_orders import domain, lifecycle, schemas
+from sportello_orders.domain import Status
+from sportello_orders.models import Order
+
+PAYMENT_STATUS = {
+    Status.AWAITING_PAYMENT: "pending",
+    Status.PAYMENT_FAILED: "failed",
+    Status.PAID: "paid",
+    Status.IN_PROGRESS: "paid",
+    Status.COMPLETED: "paid",
+    Status.REFUNDED: "refunded",
+    Status.CANCELLED: "cancelled",
+}
+
+
+def label(status: str) -> str:
+    return domain.LABELS[Status(status)]
+
+
+def summary(order: Order) -> schemas.OrderSummary:
+    return schemas.OrderSummary(
+        id=order.id, number=order.number, status=order.status, status_label=label(order.status),
+        placed_at=order.placed_at, total_gross_cents=order.gross_cents,
+        payment_method=order.payment_method,
+    )
+
+
+def staff_summary(order: Order) -> schemas.StaffOrderSummary:
+    billing = order.billing or {}
+    name = billing.get("company_name") or " ".join(
+        p for p in (billing.get("first_name"), billing.get("last_name")) if p) or None
+    return schemas.StaffOrderSummary(**summary(order).model_dump(), customer_id=order.customer_id,
+                                     customer_email=order.customer_email, billing_name=name)
+
+
+def _common(order: Order, settings: Settings) -> dict:
+    status = Status(order.status)
+    transfer = lifecycle.bank_transfer(order, settings) if status == Status.AWAITING_PAYMENT else None
+    return dict(
+        id=order.id, number=order.number, status=order.status, status_label=label(order.status),
+        placed_at=order.placed_at, currency=order.currency,
+        lines=[
+            schemas.LineOut(
+                id=line.line_id,
+                service=schemas.ServiceOut(slug=line.service_slug, name=line.service_name,
+                                           version=line.service_version),
+                answers=line.answers, answer_labels=line.answer_labels, quantity=line.quantity,
+                unit_net_cents=line.unit_net_cents, vat_rate_bp=line.vat_rate_bp,
+                net_cents=line.net_cents, vat_cents=line.vat_cents, gross_cents=line.gross_cents,
+                quote_id=line.quote_id,
+            )
+            for line in order.lines
+        ],
+        totals=lifecycle.order_totals(order), total_gross_cents=order.gross_cents,
+        billing=order.billing,
+        payment=schemas.PaymentOut(
+            method=order.payment_method, status=PAYMENT_STATUS[status], paid_at=order.paid_at,
+            bank_transfer=schemas.BankTransferOut(**transfer.model_dump()) if transfer else None,
+        ),
+        can_pay=status in domain.UNPAID and not (
+            order.payment_method == "bank_transfer" and status != Status.AWAITING_PAYMENT),
+        can_cancel=domain.can_transition(order.status, Status.CANCELLED),
+    )
+
+
+def detail(order: Order, settings: Settings) -> schemas.OrderOut:
+    history = [schemas.HistoryEntry(status=h.status, status_label=label(h.status), at=h.at,
+                                    note=h.note) for h in order.history]
+    return schemas.OrderOut(**_common(order, settings), status_history=history)
+
+
+def staff_detail(order: Order, settings: Settings) -> schemas.StaffOrderOut:
+    history = [schemas.StaffHistoryEntry(status=h.status, status_label=label(h.status), at=h.at,
+                                         note=h.note, from_status=h.from_status, actor=h.actor,
+                                         actor_id=h.actor_id) for h in order.history]
+    return schemas.StaffOrderOut(
+        **_common(order, settings), status_history=history, customer_id=order.customer_id,
+        customer_email=order.customer_email,
+        customer_name=f"{order.customer_first_name} {order.customer_last_name}".strip(),
+    )
