@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sportello_gateway.proxy import TrustedProxies
+
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 # Swagger UI loads its script and style from jsDelivr and runs one inline bootstrap script.
 DOCS_CSP = (b"default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
@@ -21,7 +23,7 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app, trusted_proxies: list[str]):
         self.app = app
-        self.trusted = frozenset(trusted_proxies)
+        self.trusted = TrustedProxies(trusted_proxies)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -32,7 +34,7 @@ class SecurityHeadersMiddleware:
         for name, value in scope["headers"]:
             if name == b"authorization":
                 has_auth = True
-            elif name == b"x-forwarded-proto" and peer in self.trusted:
+            elif name == b"x-forwarded-proto" and peer is not None and peer in self.trusted:
                 https = https or value == b"https"
         csp = DOCS_CSP if scope["path"] == "/api/docs" else API_CSP
 

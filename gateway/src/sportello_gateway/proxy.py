@@ -7,6 +7,7 @@ Pure ASGI on the hot path (no framework routing per request) over one pooled kee
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import math
 import time
 
@@ -49,7 +50,33 @@ class ClientGone(Exception):
     pass
 
 
-def client_address(scope, forwarded_for: str | None, trusted: frozenset[str]) -> tuple[str, str | None]:
+class TrustedProxies:
+    """Addresses or CIDRs (`10.0.0.0/8`), as accounts reads the same `trusted_proxies` setting."""
+
+    def __init__(self, entries: list[str]):
+        self.networks = []
+        for entry in entries:
+            try:
+                self.networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+            except ValueError:
+                log.warning("trusted_proxy_ignored", entry=entry)
+        self._cache: dict[str, bool] = {}
+
+    def __contains__(self, address: str) -> bool:
+        hit = self._cache.get(address)
+        if hit is None:
+            try:
+                ip = ipaddress.ip_address(address)
+                hit = any(ip in net for net in self.networks)
+            except ValueError:
+                hit = False
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[address] = hit
+        return hit
+
+
+def client_address(scope, forwarded_for: str | None, trusted: TrustedProxies) -> tuple[str, str | None]:
     """(the client's address, the X-Forwarded-For chain to pass on before the peer).
 
     A trusted peer's chain is believed up to its rightmost untrusted entry; anyone else's chain
@@ -71,7 +98,7 @@ class Proxy:
         self.verifier = verifier
         self.limits = limits
         self.bases = {s: settings.service_url(s).rstrip("/") for s in SERVICES}
-        self.trusted = frozenset(settings.trusted_proxies)
+        self.trusted = TrustedProxies(settings.trusted_proxies)
         self.session: aiohttp.ClientSession | None = None
         self.timeouts = {
             False: aiohttp.ClientTimeout(total=settings.upstream_timeout,

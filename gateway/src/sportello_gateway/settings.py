@@ -11,8 +11,9 @@ class GatewaySettings(Settings):
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = 1_048_576
     # Peers whose X-Forwarded-For / -Proto we believe (the storefront, a load balancer in front).
-    # Anyone else's forwarded headers are replaced by what the gateway itself sees.
-    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    # Anyone else's forwarded headers are replaced by what the gateway itself sees. Addresses or
+    # CIDRs; the same setting (SPORTELLO_TRUSTED_PROXIES) that accounts reads.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
 
     # Rate limits per client address (requests per minute, also the burst) and the ceiling
     # over every client (requests per second, one second of burst).

@@ -21,6 +21,12 @@ from sportello.testing.processes import serve_processes, settings_env
 PROCESSES = [*SERVICES, "mailsink", "payments-sandbox", "gateway", "storefront"]
 STAFF_EMAIL = "staff@sportello.test"
 STAFF_PASSWORD = "staff-password-for-tests-1"
+GENEROUS_LIMITS = {
+    "SPORTELLO_RATE_LOGIN_PER_MINUTE": "600",
+    "SPORTELLO_RATE_REGISTER_PER_MINUTE": "600",
+    "SPORTELLO_RATE_PASSWORD_RESET_PER_MINUTE": "600",
+    "SPORTELLO_RATE_CHECKOUT_PER_MINUTE": "1200",
+}
 
 
 @dataclass
@@ -50,7 +56,11 @@ def run_command(settings: Settings, *argv: str, stdin: str | None = None) -> str
 async def start_system(settings: Settings, extra_env: dict[str, str] | None = None) -> AsyncIterator[System]:
     # Jobs run in the whole system as in production.
     settings = settings.model_copy(update={"jobs_enabled": True})
-    async with serve_processes(settings, PROCESSES, extra_env) as running:
+    # Every test client is 127.0.0.1: the gateway's per-address limits are raised so that
+    # journeys and browser tests (many sign-ups and checkouts from one address) are not throttled.
+    # The limits themselves are tested in gateway/tests.
+    env = {**GENEROUS_LIMITS, **(extra_env or {})}
+    async with serve_processes(settings, PROCESSES, env) as running:
         await asyncio.to_thread(run_command, running, "demo-data")
         await asyncio.to_thread(run_command, running, "staff", "create", "--email", STAFF_EMAIL,
                                 stdin=STAFF_PASSWORD + "\n")
