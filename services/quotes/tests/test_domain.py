@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 import pytest
 from sportello.contracts.events import ServiceRef
 from sportello.errors import Conflict, ValidationFailed
-
 from sportello_quotes import domain
 from sportello_quotes.domain import Status
 

@@ -77,7 +77,7 @@ def check_transition(number: str, current: str, to: Status) -> None:
     if to not in TRANSITIONS[now]:
         raise Conflict(
             f"Il preventivo {number} è {LABELS[now]}: non è possibile {ACTIONS.get(to, to)}.",
-            extra={"status": now.value},
+            extra={"quote_status": now.value},
         )
 
 
@@ -108,7 +108,7 @@ def check_acceptable(number: str, status: str, valid_until: date | None, now: da
         raise Conflict(
             f"Il preventivo {number} era valido fino al {valid_until:%d/%m/%Y} ed è scaduto: "
             "non è più possibile accettarlo.",
-            extra={"status": Status.EXPIRED.value},
+            extra={"quote_status": Status.EXPIRED.value},
         )
 
 

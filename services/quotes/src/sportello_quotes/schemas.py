@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from sportello.contracts.events import ServiceRef
 from sportello.contracts.forms import AnswerLabel
 from sportello.contracts.money import Totals
@@ -23,12 +23,10 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=MAX_TEXT)]
-RequiredText = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=MAX_TEXT)]
+RequiredText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                               max_length=MAX_TEXT)]
+# Blank counts as not given.
+OptionalText = Annotated[RequiredText | None, BeforeValidator(_blank_to_none)]
 
 
 # --- requests ---------------------------------------------------------------------------------
