@@ -188,8 +188,10 @@ async def privacy(request: Request, gw: Api = Depends(api)):
 @router.post("/privacy")
 async def privacy_save(request: Request, gw: Api = Depends(api)):
     data = await form_data(request)
-    result = await gw.call("PUT", "/accounts/me/privacy", require_login=True,
-                           json={"marketing_consent": data.get("marketing_consent") == "on"})
+    body = {"marketing_consent": data.get("marketing_consent") == "on"}
+    if data.get("privacy_accepted") == "on":
+        body["privacy_accepted"] = True  # accepting a newer version of the notice
+    result = await gw.call("PUT", "/accounts/me/privacy", require_login=True, json=body)
     if result.ok:
         flash(request, "Preferenze sul trattamento dei dati aggiornate.")
     else:

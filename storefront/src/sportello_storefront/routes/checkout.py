@@ -102,7 +102,7 @@ async def wait_for_order(gw: Api, order_id: str, timeout: float = ORDER_APPEAR_S
 
 def return_url(request: Request, order_id: str) -> str:
     base = request.app.state.settings.storefront_url.rstrip("/")
-    return f"{base}/ordine/{order_id}/conferma"
+    return f"{base}/ordini/{order_id}/esito"
 
 
 async def start_payment(request: Request, gw: Api, order_id: str) -> ApiResult:
@@ -130,8 +130,9 @@ async def complete(request: Request, gw: Api = Depends(api)):
         if result.status == 422 and set(errors) - {"payment_method"}:
             flash(request, "Controlla i dati di fatturazione.", "error")
             return redirect("/checkout/fatturazione")
+        line_problems = result.body.get("lines", []) if isinstance(result.body, dict) else []
         return render(request, "checkout_payment.html", 409, cart=cart, billing=billing,
-                      values=data, errors=errors,
+                      values=data, errors=errors, line_problems=line_problems,
                       problem=result.detail or "Non è stato possibile completare l'acquisto.")
     order_id = str(result.body["order_id"])
     if (await wait_for_order(gw, order_id)).status != 200:
@@ -142,7 +143,7 @@ async def complete(request: Request, gw: Api = Depends(api)):
 
 async def pay_redirect(request: Request, gw: Api, order_id: str, method: str):
     if method == "bank_transfer":
-        return redirect(f"/ordine/{order_id}/conferma")
+        return redirect(f"/ordini/{order_id}/esito")
     pay = await start_payment(request, gw, order_id)
     if pay.ok and isinstance(pay.body, dict) and pay.body.get("redirect_url"):
         return redirect(pay.body["redirect_url"])
@@ -165,11 +166,14 @@ async def transfer_instructions(request: Request, gw: Api, order: dict[str, Any]
     payment = order.get("payment") or {}
     if payment.get("method") != "bank_transfer" or order.get("status") != "awaiting_payment":
         return None
+    if payment.get("bank_transfer"):
+        return payment["bank_transfer"]
     pay = await start_payment(request, gw, str(order["id"]))
     return pay.body if pay.ok and isinstance(pay.body, dict) and pay.body.get("iban") else None
 
 
-@router.get("/ordine/{order_id}/conferma")
+# The orders service sends the provider back here by default too (its own return URL).
+@router.get("/ordini/{order_id}/esito")
 async def confirmation(order_id: str, request: Request, gw: Api = Depends(api)):
     # Back from the provider's page, the webhook may still be on its way: wait a moment for it.
     result = await wait_for_order(gw, order_id, PAYMENT_SETTLE_SECONDS, settled=True)
