@@ -1,7 +1,181 @@
-"""HTTP routes of the catalog service: parse, call the domain, answer with schemas."""
+"""HTTP routes of the catalog service: parse, call the domain, answer with schemas.
+
+The public reads answer pre-rendered JSON (reads.py) through the revision cache (cache.py): they
+are the hottest routes of the shop. Staff writes commit, then advance this replica's cache.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sportello.auth import Staff
+from sportello.db import get_session
+from sportello.errors import NotFound
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello_catalog import publishing, reads
+from sportello_catalog.cache import RenderedCache, entry
+from sportello_catalog.domain import ServiceContent, Status
+from sportello_catalog.schemas import (
+    CategoryDetail,
+    CategoryIn,
+    CategoryOut,
+    CategoryPatch,
+    ServiceDetail,
+    ServiceIn,
+    ServicePage,
+    ServicePatch,
+)
 
 router = APIRouter()
+Session = Annotated[AsyncSession, Depends(get_session)]
+Render = Callable[[AsyncSession], Awaitable[bytes | None]]
+NOT_FOUND = {404: {"description": "Non trovato"}}
+
+
+async def _render(request: Request, render: Render) -> bytes | None:
+    # Repeatable read: a page built by several queries shows one state of the catalog.
+    async with request.app.state.sessionmaker() as session:
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        return await render(session)
+
+
+async def cached(request: Request, key: tuple, render: Render, missing: str) -> Response:
+    cache: RenderedCache = request.app.state.catalog_cache
+    hit = cache.get(key)
+    if hit is None:
+        revision = cache.revision  # before reading: see cache.py
+        body = await _render(request, render)
+        if body is None:
+            raise NotFound(missing)
+        hit = entry(body)
+        cache.put(key, revision, hit)
+    if request.headers.get("if-none-match") == hit.etag:
+        return Response(status_code=304, headers={"etag": hit.etag})
+    return Response(hit.body, media_type="application/json", headers={"etag": hit.etag})
+
+
+def json_response(body: bytes, status_code: int = 200) -> Response:
+    return Response(body, status_code=status_code, media_type="application/json")
+
+
+async def commit(request: Request, session: AsyncSession) -> None:
+    await session.commit()
+    revision = session.info.pop("catalog_revision", None)
+    if revision is not None:
+        # Our own replica must not wait for the NOTIFY: the next read here shows this write.
+        request.app.state.catalog_cache.advance(revision)
+
+
+# --- public reads -------------------------------------------------------------------------------
+
+
+@router.get("/api/catalog/categories", response_model=list[CategoryOut])
+async def list_categories(request: Request) -> Response:
+    return await cached(request, ("categories",), reads.categories, "")
+
+
+@router.get("/api/catalog/categories/{slug}", response_model=CategoryDetail, responses=NOT_FOUND)
+async def get_category(slug: str, request: Request) -> Response:
+    return await cached(request, ("category", slug), lambda s: reads.category(s, slug),
+                        "Categoria non trovata.")
+
+
+@router.get("/api/catalog/services", response_model=ServicePage)
+async def list_services(
+    request: Request,
+    category: Annotated[str | None, Query(max_length=80)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    offset = reads.decode_cursor(cursor)
+
+    def render(session: AsyncSession):
+        return reads.services_page(session, category, q, limit, offset)
+
+    if q and q.strip():
+        # Free text is unbounded: never cached, always the database's answer.
+        return json_response(await _render(request, render) or b"")
+    return await cached(request, ("services", category, limit, offset), render, "")
+
+
+@router.get("/api/catalog/services/{slug}", response_model=ServiceDetail, responses=NOT_FOUND)
+async def get_service(slug: str, request: Request) -> Response:
+    return await cached(request, ("service", slug), lambda s: reads.service(s, slug),
+                        "Servizio non trovato.")
+
+
+# --- staff writes -------------------------------------------------------------------------------
+
+
+async def _category_answer(session: AsyncSession, slug: str, status_code: int = 200) -> Response:
+    body = await reads.category(session, slug)
+    assert body is not None  # just written in this session
+    return json_response(body, status_code)
+
+
+async def _service_answer(session: AsyncSession, slug: str, status_code: int = 200) -> Response:
+    body = await reads.service(session, slug, include_retired=True)
+    assert body is not None
+    return json_response(body, status_code)
+
+
+@router.post("/api/staff/catalog/categories", status_code=201, response_model=CategoryDetail)
+async def create_category(body: CategoryIn, staff: Staff, request: Request, session: Session):
+    await publishing.create_category(session, body.slug, body.name, body.description, body.position)
+    await commit(request, session)
+    return await _category_answer(session, body.slug, 201)
+
+
+@router.patch("/api/staff/catalog/categories/{slug}", response_model=CategoryDetail,
+              responses=NOT_FOUND)
+async def update_category(slug: str, body: CategoryPatch, staff: Staff, request: Request,
+                          session: Session):
+    await publishing.update_category(session, slug, body.changes())
+    await commit(request, session)
+    return await _category_answer(session, slug)
+
+
+@router.post("/api/staff/catalog/services", status_code=201, response_model=ServiceDetail)
+async def create_service(body: ServiceIn, staff: Staff, request: Request, session: Session):
+    content = ServiceContent(**dict(body))
+    await publishing.create_service(session, content)
+    await commit(request, session)
+    return await _service_answer(session, body.slug, 201)
+
+
+@router.get("/api/staff/catalog/services/{slug}", response_model=ServiceDetail, responses=NOT_FOUND)
+async def staff_get_service(slug: str, staff: Staff, session: Session):
+    """Staff see retired services too (`active: false`)."""
+    body = await reads.service(session, slug, include_retired=True)
+    if body is None:
+        raise NotFound("Servizio non trovato.")
+    return json_response(body)
+
+
+@router.patch("/api/staff/catalog/services/{slug}", response_model=ServiceDetail,
+              responses=NOT_FOUND)
+async def update_service(slug: str, body: ServicePatch, staff: Staff, request: Request,
+                         session: Session):
+    await publishing.update_service(session, slug, body.changes())
+    await commit(request, session)
+    return await _service_answer(session, slug)
+
+
+@router.post("/api/staff/catalog/services/{slug}/retire", response_model=ServiceDetail,
+             responses=NOT_FOUND)
+async def retire_service(slug: str, staff: Staff, request: Request, session: Session):
+    await publishing.set_status(session, slug, Status.RETIRED)
+    await commit(request, session)
+    return await _service_answer(session, slug)
+
+
+@router.post("/api/staff/catalog/services/{slug}/reactivate", response_model=ServiceDetail,
+             responses=NOT_FOUND)
+async def reactivate_service(slug: str, staff: Staff, request: Request, session: Session):
+    await publishing.set_status(session, slug, Status.ACTIVE)
+    await commit(request, session)
+    return await _service_answer(session, slug)

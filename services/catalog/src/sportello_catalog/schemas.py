@@ -1,0 +1,118 @@
+"""The request and response shapes of API.md "Catalog"."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sportello.contracts.events import CategoryRef
+from sportello.contracts.fields import FieldError
+from sportello.contracts.forms import FormDefinition
+from sportello.errors import ValidationFailed
+
+Slug = Annotated[str, Field(min_length=1, max_length=80)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+CategoryText = Annotated[str, Field(max_length=2000)]
+ShortText = Annotated[str, Field(max_length=500)]
+LongText = Annotated[str, Field(max_length=20_000)]
+Position = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+Cents = Annotated[int, Field(ge=0, le=100_000_000)]
+VatRate = Annotated[int, Field(ge=0, le=10_000)]
+
+
+class _In(BaseModel):
+    # A misspelt attribute ("prezzo" for base_net_cents) must be refused, not silently dropped.
+    model_config = ConfigDict(extra="forbid")
+
+
+class CategoryIn(_In):
+    slug: Slug
+    name: Name
+    description: CategoryText = ""
+    position: Position = 0
+
+
+class _Patch(_In):
+    """Only the attributes sent change; null is refused except where the attribute may be empty."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    def changes(self) -> dict[str, Any]:
+        sent = self.model_fields_set
+        nulls = sorted(k for k in sent if getattr(self, k) is None and k not in self.nullable)
+        if nulls:
+            raise ValidationFailed([FieldError(field=k, message="Non può essere vuoto.") for k in nulls])
+        return {k: getattr(self, k) for k in sent}
+
+
+class CategoryPatch(_Patch):
+    name: Name | None = None
+    description: CategoryText | None = None
+    position: Position | None = None
+
+
+class ServiceIn(_In):
+    slug: Slug
+    category: Slug
+    name: Name
+    short_description: ShortText = ""
+    description: LongText = ""
+    pricing_mode: Literal["fixed", "quote"]
+    base_net_cents: Cents | None = None
+    vat_rate_bp: VatRate
+    form: FormDefinition = Field(default_factory=FormDefinition)
+    quote_allowed: bool = False
+    position: Position = 0
+
+
+class ServicePatch(_Patch):
+    nullable: ClassVar[frozenset[str]] = frozenset({"base_net_cents"})
+
+    category: Slug | None = None
+    name: Name | None = None
+    short_description: ShortText | None = None
+    description: LongText | None = None
+    pricing_mode: Literal["fixed", "quote"] | None = None
+    base_net_cents: Cents | None = None
+    vat_rate_bp: VatRate | None = None
+    form: FormDefinition | None = None
+    quote_allowed: bool | None = None
+    position: Position | None = None
+
+
+# --- answers (documented in OpenAPI; the hot reads send pre-rendered JSON of these shapes) ---
+
+
+class CategoryOut(BaseModel):
+    slug: str
+    name: str
+    description: str
+    service_count: int
+
+
+class ServiceSummary(BaseModel):
+    slug: str
+    name: str
+    short_description: str
+    category: CategoryRef
+    pricing_mode: Literal["fixed", "quote"]
+    price_from_cents: int | None
+    vat_rate_bp: int
+    quote_allowed: bool
+
+
+class ServiceDetail(ServiceSummary):
+    description: str
+    base_net_cents: int | None
+    form: FormDefinition
+    version: int
+    active: bool
+
+
+class CategoryDetail(CategoryOut):
+    services: list[ServiceSummary]
+
+
+class ServicePage(BaseModel):
+    items: list[ServiceSummary]
+    next_cursor: str | None
