@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from sportello.testing import running_service
 from sportello_accounts.app import service
 from sportello_accounts.settings import AccountsSettings

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from sportello.errors import ValidationFailed
 from sportello_accounts import domain
 from sportello_accounts.domain import RefreshOutcome, RefreshState

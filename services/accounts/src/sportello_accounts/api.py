@@ -5,11 +5,11 @@ from __future__ import annotations
 import structlog
 from fastapi import APIRouter, Request, Response
 from jwt.algorithms import OKPAlgorithm
-from sqlalchemy.exc import IntegrityError
-
 from sportello.contracts.fields import FieldError
 from sportello.errors import Conflict, Unauthorized, ValidationFailed
 from sportello.keys import load_public_keys
+from sqlalchemy.exc import IntegrityError
+
 from sportello_accounts import domain, refresh, repository
 from sportello_accounts.deps import Address, Config, Hasher, Issuer, Session
 from sportello_accounts.ratelimit import Limit, give_back, hit

@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 
 import structlog
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from sportello.contracts.billing import Billing, billing_errors, normalised
 from sportello.contracts.events import AccountDeleted
 from sportello.contracts.fields import FieldError
 from sportello.errors import Conflict, NotFound, ValidationFailed
 from sportello.messaging import emit
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from sportello_accounts import domain, refresh, repository
 from sportello_accounts.api import EMAIL_TAKEN
 from sportello_accounts.deps import Config, Hasher, Me, Session, session_family

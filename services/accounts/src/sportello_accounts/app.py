@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-
 from sportello.service import Service
 from sportello.tokens import TokenIssuer
+
 from sportello_accounts import api, api_me, jobs
 from sportello_accounts.passwords import Passwords
 from sportello_accounts.settings import accounts_settings, get_accounts_settings

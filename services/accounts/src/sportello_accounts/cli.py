@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sportello.db import ensure_database, make_engine, make_sessionmaker, upgrade_async
 from sportello.errors import ValidationFailed
+
 from sportello_accounts import domain, repository
 from sportello_accounts.passwords import Passwords
 from sportello_accounts.settings import AccountsSettings, get_accounts_settings

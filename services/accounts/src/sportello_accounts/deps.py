@@ -8,12 +8,12 @@ from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from sportello.auth import Customer, bearer_token
 from sportello.db import get_session
 from sportello.errors import NotFound, ProblemError
 from sportello.tokens import TokenIssuer
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from sportello_accounts.models import Account
 from sportello_accounts.passwords import Passwords
 from sportello_accounts.settings import AccountsSettings

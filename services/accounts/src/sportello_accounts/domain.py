@@ -12,7 +12,6 @@ from functools import lru_cache
 from importlib.resources import files
 
 from email_validator import EmailNotValidError, validate_email
-
 from sportello.contracts.fields import FieldError
 from sportello.errors import ValidationFailed
 

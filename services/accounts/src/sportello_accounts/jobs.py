@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from sportello.jobs import Job
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from sportello.jobs import Job
 
 # Ended sessions are kept a while so that a replayed old token is still recognised as reuse.
 _PURGES = (

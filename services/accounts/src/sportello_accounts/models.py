@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sportello.db import new_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -20,8 +21,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from sportello.db import new_metadata
 
 
 class Base(DeclarativeBase):

@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from sportello.errors import TooManyRequests
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello.errors import TooManyRequests
 from sportello_accounts.domain import rate_bucket, rate_key
 
 _HIT = text("""

@@ -10,11 +10,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import structlog
+from sportello.errors import Unauthorized
+from sportello.tokens import TokenIssuer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello.errors import Unauthorized
-from sportello.tokens import TokenIssuer
 from sportello_accounts.domain import (
     RefreshOutcome,
     RefreshState,

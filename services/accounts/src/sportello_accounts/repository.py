@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from sportello.contracts.events import AccountRegistered, AccountUpdated, PasswordResetRequested
+from sportello.messaging import emit
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello.contracts.events import AccountRegistered, AccountUpdated, PasswordResetRequested
-from sportello.messaging import emit
 from sportello_accounts.domain import Consent, Role, deleted_email, new_secret, secret_hash
 from sportello_accounts.models import (
     Account,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pydantic import Field
-
 from sportello.settings import Settings
 
 
