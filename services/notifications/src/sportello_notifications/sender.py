@@ -10,9 +10,10 @@ Message-ID — the one duplicate SMTP itself cannot rule out).
 from __future__ import annotations
 
 import asyncio
+import email.policy
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, formataddr, parseaddr
 
 import aiosmtplib
 import asyncpg
@@ -42,8 +43,13 @@ class SenderConfig(BaseSettings):
     smtp_timeout: float = 10.0
 
 
+# Headers are not folded below 998 characters: CPython's folding of a long non-ASCII subject
+# adds a space before the encoded word ("1.540,01  €"), and no subject of ours is that long.
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
 def build_message(row: Notification, settings: Settings) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = settings.mail_from
     msg["To"] = formataddr((row.recipient_name or "", row.recipient))
     msg["Subject"] = row.subject
@@ -106,7 +112,9 @@ class SmtpTransport:
         try:
             for msg in messages:
                 try:
-                    await client.send_message(msg)
+                    # Flattened by us with POLICY: aiosmtplib's send_message would refold.
+                    await client.sendmail(parseaddr(msg["From"])[1], [parseaddr(msg["To"])[1]],
+                                          msg.as_bytes(policy=POLICY))
                     results.append(None)
                 except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as e:
                     results.append(e)  # the session is still usable for the next message
