@@ -53,3 +53,31 @@ async def post_form(client: httpx.AsyncClient, page: str, action: str, data: dic
     """Load `page`, take its CSRF token and post `data` to `action`, as a browser would."""
     html = (await client.get(page)).text
     return await client.post(action, data={**data, "csrf_token": csrf_of(html)})
+
+
+# --- browser tests: Debian's chromium driven by Playwright, against the whole system ---------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+async def browser():
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def page(browser, system):
+    """A new visitor: own cookies, Italian locale, the storefront as base URL."""
+    context = await browser.new_context(base_url=system.settings.storefront_url, locale="it-IT",
+                                        viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = await context.new_page()
+    yield page
+    await context.close()

@@ -37,8 +37,14 @@ async def category_page(slug: str, request: Request, gw: Api = Depends(api)):
     return render(request, "category.html", category=result.body, categories=await categories(gw))
 
 
-def cart_kind(service: dict[str, Any]) -> str:
-    return "quote" if service.get("pricing_mode") == "quote" else "purchase"
+def cart_kind(service: dict[str, Any], wanted: str | None = None) -> str:
+    """Which cart a line of this service goes to: quote-only services always to the quote cart;
+    fixed-price ones that also allow a quote (`quote_allowed`) to the one the customer chose."""
+    if service.get("pricing_mode") == "quote":
+        return "quote"
+    if wanted == "quote" and service.get("quote_allowed"):
+        return "quote"
+    return "purchase"
 
 
 def cart_path(kind: str) -> str:
@@ -62,9 +68,10 @@ async def find_line(gw: Api, kind: str, line_id: str) -> dict[str, Any] | None:
     return next((ln for ln in result.body.get("lines", []) if str(ln.get("id")) == line_id), None)
 
 
-def service_page(request: Request, service: dict[str, Any], *, line: dict[str, Any] | None = None,
-                 values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-                 status_code: int = 200, problem: str | None = None):
+def service_page(request: Request, service: dict[str, Any], *, kind: str,
+                 line: dict[str, Any] | None = None, values: dict[str, Any] | None = None,
+                 errors: dict[str, str] | None = None, status_code: int = 200,
+                 problem: str | None = None):
     form = FormDefinition.model_validate(service.get("form") or {})
     from_cents = service.get("price_from_cents")
     if from_cents is None and service.get("pricing_mode") != "quote":
@@ -73,26 +80,27 @@ def service_page(request: Request, service: dict[str, Any], *, line: dict[str, A
         values = {f"answers.{f.name}": ("on" if f.default is True else str(f.default))
                   for f in form.fields if f.default not in (None, False)}
     return render(request, "service.html", status_code, service=service, form=form, line=line,
-                  kind=cart_kind(service), price_from_cents=from_cents, values=values,
+                  kind=kind, price_from_cents=from_cents, values=values,
                   errors=errors or {}, problem=problem)
 
 
 @router.get("/servizio/{slug}")
 async def service_detail(slug: str, request: Request, riga: str | None = None,
-                         gw: Api = Depends(api)):
+                         carrello: str | None = None, gw: Api = Depends(api)):
     service = await service_or_404(gw, slug)
-    line = await find_line(gw, cart_kind(service), riga) if riga else None
+    kind = cart_kind(service, "quote" if carrello == "preventivi" else None)
+    line = await find_line(gw, kind, riga) if riga else None
     if riga and line is None:
         flash(request, "La riga del carrello non esiste più.", "error")
     values = form_values_from_answers(line["answers"]) if line else None
-    return service_page(request, service, line=line, values=values)
+    return service_page(request, service, kind=kind, line=line, values=values)
 
 
 @router.post("/servizio/{slug}")
 async def add_or_correct(slug: str, request: Request, gw: Api = Depends(api)):
     data = await form_data(request)
     service = await service_or_404(gw, slug)
-    kind = cart_kind(service)
+    kind = cart_kind(service, data.get("cart"))
     answers = answers_from_form(data)
     line_id = data.get("line_id") or None
     line = await find_line(gw, kind, line_id) if line_id else None
@@ -106,10 +114,10 @@ async def add_or_correct(slug: str, request: Request, gw: Api = Depends(api)):
         result = await gw.post(f"{cart_path(kind)}/items",
                                json={"service_slug": slug, "answers": answers, "quantity": 1})
     if result.status == 422:
-        return service_page(request, service, line=line, values=data, status_code=422,
+        return service_page(request, service, kind=kind, line=line, values=data, status_code=422,
                             errors=result.field_errors(), problem="Controlla i campi evidenziati.")
     if not result.ok:
-        return service_page(request, service, line=line, values=data, status_code=409,
+        return service_page(request, service, kind=kind, line=line, values=data, status_code=409,
                             problem=result.detail or "Non è stato possibile aggiungere il servizio.")
     if kind == "quote":
         flash(request, "Richiesta aggiornata." if line else

@@ -174,11 +174,14 @@ async def transfer_instructions(request: Request, gw: Api, order: dict[str, Any]
 
 # The orders service sends the provider back here by default too (its own return URL).
 @router.get("/ordini/{order_id}/esito")
-async def confirmation(order_id: str, request: Request, gw: Api = Depends(api)):
-    # Back from the provider's page, the webhook may still be on its way: wait a moment for it.
-    result = await wait_for_order(gw, order_id, PAYMENT_SETTLE_SECONDS, settled=True)
+async def confirmation(order_id: str, request: Request, esito: str | None = None,
+                       gw: Api = Depends(api)):
+    # Back from the provider's page with an outcome, its webhook may still be on the way: wait a
+    # moment for it. Abandoned ("annullato") or bank transfer: nothing to wait for.
+    result = await wait_for_order(gw, order_id, PAYMENT_SETTLE_SECONDS,
+                                  settled=esito in ("ok", "ko"))
     if result.status != 200:
         raise HTTPException(404)
     order = result.body
-    return render(request, "confirmation.html", order=order,
+    return render(request, "confirmation.html", order=order, abandoned=esito == "annullato",
                   transfer=await transfer_instructions(request, gw, order))

@@ -9,7 +9,12 @@
   var gross = document.getElementById("prezzo-live-lordo");
   var base = parseInt(form.dataset.baseCents || "0", 10);
   var vatBp = parseInt(form.dataset.vatBp || "0", 10);
-  var fmt = new Intl.NumberFormat("it-IT", { style: "currency", currency: "EUR" });
+  function euro(cents) {
+    // Exactly as the server's Babel it_IT format: 1.080,00 € (a dot for every thousand).
+    var sign = cents < 0 ? "-" : "", c = Math.abs(cents);
+    var whole = Math.floor(c / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+    return sign + whole + "," + String(c % 100).padStart(2, "0") + "\u00a0€";
+  }
 
   function halfUp(amount, bp) {
     // Integer maths, as the API: amount * bp / 10000 rounded half away from zero.
@@ -33,8 +38,8 @@
       if (!isNaN(v) && v > 0) subtotal += v * num(i, "data-unit-price-cents");
     });
     var unit = subtotal + halfUp(subtotal, percent);
-    out.textContent = fmt.format(unit / 100) + " + IVA";
-    if (gross) gross.textContent = "(" + fmt.format((unit + halfUp(unit, vatBp)) / 100) + " IVA inclusa)";
+    out.textContent = euro(unit) + " + IVA";
+    if (gross) gross.textContent = "(" + euro(unit + halfUp(unit, vatBp)) + " IVA inclusa)";
   }
   form.addEventListener("input", compute);
   form.addEventListener("change", compute);

@@ -1,0 +1,122 @@
+"""What a customer (and, through the API, staff) does in the browser tests, one step per function."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import httpx
+from playwright.async_api import Page, expect
+from sportello.testing import wait_for
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "una-password-sicura-1"
+# A valid codice fiscale (check character included) and a wrong one.
+GOOD_CF = "RSSMRA85T10A562S"
+BAD_CF = "RSSMRA85T10A562X"
+
+
+async def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def new_email() -> str:
+    return f"cliente-{uuid.uuid4().hex[:10]}@example.it"
+
+
+async def register(page: Page, email: str | None = None, *, from_login: bool = False) -> str:
+    """Registrati (from the login page, keeping where the customer was going, or directly)."""
+    email = email or new_email()
+    if from_login:
+        await page.get_by_role("link", name="Registrati").last.click()
+    else:
+        await page.goto("/registrati")
+    await page.get_by_label("Nome", exact=True).fill("Giulia")
+    await page.get_by_label("Cognome").fill("Bianchi")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password", exact=True).fill(PASSWORD)
+    await page.get_by_label("Ripeti la password").fill(PASSWORD)
+    await page.get_by_label("Ho letto l'informativa privacy").check()
+    await page.get_by_role("button", name="Crea l'account").click()
+    await expect(page.get_by_text("Registrazione completata")).to_be_visible()
+    return email
+
+
+async def open_service(page: Page, category: str, service: str) -> None:
+    """Servizi menu → category → service page."""
+    await page.goto("/")
+    await page.get_by_role("navigation", name="Principale").get_by_role("link", name="Servizi").click()
+    await page.get_by_role("link", name=category).first.click()
+    await page.get_by_role("link", name=service, exact=True).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(service)
+
+
+async def fill_billing(page: Page, tax_code: str = GOOD_CF) -> None:
+    await page.get_by_label("Privato").check()
+    await page.get_by_label("Codice fiscale").fill(tax_code)
+    await page.get_by_label("Indirizzo").fill("Via Roma 1")
+    await page.get_by_label("CAP").fill("20121")
+    await page.get_by_label("Città").fill("Milano")
+    await page.get_by_label("Provincia (sigla)").fill("MI")
+
+
+async def pay_by_card(page: Page, number: str = "4242 4242 4242 4242") -> None:
+    """On the provider's hosted page."""
+    await page.get_by_label("Numero della carta").fill(number)
+    await page.get_by_label("Scadenza (MM/AA)").fill("12/34")
+    await page.get_by_label("Codice di sicurezza (CVC)").fill("123")
+    await page.get_by_label("Titolare della carta").fill("Giulia Bianchi")
+    await page.get_by_role("button", name=re.compile("^Paga")).click()
+
+
+async def reload_until(page: Page, text: str, timeout: float = 15.0) -> None:
+    """Reload until an event-driven change shows up (a quote recorded, an order paid)."""
+    async def shown():
+        await page.reload()
+        return await page.get_by_text(text).count() > 0
+
+    await wait_for(shown, timeout=timeout, interval=0.3, message=f"«{text}» on {page.url}")
+
+
+class StaffApi:
+    """Staff work through the API (there is no staff page in the shop)."""
+
+    def __init__(self, system):
+        self.api = system.api
+        self.email, self.password = system.staff_email, system.staff_password
+
+    async def _headers(self, client: httpx.AsyncClient) -> dict[str, str]:
+        r = await client.post(f"{self.api}/accounts/login",
+                              json={"email": self.email, "password": self.password})
+        r.raise_for_status()
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    async def issue_quote(self, quote_id: str, unit_net_cents: int, note: str) -> dict:
+        async with httpx.AsyncClient(timeout=10) as client:
+            headers = await self._headers(client)
+            quote = (await client.get(f"{self.api}/staff/quotes/{quote_id}", headers=headers)).json()
+            from datetime import date, timedelta
+
+            body = {"lines": [{"line_id": ln["line_id"], "unit_net_cents": unit_net_cents}
+                              for ln in quote["lines"]],
+                    "valid_until": (date.today() + timedelta(days=30)).isoformat(), "note": note}
+            r = await client.post(f"{self.api}/staff/quotes/{quote_id}/issue", json=body,
+                                  headers=headers)
+            assert r.status_code == 200, r.text
+            return r.json()
+
+    async def confirm_transfer(self, order_id: str) -> dict:
+        async with httpx.AsyncClient(timeout=10) as client:
+            headers = await self._headers(client)
+            r = await client.post(f"{self.api}/staff/orders/{order_id}/confirm-transfer",
+                                  headers=headers)
+            assert r.status_code == 200, r.text
+            return r.json()
+
+
+async def mails_to(system, email: str) -> list[dict]:
+    async with httpx.AsyncClient(timeout=5) as client:
+        r = await client.get(f"{system.settings.mail_sink_url}/api/messages", params={"to": email})
+        return r.json()["items"]
