@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from urllib.parse import urlsplit
 
 import aio_pika
 from msgsvc import CALLS, EVENT, effects, emit_committed, make_service
@@ -45,10 +46,12 @@ async def _len_is(coro, n: int) -> bool:
 async def test_events_committed_while_the_broker_is_away_all_arrive_when_it_is_back(
     lib_settings, service_name
 ):
-    async with TcpProxy("127.0.0.1", 5672) as proxy:
+    broker = urlsplit(lib_settings.amqp_url)
+    async with TcpProxy(broker.hostname, broker.port or 5672) as proxy:
         # The service reaches RabbitMQ only through the proxy the test can cut.
         cut_settings = lib_settings.model_copy(
-            update={"amqp_url": f"amqp://guest:guest@127.0.0.1:{proxy.port}/"}
+            update={"amqp_url": broker._replace(netloc=f"{broker.username}:{broker.password}"
+                                                         f"@127.0.0.1:{proxy.port}").geturl()}
         )
         async with running_service(make_service(service_name), cut_settings) as client:
             await emit_committed(client, f"{service_name}-before")

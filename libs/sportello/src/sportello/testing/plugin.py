@@ -16,7 +16,7 @@ import pytest
 from sportello.settings import SERVICES, Settings
 
 
-def _run_settings(tmp: Path) -> Settings:
+def _run_settings(tmp: Path, servers: dict[str, str]) -> Settings:
     from sportello.keys import generate_key
 
     run = uuid.uuid4().hex[:8]
@@ -33,13 +33,34 @@ def _run_settings(tmp: Path) -> Settings:
         jobs_enabled=False,
         log_json=False,
         log_level=os.environ.get("SPORTELLO_TEST_LOG_LEVEL", "WARNING"),
+        **servers,
     )
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory) -> Settings:
+def servers():
+    """The PostgreSQL and RabbitMQ the run uses: the local ones (as in CI), or, where
+    SPORTELLO_TESTCONTAINERS=1 and a Docker engine exist, throwaway containers."""
+    if os.environ.get("SPORTELLO_TESTCONTAINERS") != "1":
+        yield {}
+        return
+    from testcontainers.postgres import PostgresContainer
+    from testcontainers.rabbitmq import RabbitMqContainer
+
+    with PostgresContainer("postgres:15-alpine") as pg, RabbitMqContainer("rabbitmq:3.13-alpine") as mq:
+        host = pg.get_container_host_ip()
+        yield {
+            "postgres_url": f"postgresql+asyncpg://{pg.username}:{pg.password}@{host}:"
+                            f"{pg.get_exposed_port(5432)}",
+            "amqp_url": f"amqp://{mq.username}:{mq.password}@{mq.get_container_host_ip()}:"
+                        f"{mq.get_exposed_port(5672)}/",
+        }
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory, servers) -> Settings:
     """This run's settings: every service of the run shares them."""
-    return _run_settings(tmp_path_factory.mktemp("sportello"))
+    return _run_settings(tmp_path_factory.mktemp("sportello"), servers)
 
 
 @pytest.fixture(scope="session", autouse=True)
