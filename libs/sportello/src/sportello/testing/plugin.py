@@ -44,8 +44,8 @@ def servers():
     if os.environ.get("SPORTELLO_TESTCONTAINERS") != "1":
         yield {}
         return
-    from testcontainers.postgres import PostgresContainer
-    from testcontainers.rabbitmq import RabbitMqContainer
+    from testcontainers.community.postgres import PostgresContainer
+    from testcontainers.community.rabbitmq import RabbitMqContainer
 
     with PostgresContainer("postgres:15-alpine") as pg, RabbitMqContainer("rabbitmq:3.13-alpine") as mq:
         host = pg.get_container_host_ip()
