@@ -94,6 +94,7 @@ async def test_issue_with_a_missing_line_names_it_and_changes_nothing(client, se
     ("no lines", lambda b, d: b.update(lines=[]), "lines"),
     ("lines not a list", lambda b, d: b.update(lines="tutte"), "lines"),
     ("note too long", lambda b, d: b.update(note="x" * 2001), "note"),
+    ("NUL in note", lambda b, d: b.update(note="prezzo\x00"), "note"),
 ])
 async def test_bad_issue_is_422_naming_the_field(client, quotes, case, change, field):
     data = await quotes.submit(lines=2)
@@ -125,6 +126,9 @@ async def test_malformed_requests_never_500(client, quotes):
         await client.get("/api/staff/quotes?limit=1000", headers=quotes.staff),
         await client.get("/api/staff/quotes?cursor=%%%", headers=quotes.staff),
         await client.get("/api/quotes?cursor=eyJ4IjoxfQ", headers=quotes.customer(data)),
+        await client.get("/api/quotes?cursor=WzEsMl0", headers=quotes.customer(data)),
+        await client.post(f"/api/quotes/{data.quote_id}/accept", json={"revision": "ultima"},
+                          headers=quotes.customer(data)),
         await client.post(f"/api/quotes/{data.quote_id}/decline", json={"reason": 5},
                           headers=quotes.customer(data)),
         await client.post(f"/api/quotes/{data.quote_id}/decline", json={"reason": "x" * 2001},

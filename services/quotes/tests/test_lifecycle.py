@@ -56,7 +56,12 @@ async def test_requested_quoted_reissued_accepted_then_ordered(client, settings,
         listed = (await client.get("/api/quotes", headers=quotes.customer(data))).json()["items"]
         assert listed[0]["id"] == str(data.quote_id) and listed[0]["total_gross_cents"] == 37832
 
-        r = await client.post(f"/api/quotes/{data.quote_id}/accept", headers=quotes.customer(data))
+        # Accepting the revision read before the re-issue: refused, the prices changed.
+        r = await client.post(f"/api/quotes/{data.quote_id}/accept", json={"revision": 1},
+                              headers=quotes.customer(data))
+        assert r.status_code == 409 and r.json()["current_revision"] == 2
+        r = await client.post(f"/api/quotes/{data.quote_id}/accept", json={"revision": 2},
+                              headers=quotes.customer(data))
         assert r.status_code == 202, r.text
         assert r.json()["status"] == "accepted"
         [accepted] = await tap.wait_for("quote.accepted",

@@ -164,8 +164,9 @@ def priced_lines(quote: Quote) -> list[QuotedLine]:
 
 
 async def accept(session: AsyncSession, quote: Quote, customer_id: uuid.UUID,
-                 now: datetime) -> None:
+                 now: datetime, seen_revision: int | None = None) -> None:
     domain.check_acceptable(quote.number, quote.status, quote.valid_until, now)
+    domain.check_revision_seen(quote.number, quote.revision, seen_revision)
     _move(quote, Status.ACCEPTED, actor=Actor.CUSTOMER, actor_id=customer_id, note=None, now=now,
           revision=quote.revision)
     # The accepted revision's lines, exactly as issued: the cart adds them locked at these prices.

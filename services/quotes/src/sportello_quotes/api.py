@@ -41,10 +41,11 @@ async def my_quote(quote_id: uuid.UUID, me: Customer, session: Session):
 
 
 @router.post("/api/quotes/{quote_id}/accept", status_code=202, response_model=schemas.QuoteOut)
-async def accept(quote_id: uuid.UUID, me: Customer, session: Session):
+async def accept(quote_id: uuid.UUID, me: Customer, session: Session,
+                 body: Annotated[schemas.AcceptIn | None, Body()] = None):
     now = _now()
     quote = await repository.get_own(session, quote_id, me.id, for_update=True)
-    await actions.accept(session, quote, me.id, now)
+    await actions.accept(session, quote, me.id, now, seen_revision=body.revision if body else None)
     await session.commit()
     return views.customer_view(quote, now)
 

@@ -112,6 +112,16 @@ def check_acceptable(number: str, status: str, valid_until: date | None, now: da
         )
 
 
+def check_revision_seen(number: str, current: int, seen: int | None) -> None:
+    """A customer accepts the prices they read: a newer revision means reading them again."""
+    if seen is not None and seen != current:
+        raise Conflict(
+            f"Il preventivo {number} è stato aggiornato (versione {current}): "
+            "rivedi i nuovi prezzi prima di accettarlo.",
+            extra={"current_revision": current},
+        )
+
+
 def validity_errors(valid_until: date, now: datetime) -> list[FieldError]:
     if valid_until < rome_today(now):
         return [FieldError(field="valid_until",

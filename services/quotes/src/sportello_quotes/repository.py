@@ -109,7 +109,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, quote_id = json.loads(raw)
-        parsed = datetime.fromisoformat(at), uuid.UUID(quote_id)
+        parsed = datetime.fromisoformat(str(at)), uuid.UUID(str(quote_id))
         if parsed[0].tzinfo is None:
             raise ValueError("naive")
         return parsed

@@ -23,8 +23,9 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
+# No NUL characters: PostgreSQL text cannot hold them (it would be a 500, not the client's 422).
 RequiredText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                               max_length=MAX_TEXT)]
+                                               max_length=MAX_TEXT, pattern=r"^[^\x00]*$")]
 # Blank counts as not given.
 OptionalText = Annotated[RequiredText | None, BeforeValidator(_blank_to_none)]
 
@@ -45,6 +46,12 @@ class IssueIn(BaseModel):
 
 class DeclineIn(BaseModel):
     reason: OptionalText = None
+
+
+class AcceptIn(BaseModel):
+    # The revision the customer has read: if staff re-issued meanwhile, accept answers 409
+    # instead of accepting prices the customer has not seen. Optional (API.md has no body).
+    revision: int | None = Field(default=None, ge=1)
 
 
 class RejectIn(BaseModel):
