@@ -39,24 +39,27 @@ Issuer = Annotated[TokenIssuer, Depends(_issuer)]
 
 
 def client_address(request: Request, settings: Config) -> str:
-    """The caller's address. Behind the gateway the socket peer is the gateway, so its
-    X-Forwarded-For is believed, and only its last entry (the one the gateway itself added):
-    earlier entries come from the client and could be forged to dodge the per-address limit."""
+    """The caller's address. Behind the gateway the socket peer is the gateway, which appends
+    its own peer to X-Forwarded-For; the chain is believed only from a trusted peer, and read
+    from the right up to the first address that is not a trusted proxy (entries further left
+    come from the client and could be forged to dodge the per-address limit)."""
     peer = request.client.host if request.client else "unknown"
     forwarded = request.headers.get("x-forwarded-for")
-    if forwarded and _trusted(peer, settings.trusted_proxies):
-        last = forwarded.split(",")[-1].strip()
-        if last:
-            return last[:64]
-    return peer
+    if not forwarded or not _trusted(peer, settings.trusted_proxies):
+        return peer
+    chain = [a.strip()[:64] for a in forwarded.split(",") if a.strip()]
+    for address in reversed(chain):
+        if not _trusted(address, settings.trusted_proxies):
+            return address
+    return chain[0] if chain else peer
 
 
-def _trusted(peer: str, proxies: list[str]) -> bool:
+def _trusted(address: str, proxies: list[str]) -> bool:
     try:
-        address = ipaddress.ip_address(peer)
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(address in ipaddress.ip_network(net, strict=False) for net in proxies)
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in proxies)
 
 
 Address = Annotated[str, Depends(client_address)]
