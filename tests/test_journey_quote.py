@@ -34,7 +34,7 @@ async def request_quote(api, customer, message: str = "Vorremmo partire a marzo.
 async def issue(api, staff, quote_id: str, unit_net_cents: int = 480000, days: int = 30):
     view = await api.get(f"/api/staff/quotes/{quote_id}", headers=staff)
     assert view.status_code == 200, view.text
-    lines = [{"line_id": line["id"], "unit_net_cents": unit_net_cents}
+    lines = [{"line_id": line["line_id"], "unit_net_cents": unit_net_cents}
              for line in view.json()["lines"]]
     r = await api.post(f"/api/staff/quotes/{quote_id}/issue", headers=staff, json={
         "lines": lines, "valid_until": valid_until(days), "note": "Include tre mesi di assistenza."})
