@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from sportello.db import make_engine, make_sessionmaker
 from sportello.testing import EventTap
 from sportello.testing.processes import Process, serve_processes, with_free_ports

@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
-
 from sportello.contracts.billing import Address, Billing
 from sportello.contracts.events import CartCheckedOut, Contact, PricedLine, ServiceRef
 from sportello.contracts.forms import AnswerLabel

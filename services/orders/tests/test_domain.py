@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
-
 from sportello.errors import Conflict
 from sportello_orders import domain
 from sportello_orders.domain import Actor, PaymentStatus, Status, decide_outcome

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from orders_testkit import SUCCEEDS
-from sqlalchemy import text
-
 from sportello.contracts.events import AccountDeleted
 from sportello.jobs import run_once
 from sportello.testing import publish_event, wait_for
 from sportello_orders.jobs import auto_cancel
+from sqlalchemy import text
 
 
 async def _age(sessionmaker, order_id: str, hours: float) -> None:

@@ -8,10 +8,8 @@ import re
 import uuid
 
 from orders_testkit import DECLINED, SUCCEEDS, checkout, session_id_of
-
-from sqlalchemy import text
-
 from sportello.testing import problem_fields, publish_event, wait_for
+from sqlalchemy import text
 
 NUMBER = re.compile(r"^SP-\d{4}-\d{6}$")
 

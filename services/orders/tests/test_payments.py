@@ -13,7 +13,6 @@ from orders_testkit import (
     sandbox_webhook,
     session_id_of,
 )
-
 from sportello.testing import wait_for
 
 WEBHOOK = "/api/payments/webhooks/sandbox"

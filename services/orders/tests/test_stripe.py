@@ -12,7 +12,6 @@ import uuid
 
 import pytest
 import stripe
-
 from sportello.testing import running_service
 from sportello_orders.app import service
 
