@@ -82,11 +82,11 @@ async def add_line(session: AsyncSession, owner: Owner, kind: Kind, body: AddIte
     service = domain.check_service(kind, await store.service(session, body.service_slug),
                                    body.service_slug)
     priced = domain.price_line(service, body.answers)
-    cart = await store.get_or_create_cart(session, owner, kind)
-    if await store.count_lines(session, cart.id) >= domain.MAX_LINES:
+    cart_id, count = await store.cart_for_adding(session, owner, kind)
+    if count >= domain.MAX_LINES:
         raise Conflict(f"Il carrello può contenere al massimo {domain.MAX_LINES} righe.")
     line = CartLine(
-        id=uuid.uuid4(), cart_id=cart.id, service_slug=service.slug, service_name=service.name,
+        id=uuid.uuid4(), cart_id=cart_id, service_slug=service.slug, service_name=service.name,
         service_version=service.version, answers=priced.answers,
         answer_labels=[label.model_dump() for label in priced.answer_labels],
         quantity=body.quantity,
@@ -95,7 +95,7 @@ async def add_line(session: AsyncSession, owner: Owner, kind: Kind, body: AddIte
     )
     session.add(line)
     await session.commit()
-    log.info("cart_line_added", cart_id=str(cart.id), line_id=str(line.id), kind=kind.value,
+    log.info("cart_line_added", cart_id=str(cart_id), line_id=str(line.id), kind=kind.value,
              service=service.slug)
     return store.line_out(line)
 

@@ -90,10 +90,15 @@ async def lines_of(session: AsyncSession, cart_id: uuid.UUID) -> list[CartLine]:
     return list(rows)
 
 
-async def count_lines(session: AsyncSession, cart_id: uuid.UUID) -> int:
-    return await session.scalar(
-        select(func.count()).select_from(CartLine).where(CartLine.cart_id == cart_id)
-    ) or 0
+async def cart_for_adding(session: AsyncSession, owner: Owner, kind: Kind) -> tuple[uuid.UUID, int]:
+    """The owner's cart id and its number of lines, in one round trip when the cart exists."""
+    count = (select(func.count()).select_from(CartLine).where(CartLine.cart_id == Cart.id)
+             .scalar_subquery())
+    found = (await session.execute(
+        select(Cart.id, count).where(owner.where(), Cart.kind == kind.value))).first()
+    if found is not None:
+        return found[0], found[1]
+    return (await get_or_create_cart(session, owner, kind)).id, 0
 
 
 async def own_line(session: AsyncSession, owner: Owner, kind: Kind, line_id: uuid.UUID) -> CartLine:
