@@ -107,3 +107,134 @@ async def test_each_event_sends_its_emails(client, sink, mailbox, staff, event_t
         for fragment in fragments:
             assert fragment in mail["text"], (fragment, mail["text"])
             assert fragment in _visible(mail["html"]), (fragment, mail["html"])
+
+
+async def test_the_same_event_three_times_sends_one_email(client, sink, mailbox, staff):
+    paid = samples.order_paid()
+    event_id = uuid.uuid4()
+    duplicates_before = await staff.handled("order.paid", "duplicate")
+    for _ in range(3):
+        await publish_event(sink, "order.paid", paid, event_id=event_id)
+
+    # The consumer saw all three deliveries (two of them as duplicates) ...
+    await wait_for(lambda: _at_least(staff, "order.paid", "duplicate", duplicates_before + 2),
+                   message="two duplicates handled")
+    rows = await staff.wait_all_sent(event_id, 2)
+    # ... and the customer received exactly one email, with the recorded Message-ID.
+    [mail] = await mailbox.wait_for(paid.customer.email)
+    assert mail["message_id"] == next(r["message_id"] for r in rows
+                                      if r["template"] == "ordine_confermato")
+
+
+async def _at_least(staff, event_type: str, outcome: str, value: float) -> bool:
+    return await staff.handled(event_type, outcome) >= value
+
+
+async def test_two_replicas_consuming_redelivered_events_send_each_email_once(
+        client, sink, mailbox, staff):
+    from sportello.testing import running_service
+    from sportello_notifications.app import service
+
+    events = [samples.account_registered() for _ in range(8)]
+    async with running_service(service, sink):  # a second replica on the same queue and table
+        ids = [uuid.uuid4() for _ in events]
+        for _ in range(3):
+            for event_id, data in zip(ids, events, strict=True):
+                await publish_event(sink, "account.registered", data, event_id=event_id)
+        for event_id in ids:
+            await staff.wait_all_sent(event_id, 1)
+    for data in events:
+        assert len(await mailbox.messages(data.email)) == 1
+
+
+async def test_smtp_down_is_retried_and_delivered_when_it_comes_back(client, sink, mailbox,
+                                                                      staff):
+    original = RUNNING["mailsink"]
+    original.stop()
+    try:
+        data = samples.account_registered()
+        envelope = await publish_event(sink, "account.registered", data)
+        [row] = await staff.wait_for(lambda n: n["attempts"] >= 2 and n["status"] == "pending",
+                                     event_id=str(envelope.id))
+        assert row["last_error"]  # the refused connection, recorded
+    finally:
+        restarted = Process("mailsink", sink, original.log_path.parent, {})
+        RUNNING["mailsink"] = restarted
+        await restarted.wait_healthy()
+
+    [mail] = await mailbox.wait_for(data.email, timeout=20)
+    [row] = await staff.wait_all_sent(envelope.id, 1, timeout=20)
+    assert row["attempts"] >= 3 and row["message_id"] == mail["message_id"]
+
+
+async def test_a_permanently_refused_recipient_is_failed_listed_and_stops_nothing_else(
+        client, sink, mailbox, staff):
+    refused = samples.customer(email=f"rifiuta.{uuid.uuid4().hex[:8]}@example.it")
+    paid = samples.order_paid(samples.order_placed(refused))
+    envelope = await publish_event(sink, "order.paid", paid)
+
+    [row] = await staff.wait_for(lambda n: n["status"] == "failed", event_id=str(envelope.id))
+    assert row["template"] == "ordine_confermato" and row["attempts"] == 1
+    assert row["last_error"].startswith("550")
+    failed = await staff.list(status="failed", recipient=refused.email)
+    assert [n["id"] for n in failed] == [row["id"]]
+    # The staff alert of the same event still went out.
+    [alert] = await staff.wait_for(lambda n: n["status"] == "sent", event_id=str(envelope.id))
+    assert alert["template"] == "staff_ordine_pagato"
+    assert await mailbox.messages(refused.email) == []
+
+
+async def test_a_temporarily_refused_recipient_is_failed_after_the_last_attempt(
+        client, sink, mailbox, staff):
+    busy = samples.account_registered(samples.customer(f"occupato.{uuid.uuid4().hex[:8]}@x.it"))
+    envelope = await publish_event(sink, "account.registered", busy)
+    other = samples.account_registered()
+    await publish_event(sink, "account.registered", other)
+    # Other emails go on while this one is retried.
+    await mailbox.wait_for(other.email)
+    [row] = await staff.wait_for(lambda n: n["status"] == "failed", event_id=str(envelope.id),
+                                 timeout=30)
+    assert row["attempts"] == 6 and row["last_error"].startswith("451")
+
+
+async def test_cancellation_announced_twice_sends_one_email_and_paid_status_adds_none(
+        client, sink, mailbox, staff):
+    placed = samples.order_placed()
+    await publish_event(sink, "order.cancelled", samples.order_cancelled(placed))
+    await publish_event(sink, "order.status_changed",
+                        samples.order_status_changed(placed, status="cancelled", note=None))
+    paid_change = await publish_event(sink, "order.status_changed",
+                                      samples.order_status_changed(placed, status="paid"))
+    marker = await publish_event(sink, "order.payment_failed", samples.order_payment_failed(placed))
+    await staff.wait_all_sent(marker.id, 1)
+    await wait_for(lambda: _at_least(staff, "order.status_changed", "handled", 2))
+
+    mails = await mailbox.wait_for(placed.customer.email, count=2)
+    assert sorted(m["subject"] for m in mails) == sorted([
+        f"Ordine {placed.number} annullato",
+        f"Pagamento non riuscito per l'ordine {placed.number}"])
+    assert await staff.list(event_id=str(paid_change.id)) == []
+
+
+async def test_account_deleted_redacts_the_customers_address_name_and_bodies(
+        client, sink, mailbox, staff):
+    who = samples.customer()
+    requested = await publish_event(sink, "quote.requested", samples.quote_requested(who))
+    await staff.wait_all_sent(requested.id, 2)
+
+    await publish_event(sink, "account.deleted", samples.account_deleted(who))
+    rows = await staff.wait_for(lambda n: n["recipient"] == "[dato rimosso]",
+                                event_id=str(requested.id))
+    assert len(rows) == 1 and rows[0]["template"] == "preventivo_richiesto"
+    assert await staff.list(recipient=who.email) == []
+    # The staff alert keeps its (staff) recipient; its body, naming the customer, is gone.
+    async with client.app.state.sessionmaker() as session:
+        from sqlalchemy import select
+
+        from sportello_notifications.models import Notification
+
+        stored = (await session.scalars(select(Notification).where(
+            Notification.account_id == who.account_id))).all()
+    assert len(stored) == 2
+    assert all(n.body_text is None and n.body_html is None for n in stored)
+    assert all(who.email not in (n.recipient + (n.recipient_name or "")) for n in stored)

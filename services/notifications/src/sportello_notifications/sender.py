@@ -178,8 +178,9 @@ class Sender:
                         continue
                     if self._listener.is_closed():
                         raise ConnectionError("LISTEN connection lost")
+                    idle = await self._idle_seconds()
                     try:
-                        await asyncio.wait_for(self._wake.wait(), await self._idle_seconds())
+                        await asyncio.wait_for(self._wake.wait(), idle)
                     except TimeoutError:
                         pass
             except asyncio.CancelledError:

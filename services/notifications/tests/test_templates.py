@@ -1,0 +1,58 @@
+"""Every template renders, from a realistic event, to an Italian HTML and text pair."""
+
+from __future__ import annotations
+
+import pytest
+
+from sportello.settings import Settings
+from sportello_notifications import drafts, samples
+from sportello_notifications.emails import render, template_names
+
+SAMPLES = {
+    "account.registered": samples.account_registered,
+    "account.password_reset_requested": samples.password_reset_requested,
+    "order.placed": lambda: samples.order_placed(bank_transfer=True),
+    "order.paid": samples.order_paid,
+    "order.payment_failed": samples.order_payment_failed,
+    "order.status_changed": samples.order_status_changed,
+    "order.cancelled": samples.order_cancelled,
+    "quote.requested": samples.quote_requested,
+    "quote.issued": samples.quote_issued,
+    "quote.rejected": samples.quote_rejected,
+    "quote.expired": samples.quote_expired,
+}
+SETTINGS = Settings(business_name="Studio Rossi S.r.l.", storefront_url="https://shop.example.it")
+
+
+def rendered_by_template():
+    out = {}
+    for event_type, make in SAMPLES.items():
+        for d in drafts.BY_EVENT[event_type](make(), SETTINGS):
+            common = {"business": SETTINGS.business_name, "shop_url": SETTINGS.storefront_url}
+            out[d.template] = render(d.template, {**common, **d.context})
+    return out
+
+
+RENDERED = rendered_by_template()
+
+
+def test_every_template_is_reached_by_some_event():
+    assert set(RENDERED) == set(template_names())
+
+
+@pytest.mark.parametrize("template", sorted(RENDERED))
+def test_template_renders_a_complete_italian_email(template):
+    r = RENDERED[template]
+    assert r.subject and "\n" not in r.subject
+    for part in (r.text, r.html):
+        assert "Studio Rossi S.r.l." in part  # the base layout: name and footer
+        assert "non rispondere" in part
+        assert "None" not in part and "{{" not in part
+    assert r.html.startswith("<!doctype html>") and '<html lang="it">' in r.html
+    assert "https://shop.example.it" in r.text
+
+
+def test_amounts_with_thousands_are_in_italian_format():
+    text = RENDERED["ordine_confermato"].text
+    assert "2 × 125,00 € + IVA 22% (55,00 €) = 305,00 €" in text
+    assert "Totale: 1.540,01 €" in text
