@@ -237,3 +237,41 @@ async def test_a_new_customer_without_lines_gets_an_empty_cart_with_a_stable_id(
     b = (await client.get("/api/cart", headers=me.headers)).json()
     assert a["id"] == b["id"] and a["lines"] == [] and a["totals"]["gross_cents"] == 0
     assert uuid.UUID(a["id"])
+
+
+async def test_odd_inputs_never_give_a_server_error(settings, client, fixed_service):
+    me = Customer(settings)
+    line = (await client.post("/api/cart/items", headers=me.headers, json={
+        "service_slug": fixed_service.slug, "answers": ANSWERS})).json()
+    odd_answers = [
+        {"company": ["a"], "pages": {"n": 1}, "urgency": ["normal"], "hosting": {"x": 1}},
+        {"company": None, "pages": 1e308, "urgency": 3, "hosting": 7},
+        {"company": "x" * 100_000, "pages": "9" * 50, "urgency": "", "hosting": "maybe"},
+        {"": 1, "a.b": 2, "pages": 0.5},
+    ]
+    for answers in odd_answers:
+        for method, path in (("POST", "/api/cart/items"), ("PATCH", f"/api/cart/items/{line['id']}")):
+            body = {"answers": answers}
+            if method == "POST":
+                body["service_slug"] = fixed_service.slug
+            r = await client.request(method, path, headers=me.headers, json=body)
+            assert r.status_code == 422, (answers, r.text)
+    for body in ([], "x", {"service_slug": 5}, {"service_slug": fixed_service.slug, "quantity": "tanti"},
+                 {"service_slug": fixed_service.slug, "quantity": 10**30}):
+        r = await client.post("/api/cart/items", headers=me.headers, json=body)
+        assert r.status_code == 422, (body, r.text)
+    for body in ([], {"billing": "x"}, {"billing": [], "payment_method": None}):
+        r = await client.post("/api/cart/checkout", headers=me.with_key("odd"), json=body)
+        assert r.status_code == 422, (body, r.text)
+    # Python's JSON parser takes NaN and Infinity: they must be refused like any bad number.
+    raw = ('{"service_slug": "SLUG", "answers": {"company": "a", "pages": NaN, "urgency": "normal"},'
+           ' "quantity": Infinity}').replace("SLUG", fixed_service.slug).encode()
+    r = await client.post("/api/cart/items", content=raw,
+                          headers={**me.headers, "content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    r = await client.post("/api/cart/quote/submit", headers=me.with_key("odd"), json={"message": 5})
+    assert r.status_code == 422
+    r = await client.get("/api/cart", headers={"X-Cart-Token": "t" * 201})
+    assert r.status_code == 422
+    [kept] = (await client.get("/api/cart", headers=me.headers)).json()["lines"]
+    assert kept["answers"] == line["answers"]
