@@ -289,3 +289,37 @@ async def test_catalog_revision_moves_only_on_real_changes(client, staff, catego
     before = await revision()
     await client.patch(f"/api/staff/catalog/services/{slug}", headers=staff, json={"position": 0})
     assert await revision() == before
+
+
+async def test_nul_bytes_and_odd_slugs_never_reach_the_database_as_500(client, staff, category, unique,
+                                                                      service_body):
+    for path in ("/api/catalog/services/a%00b", "/api/catalog/categories/a%00b",
+                 "/api/staff/catalog/services/a%00b"):
+        r = await client.get(path, headers=staff)
+        assert r.status_code == 404, path
+    r = await client.get("/api/catalog/services", params={"q": "tradu\x00zioni", "category": "a\x00"})
+    assert r.status_code == 200 and r.json()["items"] == []
+    r = await client.get("/api/catalog/services", params={"q": "\x00"})
+    assert r.status_code == 200
+    slug = unique("nul")
+    r = await client.post("/api/staff/catalog/services", headers=staff,
+                          json=service_body(slug, "cat\x00", name="Nome\x00"))
+    assert r.status_code == 422 and {"name", "category"} <= set(problem_fields(r.json()))
+    form = {"fields": [{"name": "a", "label": "Etichetta\x00", "type": "text"}]}
+    r = await client.post("/api/staff/catalog/services", headers=staff,
+                          json=service_body(slug, category, form=form))
+    assert r.status_code == 422 and "form" in problem_fields(r.json())
+    r = await client.patch(f"/api/staff/catalog/categories/{category}", headers=staff,
+                           json={"description": "\x00"})
+    assert r.status_code == 422 and "description" in problem_fields(r.json())
+    r = await client.post("/api/staff/catalog/services/a%00/retire", headers=staff)
+    assert r.status_code == 404
+
+
+async def test_a_form_that_could_price_a_line_above_a_million_is_refused(client, staff, category, unique,
+                                                                        service_body):
+    form = {"fields": [{"name": "ore", "label": "Ore", "type": "number", "min": 0, "max": 1_000_000,
+                        "unit_price_cents": 1_000_000}]}
+    r = await client.post("/api/staff/catalog/services", headers=staff,
+                          json=service_body(unique("caro"), category, form=form))
+    assert r.status_code == 422 and "form" in problem_fields(r.json())

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from sportello.contracts.events import CategoryRef, ServiceSnapshot
 from sportello.contracts.fields import FieldError, prefixed
 from sportello.contracts.forms import FormDefinition, definition_errors, price_from
+from sportello.contracts.money import percent_of
 from sportello.errors import Conflict
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -18,6 +19,9 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # (22 instead of 2200) that would misprice every line.
 VAT_RATES_BP = (0, 400, 500, 1000, 2200)
 MAX_FORM_FIELDS = 40
+# The dearest line a form can produce (1.000.000 € net): keeps every amount far inside the
+# integer columns of the services that copy these prices.
+MAX_UNIT_NET_CENTS = 100_000_000
 
 PricingMode = Literal["fixed", "quote"]
 
@@ -99,8 +103,39 @@ def service_errors(content: ServiceContent) -> list[FieldError]:
     if len(content.form.fields) > MAX_FORM_FIELDS:
         errors.append(FieldError(field="form.fields",
                                  message=f"Al massimo {MAX_FORM_FIELDS} campi per modulo."))
-    errors += prefixed(definition_errors(content.form), "form")
+    form_errors = prefixed(definition_errors(content.form), "form")
+    if not form_errors and price_max(content.form, content.base_net_cents) > MAX_UNIT_NET_CENTS:
+        form_errors.append(FieldError(
+            field="form",
+            message="Con queste risposte il prezzo supererebbe 1.000.000 € per unità: "
+                    "riduci prezzi o massimi."))
+    errors += form_errors
+    if not SLUG_RE.match(content.category):
+        errors.append(FieldError(field="category", message="Categoria inesistente."))
+    errors += nul_errors(name=content.name, short_description=content.short_description,
+                         description=content.description, form=content.form.model_dump_json())
     return errors
+
+
+def nul_errors(**texts: str) -> list[FieldError]:
+    """PostgreSQL cannot store NUL characters: refuse them here rather than fail on the insert."""
+    return [FieldError(field=name, message="Il testo contiene caratteri non ammessi.")
+            for name, value in texts.items() if "\x00" in value or "\\u0000" in value]
+
+
+def price_max(form: FormDefinition, base_net_cents: int | None) -> int:
+    """The dearest unit net price any answers can give (every surcharge and extra at its maximum)."""
+    subtotal, percent = base_net_cents or 0, 0
+    for f in form.fields:
+        if f.type in ("select", "radio") and f.options:
+            subtotal += max(o.price_cents for o in f.options)
+            percent += max(o.percent_bp for o in f.options)
+        elif f.type == "checkbox":
+            subtotal += f.price_cents or 0
+            percent += f.percent_bp or 0
+        elif f.type == "number" and f.unit_price_cents and isinstance(f.max, int):
+            subtotal += max(f.max, 0) * f.unit_price_cents
+    return subtotal + percent_of(subtotal, percent)
 
 
 def apply_patch(content: ServiceContent, changes: dict[str, Any]) -> ServiceContent:

@@ -62,10 +62,14 @@ def content_of(service: Service) -> ServiceContent:
 
 
 async def category_by_slug(session: AsyncSession, slug: str) -> Category | None:
+    if not domain.SLUG_RE.match(slug):  # cannot exist; and a NUL byte would upset PostgreSQL
+        return None
     return await session.scalar(select(Category).where(Category.slug == slug))
 
 
 async def service_by_slug(session: AsyncSession, slug: str) -> Service | None:
+    if not domain.SLUG_RE.match(slug):
+        return None
     return await session.scalar(select(Service).where(Service.slug == slug))
 
 
@@ -81,7 +85,7 @@ async def _publish(session: AsyncSession, service: Service) -> None:
 
 async def create_category(session: AsyncSession, slug: str, name: str, description: str,
                           position: int) -> Category:
-    if errors := domain.slug_errors(slug):
+    if errors := domain.slug_errors(slug) + domain.nul_errors(name=name, description=description):
         raise ValidationFailed(errors)
     await lock_catalog(session)
     if await category_by_slug(session, slug) is not None:
@@ -97,6 +101,9 @@ async def create_category(session: AsyncSession, slug: str, name: str, descripti
 
 async def update_category(session: AsyncSession, slug: str, changes: dict[str, Any]) -> Category:
     """Edit a category; a new name is republished with each of its active services."""
+    texts = {k: v for k, v in changes.items() if k in ("name", "description")}
+    if errors := domain.nul_errors(**texts):
+        raise ValidationFailed(errors)
     await lock_catalog(session)
     category = await category_by_slug(session, slug)
     if category is None:

@@ -65,6 +65,8 @@ async def categories(session: AsyncSession) -> bytes:
 
 
 async def category(session: AsyncSession, slug: str) -> bytes | None:
+    if not domain.SLUG_RE.match(slug):
+        return None
     found = await session.scalar(select(Category).where(Category.slug == slug))
     if found is None:
         return None
@@ -74,6 +76,8 @@ async def category(session: AsyncSession, slug: str) -> bytes | None:
 
 
 async def service(session: AsyncSession, slug: str, *, include_retired: bool = False) -> bytes | None:
+    if not domain.SLUG_RE.match(slug):
+        return None
     query = select(Service).where(Service.slug == slug)
     if not include_retired:
         query = query.where(Service.active)
@@ -101,11 +105,14 @@ def decode_cursor(cursor: str | None) -> int:
 async def services_page(session: AsyncSession, category_slug: str | None, q: str | None,
                         limit: int, offset: int) -> bytes:
     """One page of active services, optionally of one category and matching an Italian text search."""
+    if category_slug and not domain.SLUG_RE.match(category_slug):
+        return dumps({"items": [], "next_cursor": None})
     query = select(Service).join(Category, Service.category_id == Category.id).where(Service.active)
     if category_slug:
         query = query.where(Category.slug == category_slug)
     order = (Category.position, Category.name, *_ORDER)
-    if q and q.strip():
+    q = (q or "").replace("\x00", " ")
+    if q.strip():
         # websearch syntax never fails to parse; the `italian` stemmer makes "traduzioni" find
         # "traduzione". Best matches first (the name weighs most, see models.SEARCH_DOCUMENT).
         tsquery = func.websearch_to_tsquery("italian", q)
