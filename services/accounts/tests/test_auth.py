@@ -283,3 +283,33 @@ async def test_a_forged_forwarded_for_from_an_untrusted_peer_does_not_escape_the
         r = await outsider.post("/api/accounts/login", json={"email": new_email(), "password": "x" * 12},
                                 headers={"X-Forwarded-For": "198.51.100.99"})
         assert r.status_code == 429
+
+
+# --- key rotation --------------------------------------------------------------------------------
+
+
+async def test_two_keys_are_served_during_a_rotation(accounts_settings, tmp_path):
+    from sportello.keys import generate_key
+    from sportello.testing import running_service
+    from sportello_accounts.app import service
+
+    keys = tmp_path / "keys"
+    old_kid = generate_key(keys)
+    new_kid = generate_key(keys)  # `sportello keys --rotate`: the newer key signs from now on
+    rotated = accounts_settings.model_copy(update={"jwt_keys_dir": keys})
+    async with running_service(service, rotated) as c:
+        jwks = (await c.get("/api/accounts/.well-known/jwks.json")).json()
+        assert sorted(k["kid"] for k in jwks["keys"]) == sorted([old_kid, new_kid])
+        account = await register(c)
+        token = (await login(c, account["email"])).json()["access_token"]
+        assert jwt.get_unverified_header(token)["kid"] == new_kid
+        # A token signed with the old key before the rotation is still accepted until it expires.
+        from cryptography.hazmat.primitives import serialization
+
+        old_private = serialization.load_pem_private_key(
+            (keys / f"{old_kid}.key.pem").read_bytes(), None)
+        old_token = jwt.encode(_claims(account["id"], rotated), old_private, algorithm="EdDSA",
+                               headers={"kid": old_kid})
+        for t in (token, old_token):
+            me = await c.get("/api/accounts/me", headers={"Authorization": f"Bearer {t}"})
+            assert me.status_code == 200 and me.json()["id"] == account["id"]
