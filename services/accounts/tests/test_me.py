@@ -260,3 +260,22 @@ async def test_after_deletion_login_fails_and_the_data_is_gone(client):
     # Nothing personal is left to find: the address is free for a new registration.
     again = await register(client, email=me["email"])
     assert again["id"] != me["id"]
+
+
+async def test_a_nul_character_anywhere_is_422_naming_the_field_never_500(client):
+    me = await signed_in(client)
+    cases = [
+        ("POST", "/api/accounts/register", {"email": new_email(), "password": PASSWORD,
+                                            "first_name": "Ma\x00rio", "last_name": "Rossi",
+                                            "privacy_accepted": True}, "first_name"),
+        ("POST", "/api/accounts/login", {"email": "a\x00@example.com", "password": PASSWORD}, "email"),
+        ("POST", "/api/accounts/password-reset", {"email": "a\x00@example.com"}, "email"),
+        ("PATCH", "/api/accounts/me", {"last_name": "Ro\x00ssi"}, "last_name"),
+        ("PUT", "/api/accounts/me/billing", _with(PRIVATO, address={"street": "Via\x00 Roma"}),
+         "address.street"),
+    ]
+    for method, path, body, field in cases:
+        r = await client.request(method, path, json=body, headers=me["headers"])
+        assert r.status_code == 422, (path, r.text)
+        assert field in problem_fields(r.json()), path
+    assert (await client.get("/api/accounts/me", headers=me["headers"])).json()["last_name"] == "Rossi"

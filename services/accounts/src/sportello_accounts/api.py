@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import structlog
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from jwt.algorithms import OKPAlgorithm
 from sportello.contracts.fields import FieldError
 from sportello.errors import Conflict, Unauthorized, ValidationFailed
@@ -11,7 +11,7 @@ from sportello.keys import load_public_keys
 from sqlalchemy.exc import IntegrityError
 
 from sportello_accounts import domain, refresh, repository
-from sportello_accounts.deps import Address, Config, Hasher, Issuer, Session
+from sportello_accounts.deps import Address, Config, Hasher, Issuer, Session, reject_nul
 from sportello_accounts.ratelimit import Limit, give_back, hit
 from sportello_accounts.schemas import (
     AccountOut,
@@ -24,7 +24,7 @@ from sportello_accounts.schemas import (
 )
 
 log = structlog.get_logger()
-router = APIRouter(prefix="/api/accounts", tags=["accounts"])
+router = APIRouter(prefix="/api/accounts", tags=["accounts"], dependencies=[Depends(reject_nul)])
 
 WRONG_PAIR = "Email o password non corretti."
 EMAIL_TAKEN = "Esiste già un account con questo indirizzo email."

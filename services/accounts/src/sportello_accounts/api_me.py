@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import structlog
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sportello.contracts.billing import Billing, billing_errors, normalised
 from sportello.contracts.events import AccountDeleted
 from sportello.contracts.fields import FieldError
@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sportello_accounts import domain, refresh, repository
 from sportello_accounts.api import EMAIL_TAKEN
-from sportello_accounts.deps import Config, Hasher, Me, Session, session_family
+from sportello_accounts.deps import Config, Hasher, Me, Session, reject_nul, session_family
 from sportello_accounts.models import Account, BillingProfile, ConsentEvent, PasswordReset, RefreshToken
 from sportello_accounts.schemas import (
     ConsentEntry,
@@ -33,7 +33,7 @@ from sportello_accounts.schemas import (
 )
 
 log = structlog.get_logger()
-router = APIRouter(prefix="/api/accounts/me", tags=["accounts"])
+router = APIRouter(prefix="/api/accounts/me", tags=["accounts"], dependencies=[Depends(reject_nul)])
 
 WRONG_PASSWORD = "La password non è corretta."
 
