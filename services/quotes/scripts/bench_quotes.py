@@ -1,8 +1,8 @@
 """Quotes figures next to the floor of the same run (../../shared/FLOORS.md):
 
   - floor: single-row INSERT + commit on one asyncpg connection (p50/p99);
-  - request trip: quote_cart.submitted published on the broker → quote readable by its customer
-    (publish, consumer, handler + number + outbox commit, then GET), one at a time;
+  - request trip: quote_cart.submitted published on the broker → quote.requested received from
+    it (consumer, handler + number + outbox + inbox commit, relay, broker), one at a time;
   - staff issue: POST /api/staff/quotes/{id}/issue (2 lines) through the ASGI app, one at a time;
   - the expiry job over N due quotes in one round.
 
@@ -28,7 +28,7 @@ from sportello.db import asyncpg_dsn
 from sportello.jobs import run_once
 from sportello.keys import generate_key
 from sportello.settings import Settings
-from sportello.testing import running_service, wait_for
+from sportello.testing import running_service
 from sportello.testing.plugin import drop_run
 from sportello_quotes.app import service
 from sportello_quotes.jobs import EXPIRE_QUOTES
@@ -74,21 +74,34 @@ async def main(n: int) -> None:
             q = Quotes(client, settings)
             floor = await floor_insert(settings, 2000)
             trips, issues, submitted = [], [], []
-            # One publisher connection, as the cart's relay keeps (publish_event opens one each).
+            # One publisher connection, as the cart's relay keeps (publish_event opens one each),
+            # and a private queue on quote.requested, as notifications would receive it.
             conn = await aio_pika.connect(settings.amqp_url)
             channel = await conn.channel(publisher_confirms=True)
             exchange = await channel.declare_exchange(settings.exchange,
                                                       aio_pika.ExchangeType.TOPIC, durable=True)
+            out = await channel.declare_queue(exclusive=True, auto_delete=True)
+            await out.bind(exchange, "quote.requested")
+            arrived: dict[str, asyncio.Future] = {}
+
+            async def on_requested(message):
+                async with message.process():
+                    quote_id = Envelope.model_validate_json(message.body).data["quote_id"]
+                    if quote_id in arrived and not arrived[quote_id].done():
+                        arrived[quote_id].set_result(time.perf_counter())
+
+            await out.consume(on_requested)
             for _ in range(n):
                 data = q.request(lines=2)
                 envelope = Envelope(type="quote_cart.submitted", producer="cart",
                                     data=data.model_dump(mode="json"))
+                arrived[str(data.quote_id)] = asyncio.get_running_loop().create_future()
                 t = time.perf_counter()
                 await exchange.publish(aio_pika.Message(envelope.model_dump_json().encode(),
                                                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                                        routing_key="quote_cart.submitted")
-                await wait_for(lambda d=data: _readable(q, d), interval=0.0005)
-                trips.append((time.perf_counter() - t) * 1000)
+                done = await asyncio.wait_for(arrived[str(data.quote_id)], 10)
+                trips.append((done - t) * 1000)
                 submitted.append(data)
             await conn.close()
             for data in submitted:
@@ -101,7 +114,7 @@ async def main(n: int) -> None:
             expired = await run_once(EXPIRE_QUOTES, client.app.state.sessionmaker)
             job_ms = (time.perf_counter() - t) * 1000
             print(line("floor: INSERT + commit (asyncpg)", floor))
-            print(line("quote_cart.submitted → GET 200 (trip)", trips))
+            print(line("quote_cart.submitted in → quote.requested out", trips))
             print(line("POST staff issue (2 lines, ASGI in-process)", issues))
             print(f"{'expiry job, one round':<48} {expired} quotes in {job_ms:.1f} ms "
                   f"({job_ms / max(expired, 1):.2f} ms/quote)")
@@ -109,10 +122,6 @@ async def main(n: int) -> None:
                   f"issue {pct(issues, 50) / pct(floor, 50):.1f}×")
     finally:
         await drop_run(settings)
-
-
-async def _readable(q, data) -> bool:
-    return (await q.get(data)).status_code == 200
 
 
 if __name__ == "__main__":
