@@ -17,6 +17,11 @@ GOOD_CF = "RSSMRA85T10A562S"
 BAD_CF = "RSSMRA85T10A562X"
 
 
+def starts(label: str) -> re.Pattern:
+    """A label as written, whatever follows it (the required-field asterisk)."""
+    return re.compile("^" + re.escape(label) + r"(\W|$)")
+
+
 async def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -33,12 +38,12 @@ async def register(page: Page, email: str | None = None, *, from_login: bool = F
         await page.get_by_role("link", name="Registrati").last.click()
     else:
         await page.goto("/registrati")
-    await page.get_by_label("Nome", exact=True).fill("Giulia")
-    await page.get_by_label("Cognome").fill("Bianchi")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password", exact=True).fill(PASSWORD)
-    await page.get_by_label("Ripeti la password").fill(PASSWORD)
-    await page.get_by_label("Ho letto l'informativa privacy").check()
+    await page.get_by_label(starts("Nome")).fill("Giulia")
+    await page.get_by_label(starts("Cognome")).fill("Bianchi")
+    await page.get_by_label(starts("Email")).fill(email)
+    await page.get_by_label(starts("Password")).fill(PASSWORD)
+    await page.get_by_label(starts("Ripeti la password")).fill(PASSWORD)
+    await page.get_by_label(starts("Ho letto l'informativa privacy")).check()
     await page.get_by_role("button", name="Crea l'account").click()
     await expect(page.get_by_text("Registrazione completata")).to_be_visible()
     return email
@@ -54,20 +59,20 @@ async def open_service(page: Page, category: str, service: str) -> None:
 
 
 async def fill_billing(page: Page, tax_code: str = GOOD_CF) -> None:
-    await page.get_by_label("Privato").check()
-    await page.get_by_label("Codice fiscale").fill(tax_code)
-    await page.get_by_label("Indirizzo").fill("Via Roma 1")
-    await page.get_by_label("CAP").fill("20121")
-    await page.get_by_label("Città").fill("Milano")
-    await page.get_by_label("Provincia (sigla)").fill("MI")
+    await page.get_by_label(starts("Privato")).check()
+    await page.get_by_label(starts("Codice fiscale")).fill(tax_code)
+    await page.get_by_label(starts("Indirizzo")).fill("Via Roma 1")
+    await page.get_by_label(starts("CAP")).fill("20121")
+    await page.get_by_label(starts("Città")).fill("Milano")
+    await page.get_by_label(starts("Provincia (sigla)")).fill("MI")
 
 
 async def pay_by_card(page: Page, number: str = "4242 4242 4242 4242") -> None:
     """On the provider's hosted page."""
-    await page.get_by_label("Numero della carta").fill(number)
-    await page.get_by_label("Scadenza (MM/AA)").fill("12/34")
-    await page.get_by_label("Codice di sicurezza (CVC)").fill("123")
-    await page.get_by_label("Titolare della carta").fill("Giulia Bianchi")
+    await page.get_by_label(starts("Numero della carta")).fill(number)
+    await page.get_by_label(starts("Scadenza (MM/AA)")).fill("12/34")
+    await page.get_by_label(starts("Codice di sicurezza (CVC)")).fill("123")
+    await page.get_by_label(starts("Titolare della carta")).fill("Giulia Bianchi")
     await page.get_by_role("button", name=re.compile("^Paga")).click()
 
 

@@ -20,6 +20,7 @@ from .shop_steps import (
     register,
     reload_until,
     shot,
+    starts,
 )
 
 expect.set_options(timeout=15_000)
@@ -29,15 +30,15 @@ EURO = "\xa0€"
 async def add_sito_vetrina(page: Page, extra_pages: str = "2") -> None:
     await open_service(page, "Servizi web", "Sito vetrina")
     await page.get_by_role("link", name="ACQUISTA").click()
-    await page.get_by_label("Pagine oltre le 5 incluse").fill(extra_pages)
-    await page.get_by_label("Solo italiano").check()
+    await page.get_by_label(starts("Pagine oltre le 5 incluse")).fill(extra_pages)
+    await page.get_by_label(starts("Solo italiano")).check()
     await page.get_by_role("button", name="Aggiungi al carrello").click()
     await expect(page).to_have_url(re.compile(r"/carrello$"))
 
 
 async def add_dichiarazione(page: Page) -> None:
     await open_service(page, "Consulenza fiscale", "Dichiarazione dei redditi")
-    await page.get_by_label("Modello 730").check()
+    await page.get_by_label(starts("Modello 730")).check()
     await page.get_by_role("button", name="Aggiungi al carrello").click()
     await expect(page).to_have_url(re.compile(r"/carrello$"))
 
@@ -58,12 +59,12 @@ async def test_buy_by_card_from_the_servizi_menu_to_the_confirmation(page: Page,
     await expect(page.get_by_text(f"da 900,00{EURO} + IVA").first).to_be_visible()
     await page.get_by_role("link", name="ACQUISTA").click()
     # The live price follows the answers: 900 € + 2 extra pages × 90 € = 1.080,00 € + IVA.
-    await page.get_by_label("Pagine oltre le 5 incluse").fill("2")
-    await page.get_by_label("Solo italiano").check()
+    await page.get_by_label(starts("Pagine oltre le 5 incluse")).fill("2")
+    await page.get_by_label(starts("Solo italiano")).check()
     await expect(page.locator("#prezzo-live")).to_have_text(f"1.080,00{EURO} + IVA")
-    await page.get_by_label("Consegna in 10 giorni").check()
+    await page.get_by_label(starts("Consegna in 10 giorni")).check()
     await expect(page.locator("#prezzo-live")).to_have_text(f"1.404,00{EURO} + IVA")
-    await page.get_by_label("Consegna in 10 giorni").uncheck()
+    await page.get_by_label(starts("Consegna in 10 giorni")).uncheck()
     await shot(page, "02-servizio")
     await page.get_by_role("button", name="Aggiungi al carrello").click()
 
@@ -80,12 +81,12 @@ async def test_buy_by_card_from_the_servizi_menu_to_the_confirmation(page: Page,
     await register(page, from_login=True)
     # The anonymous cart came along, and the billing form starts from the profile.
     await expect(page).to_have_url(re.compile(r"/checkout/fatturazione$"))
-    await expect(page.get_by_label("Nome", exact=True)).to_have_value("Giulia")
+    await expect(page.get_by_label(starts("Nome"))).to_have_value("Giulia")
     await expect(page.locator(".totals")).to_contain_text(f"1.317,60{EURO}")
     await fill_billing(page)
     await shot(page, "05-dati-di-fatturazione")
     await page.get_by_role("button", name="Continua con il pagamento").click()
-    await page.get_by_label("Carta di credito o debito").check()
+    await page.get_by_label(starts("Carta di credito o debito")).check()
     await shot(page, "06-pagamento")
     await page.get_by_role("button", name="COMPLETA L'ACQUISTO").click()
 
@@ -110,7 +111,7 @@ async def test_buy_by_bank_transfer_shows_the_instructions_until_staff_confirm(p
     await register(page)
     await add_dichiarazione(page)
     await checkout_to_payment(page)
-    await page.get_by_label("Bonifico bancario").check()
+    await page.get_by_label(starts("Bonifico bancario")).check()
     await page.get_by_role("button", name="COMPLETA L'ACQUISTO").click()
 
     await expect(page.get_by_role("heading", name="Ordine ricevuto")).to_be_visible()
@@ -132,9 +133,9 @@ async def test_buy_by_bank_transfer_shows_the_instructions_until_staff_confirm(p
 async def test_a_cart_line_is_corrected_from_the_service_page(page: Page):
     await add_sito_vetrina(page)
     await page.get_by_role("link", name="Modifica Sito vetrina").click()
-    await expect(page.get_by_label("Pagine oltre le 5 incluse")).to_have_value("2")
-    await expect(page.get_by_label("Solo italiano")).to_be_checked()
-    await page.get_by_label("Italiano e inglese").check()
+    await expect(page.get_by_label(starts("Pagine oltre le 5 incluse"))).to_have_value("2")
+    await expect(page.get_by_label(starts("Solo italiano"))).to_be_checked()
+    await page.get_by_label(starts("Italiano e inglese")).check()
     await expect(page.locator("#prezzo-live")).to_have_text(f"1.380,00{EURO} + IVA")
     await shot(page, "11-correggi-riga")
     await page.get_by_role("button", name="Salva le modifiche").click()
@@ -148,7 +149,7 @@ async def test_a_cart_line_is_corrected_from_the_service_page(page: Page):
 async def test_quote_journey_up_to_accept_cart_and_buy(page: Page, system):
     await open_service(page, "Servizi web", "Sito su misura")
     await expect(page.get_by_text("su preventivo").first).to_be_visible()
-    await page.get_by_label("Descrivi il progetto").fill("Un portale di prenotazioni per 3 sedi.")
+    await page.get_by_label(starts("Descrivi il progetto")).fill("Un portale di prenotazioni per 3 sedi.")
     await page.get_by_role("button", name="RICHIEDI PREVENTIVO").click()
 
     await expect(page).to_have_url(re.compile(r"/carrello-preventivi$"))
@@ -157,7 +158,7 @@ async def test_quote_journey_up_to_accept_cart_and_buy(page: Page, system):
     await page.get_by_role("link", name="PROCEDI ALLA RICHIESTA DI PREVENTIVO").click()
     await register(page, from_login=True)
     await expect(page).to_have_url(re.compile(r"/preventivo/richiesta$"))
-    await page.get_by_label("Messaggio (facoltativo)").fill("Ci servirebbe entro marzo.")
+    await page.get_by_label(starts("Messaggio (facoltativo)")).fill("Ci servirebbe entro marzo.")
     await page.get_by_role("button", name="RICHIEDI PREVENTIVO").click()
     await expect(page.get_by_role("heading", name="Richiesta di preventivo inviata")).to_be_visible()
     quote_id = page.url.rsplit("/", 1)[1]
@@ -177,7 +178,7 @@ async def test_quote_journey_up_to_accept_cart_and_buy(page: Page, system):
     await expect(page.locator(".totals")).to_contain_text(f"2.440,00{EURO}")
     await expect(page.get_by_role("link", name="Modifica Sito su misura")).to_have_count(0)
     await checkout_to_payment(page)
-    await page.get_by_label("Carta di credito o debito").check()
+    await page.get_by_label(starts("Carta di credito o debito")).check()
     await page.get_by_role("button", name="COMPLETA L'ACQUISTO").click()
     await pay_by_card(page)
     await expect(page.get_by_role("heading", name="Grazie, l'ordine è confermato")).to_be_visible()
@@ -189,13 +190,13 @@ async def test_quote_journey_up_to_accept_cart_and_buy(page: Page, system):
 async def test_validation_errors_are_shown_in_italian_next_to_their_field(page: Page):
     # A required answer left empty.
     await open_service(page, "Servizi web", "Manutenzione mensile del sito")
-    await page.get_by_label("Essenziale").check()
+    await page.get_by_label(starts("Essenziale")).check()
     await page.get_by_role("button", name="Aggiungi al carrello").click()
-    field = page.get_by_label("Indirizzo del sito")
+    field = page.get_by_label(starts("Indirizzo del sito"))
     await expect(field).to_have_attribute("aria-invalid", "true")
     await expect(field).to_have_accessible_description(re.compile("Campo obbligatorio."))
     await expect(page.get_by_role("alert").filter(has_text="Campo obbligatorio.")).to_be_visible()
-    await expect(page.get_by_label("Essenziale")).to_be_checked()  # the other answers are kept
+    await expect(page.get_by_label(starts("Essenziale"))).to_be_checked()  # the other answers are kept
     await shot(page, "14-errore-risposta")
     await page.goto("/carrello")
     await expect(page.get_by_text("Il carrello è vuoto.")).to_be_visible()
@@ -206,10 +207,10 @@ async def test_validation_errors_are_shown_in_italian_next_to_their_field(page: 
     await page.get_by_role("link", name="PROCEDI ALL'ACQUISTO").click()
     await fill_billing(page, tax_code=BAD_CF)
     await page.get_by_role("button", name="Continua con il pagamento").click()
-    cf = page.get_by_label("Codice fiscale")
+    cf = page.get_by_label(starts("Codice fiscale"))
     await expect(cf).to_have_accessible_description(re.compile("Il codice fiscale non è valido."))
     await expect(cf).to_have_value(BAD_CF)
-    await expect(page.get_by_label("CAP")).not_to_have_attribute("aria-invalid", "true")
+    await expect(page.get_by_label(starts("CAP"))).not_to_have_attribute("aria-invalid", "true")
     await shot(page, "15-errore-codice-fiscale")
 
 
@@ -229,18 +230,18 @@ async def test_every_il_mio_account_page(page: Page, system):
 
     # PROFILO: personal data and password.
     await page.goto("/account/profilo")
-    await page.get_by_label("Telefono").fill("+39 333 1234567")
+    await page.get_by_label(starts("Telefono")).fill("+39 333 1234567")
     await page.get_by_role("button", name="Salva", exact=True).click()
     await expect(page.get_by_text("Dati personali aggiornati.")).to_be_visible()
-    await expect(page.get_by_label("Telefono")).to_have_value("+39 333 1234567")
-    await page.get_by_label("Password attuale").fill("non-e-questa-1")
-    await page.get_by_label("Nuova password", exact=True).fill("nuova-password-sicura-2")
-    await page.get_by_label("Ripeti la nuova password").fill("nuova-password-sicura-2")
+    await expect(page.get_by_label(starts("Telefono"))).to_have_value("+39 333 1234567")
+    await page.get_by_label(starts("Password attuale")).fill("non-e-questa-1")
+    await page.get_by_label(starts("Nuova password")).fill("nuova-password-sicura-2")
+    await page.get_by_label(starts("Ripeti la nuova password")).fill("nuova-password-sicura-2")
     await page.get_by_role("button", name="Cambia password").click()
-    await expect(page.get_by_label("Password attuale")).to_have_attribute("aria-invalid", "true")
-    await page.get_by_label("Password attuale").fill(PASSWORD)
-    await page.get_by_label("Nuova password", exact=True).fill("nuova-password-sicura-2")
-    await page.get_by_label("Ripeti la nuova password").fill("nuova-password-sicura-2")
+    await expect(page.get_by_label(starts("Password attuale"))).to_have_attribute("aria-invalid", "true")
+    await page.get_by_label(starts("Password attuale")).fill(PASSWORD)
+    await page.get_by_label(starts("Nuova password")).fill("nuova-password-sicura-2")
+    await page.get_by_label(starts("Ripeti la nuova password")).fill("nuova-password-sicura-2")
     await page.get_by_role("button", name="Cambia password").click()
     await expect(page.get_by_text("Password aggiornata.")).to_be_visible()
     await shot(page, "17-profilo")
@@ -248,20 +249,20 @@ async def test_every_il_mio_account_page(page: Page, system):
     # DATI DI FATTURAZIONE: saved, then shown again.
     await page.goto("/account/fatturazione")
     await fill_billing(page)
-    await page.get_by_label("Email per la fattura").fill(email)
+    await page.get_by_label(starts("Email per la fattura")).fill(email)
     await page.get_by_role("button", name="Salva i dati di fatturazione").click()
     await expect(page.get_by_text("Dati di fatturazione salvati.")).to_be_visible()
     await page.reload()
-    await expect(page.get_by_label("Codice fiscale")).to_have_value("RSSMRA85T10A562S")
+    await expect(page.get_by_label(starts("Codice fiscale"))).to_have_value("RSSMRA85T10A562S")
     await shot(page, "18-dati-di-fatturazione")
 
     # INFORMAZIONI PRIVACY: consents with date, change the optional one, download, delete.
     await page.goto("/account/privacy")
     await expect(page.get_by_text("Informativa privacy").first).to_be_visible()
-    await page.get_by_label("Voglio ricevere novità e offerte").check()
+    await page.get_by_label(starts("Voglio ricevere novità e offerte")).check()
     await page.get_by_role("button", name="Salva le preferenze").click()
     await expect(page.get_by_text("Preferenze sul trattamento dei dati aggiornate.")).to_be_visible()
-    await expect(page.get_by_label("Voglio ricevere novità e offerte")).to_be_checked()
+    await expect(page.get_by_label(starts("Voglio ricevere novità e offerte"))).to_be_checked()
     marketing = page.get_by_role("row", name=re.compile("Comunicazioni commerciali"))
     await expect(marketing.last).to_contain_text("Dato")
     await shot(page, "19-privacy")
@@ -271,13 +272,13 @@ async def test_every_il_mio_account_page(page: Page, system):
     exported = await asyncio.to_thread((await download.path()).read_text, encoding="utf-8")
     assert email in exported
 
-    await page.get_by_label("Password", exact=True).fill("nuova-password-sicura-2")
-    await page.get_by_label("Confermo di voler eliminare").check()
+    await page.get_by_label(starts("Password")).fill("nuova-password-sicura-2")
+    await page.get_by_label(starts("Confermo di voler eliminare")).check()
     await page.get_by_role("button", name="Elimina il mio account").click()
     await expect(page.get_by_text("Il tuo account è stato eliminato.")).to_be_visible()
     await page.goto("/accedi")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill("nuova-password-sicura-2")
+    await page.get_by_label(starts("Email")).fill(email)
+    await page.get_by_label(starts("Password")).fill("nuova-password-sicura-2")
     await page.get_by_role("button", name="Accedi", exact=True).click()
     await expect(page.get_by_text("Email o password non corretti.")).to_be_visible()
 
@@ -290,8 +291,8 @@ async def test_login_is_required_where_it_should_be_and_leads_back(page: Page):
         await page.goto(path)
         await expect(page).to_have_url(re.compile(r"/accedi\?next="))
     await page.goto("/account/preventivi")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_label(starts("Email")).fill(email)
+    await page.get_by_label(starts("Password")).fill(PASSWORD)
     await page.get_by_role("button", name="Accedi", exact=True).click()
     await expect(page).to_have_url(re.compile(r"/account/preventivi$"))
     await expect(page.get_by_role("heading", level=1)).to_have_text("I MIEI PREVENTIVI")
@@ -301,7 +302,7 @@ async def test_password_reset_from_the_emailed_link(page: Page, system):
     email = await register(page)
     await page.get_by_role("button", name="Esci").click()
     await page.goto("/password-dimenticata")
-    await page.get_by_label("Email").fill(email)
+    await page.get_by_label(starts("Email")).fill(email)
     await page.get_by_role("button", name="Invia il link").click()
     await expect(page.get_by_text("riceverai a breve una email")).to_be_visible()
 
@@ -315,12 +316,12 @@ async def test_password_reset_from_the_emailed_link(page: Page, system):
     url = await wait_for(link, timeout=15, message="the password reset email")
     assert url.startswith(system.settings.storefront_url)
     await page.goto(url)
-    await page.get_by_label("Nuova password", exact=True).fill("password-ritrovata-3")
-    await page.get_by_label("Ripeti la nuova password").fill("password-ritrovata-3")
+    await page.get_by_label(starts("Nuova password")).fill("password-ritrovata-3")
+    await page.get_by_label(starts("Ripeti la nuova password")).fill("password-ritrovata-3")
     await page.get_by_role("button", name="Salva la nuova password").click()
     await expect(page.get_by_text("Password aggiornata: ora puoi accedere.")).to_be_visible()
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill("password-ritrovata-3")
+    await page.get_by_label(starts("Email")).fill(email)
+    await page.get_by_label(starts("Password")).fill("password-ritrovata-3")
     await page.get_by_role("button", name="Accedi", exact=True).click()
     await expect(page.get_by_text("Bentornato!")).to_be_visible()
 
@@ -329,11 +330,11 @@ async def test_the_keyboard_reaches_the_form_and_adds_to_the_cart(page: Page):
     await page.goto("/servizio/invio-f24-ravvedimento")
     await page.keyboard.press("Tab")
     await expect(page.get_by_role("link", name="Vai al contenuto")).to_be_focused()
-    await page.get_by_label("Numero di modelli F24").focus()
+    await page.get_by_label(starts("Numero di modelli F24")).focus()
     await page.keyboard.type("2")
     await page.keyboard.press("Tab")
     await page.keyboard.press("Space")  # "Con ravvedimento operoso"
-    await expect(page.get_by_label("Con ravvedimento operoso")).to_be_checked()
+    await expect(page.get_by_label(starts("Con ravvedimento operoso"))).to_be_checked()
     await expect(page.locator("#prezzo-live")).to_have_text(f"70,00{EURO} + IVA")
     await page.get_by_role("button", name="Aggiungi al carrello").focus()
     await page.keyboard.press("Enter")

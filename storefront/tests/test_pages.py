@@ -175,3 +175,27 @@ async def test_login_never_redirects_off_site(shop):
     r = await post_form(shop, "/accedi", "/accedi", {
         "email": email, "password": "password-lunga-1", "next": "//evil.example/x"})
     assert r.status_code == 303 and r.headers["location"] == "/account"
+
+
+def test_every_template_compiles():
+    from sportello_storefront.web import HERE, templates
+
+    names = [p.relative_to(HERE / "templates").as_posix()
+             for p in (HERE / "templates").rglob("*.html")]
+    assert len(names) > 20
+    for name in names:
+        templates.env.get_template(name)
+
+
+async def test_order_detail_shows_lines_history_and_billing(shop):
+    await post_form(shop, "/servizio/sito-vetrina", "/servizio/sito-vetrina", ANSWERS)
+    await register(shop)
+    await post_form(shop, "/checkout/fatturazione", "/checkout/fatturazione", GOOD_BILLING)
+    r = await post_form(shop, "/checkout/pagamento", "/checkout/completa",
+                        {"payment_method": "bank_transfer"})
+    order_id = r.headers["location"].split("/")[2]
+    page = await shop.get(f"/account/ordini/{order_id}")
+    assert page.status_code == 200
+    for text in ("Sito vetrina", "793,00\xa0€", "In attesa di pagamento", "RSSMRA85T10A562S",
+                 "IT60X0542811101000000123456", "Annulla l'ordine"):
+        assert text in page.text, text
