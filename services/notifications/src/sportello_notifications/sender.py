@@ -87,45 +87,67 @@ def describe(error: Exception) -> str:
 
 
 class SmtpTransport:
-    """One SMTP session per batch: connect (TLS/STARTTLS, login), send each, quit."""
+    """One SMTP session kept open between batches (connect, TLS and login cost more than a
+    message); reopened when the server has closed it."""
 
     def __init__(self, settings: Settings, timeout: float):
         self.settings = settings
         self.timeout = timeout
+        self._client: aiosmtplib.SMTP | None = None
 
-    def _client(self) -> aiosmtplib.SMTP:
-        s = self.settings
-        return aiosmtplib.SMTP(
-            hostname=s.smtp_host, port=s.smtp_port, use_tls=s.smtp_tls,
-            start_tls=True if s.smtp_starttls else False, username=s.smtp_username,
-            password=s.smtp_password, timeout=self.timeout,
-        )
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self._client is None or not self._client.is_connected:
+            s = self.settings
+            client = aiosmtplib.SMTP(
+                hostname=s.smtp_host, port=s.smtp_port, use_tls=s.smtp_tls,
+                start_tls=True if s.smtp_starttls else False, username=s.smtp_username,
+                password=s.smtp_password, timeout=self.timeout,
+                # The FQDN lookup aiosmtplib would make on every connect can be slow.
+                local_hostname=parseaddr(s.mail_from)[1].rpartition("@")[2] or "localhost",
+            )
+            await client.connect()
+            self._client = client
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            try:
+                await asyncio.wait_for(self._client.quit(), 2)
+            except Exception:  # already gone: nothing to close politely
+                self._client.close()
+            self._client = None
+
+    async def _send(self, msg: EmailMessage) -> None:
+        client = await self._connected()
+        # Flattened by us with POLICY: aiosmtplib's send_message would refold headers.
+        await client.sendmail(parseaddr(msg["From"])[1], [parseaddr(msg["To"])[1]],
+                              msg.as_bytes(policy=POLICY))
 
     async def send_all(self, messages: list[EmailMessage]) -> list[Exception | None]:
         """One result per message: None when accepted, else the error of its attempt."""
-        client = self._client()
-        try:
-            await client.connect()
-        except Exception as e:  # nothing could be tried: every message had this attempt fail
-            return [e] * len(messages)
         results: list[Exception | None] = []
-        try:
-            for msg in messages:
-                try:
-                    # Flattened by us with POLICY: aiosmtplib's send_message would refold.
-                    await client.sendmail(parseaddr(msg["From"])[1], [parseaddr(msg["To"])[1]],
-                                          msg.as_bytes(policy=POLICY))
-                    results.append(None)
-                except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as e:
-                    results.append(e)  # the session is still usable for the next message
-                except Exception as e:  # the connection broke: the rest were not tried
-                    results.append(e)
-                    break
-        finally:
+        for msg in messages:
+            reused = self._client is not None and self._client.is_connected
             try:
-                await client.quit()
-            except Exception:  # already gone: nothing to close politely
-                client.close()
+                await self._send(msg)
+                results.append(None)
+            except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as e:
+                results.append(e)  # the session is still usable for the next message
+            except Exception as e:
+                await self.close()
+                if reused and isinstance(e, ConnectionError | aiosmtplib.SMTPTimeoutError):
+                    # A kept-open session the server dropped while idle: once more on a new one.
+                    try:
+                        await self._send(msg)
+                        results.append(None)
+                        continue
+                    except Exception as again:
+                        await self.close()
+                        e = again
+                results.append(e)
+                # The rest would meet the same broken server: their attempt failed too.
+                results.extend([e] * (len(messages) - len(results)))
+                break
         return results
 
 
@@ -152,6 +174,7 @@ class Sender:
             except asyncio.CancelledError:
                 pass
         await self._close_listener()
+        await self.transport.close()
 
     def wake(self, *_args) -> None:
         self._wake.set()
@@ -217,7 +240,7 @@ class Sender:
                 return 0
             results = await self.transport.send_all([build_message(r, self.settings) for r in rows])
             now = datetime.now(UTC)
-            for row, error in zip(rows, results, strict=False):
+            for row, error in zip(rows, results, strict=True):
                 outcome = after_attempt(row.attempts, describe(error) if error else None,
                                         error is not None and is_permanent(error),
                                         self.config.retry_delays, now)

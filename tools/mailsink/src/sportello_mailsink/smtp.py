@@ -35,14 +35,9 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        try:
-            received = self.inbox.add(envelope.original_content or envelope.content,
-                                      envelope.mail_from, envelope.rcpt_tos)
-        except Exception as e:  # a message we cannot parse is still a bug of the sender: say so
-            log.warning("mail_unparsable", error=repr(e))
-            return "554 5.6.0 Messaggio non leggibile"
-        log.info("mail_received", to=received.to, subject=received.subject,
-                 message_id=received.message_id)
+        received = self.inbox.add(envelope.original_content or envelope.content,
+                                  envelope.mail_from, envelope.rcpt_tos)
+        log.debug("mail_received", to=received.envelope_to, size=len(received.data))
         return "250 2.0.0 Messaggio accettato"
 
 
