@@ -126,7 +126,7 @@ async def drive(name: str, connections: int, duration: float, make_request, *, l
 
 async def main(duration: float, connections: int, customers: int) -> None:
     from sportello.contracts.events import ServicePublished, ServiceSnapshot
-    from sportello.db import ensure_database, upgrade_async
+    from sportello.db import asyncpg_dsn, ensure_database, upgrade_async
     from sportello.keys import generate_key
     from sportello.messaging.topology import declare_all
     from sportello.settings import Settings
@@ -193,7 +193,8 @@ async def main(duration: float, connections: int, customers: int) -> None:
                 lambda i: ("POST", f"{cart}/api/cart/checkout",
                            {"json": {"billing": BILLING, "payment_method": "card"},
                             "headers": {**people[i], "Idempotency-Key": f"bench-{i}"}}),
-                limit=customers, expect=202)
+                limit=min(customers, len(add_r.latencies)), expect=202)
+            db_r = await db_floor(asyncpg_dsn(running.database_url("cart")))
             bare_again = await drive("bare FastAPI POST (again, after)", connections, duration,
                                      lambda i: ("POST", f"{bare_url}/items", {"json": add_body}),
                                      expect=201)
@@ -207,14 +208,38 @@ async def main(duration: float, connections: int, customers: int) -> None:
           f"machine; {duration:.0f} s per target; {customers} customers\n")
     print("| target | requests | req/s | p50 ms | p99 ms | mean ms | answers |")
     print("|---|---|---|---|---|---|---|")
-    for r in (bare_r, add_r, checkout_r, bare_again):
+    for r in (bare_r, add_r, checkout_r, bare_again, db_r):
         print(r.row())
     floor = (bare_r.pct(0.99) + bare_again.pct(0.99)) / 2
     floor_rps = (len(bare_r.latencies) / bare_r.seconds + len(bare_again.latencies) / bare_again.seconds) / 2
     for r in (add_r, checkout_r):
         print(f"\n{r.name}: p99 {r.pct(0.99) / floor:.1f}× the floor's, "
               f"req/s {len(r.latencies) / r.seconds / floor_rps:.2f}× the floor's", end="")
-    print()
+    print(f"\nthe database in this run: INSERT + commit p50 {db_r.pct(0.5):.2f} ms, "
+          f"p99 {db_r.pct(0.99):.2f} ms (FLOORS.md: p50 0.19, p99 0.28 on a quiet machine)")
+    print(f"load average at the end: {os.getloadavg()}")
+
+
+async def db_floor(dsn: str, n: int = 1000) -> Result:
+    """The database floor of this run: single-row INSERT + commit on one asyncpg connection."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        # A regular table: a temporary one skips the WAL, hence the commit's flush to disk.
+        await conn.execute("CREATE TABLE bench_floor (id uuid PRIMARY KEY, body jsonb)")
+        latencies = []
+        start = time.perf_counter()
+        for _ in range(n):
+            t0 = time.perf_counter()
+            await conn.execute("INSERT INTO bench_floor VALUES ($1, '{}')", uuid.uuid4())
+            latencies.append(time.perf_counter() - t0)
+        result = Result("PostgreSQL INSERT + commit, 1 connection (floor)", latencies,
+                        time.perf_counter() - start, {0: n})
+        await conn.execute("DROP TABLE bench_floor")
+        return result
+    finally:
+        await conn.close()
 
 
 async def _up(url: str) -> bool:
