@@ -117,7 +117,7 @@ def hop(seconds: int) -> list[str]:
 async def end_to_end(rate: float, count: int) -> str:
     from sportello.testing.system import start_system
 
-    settings = _run_settings(Path(tempfile.mkdtemp(prefix="bench-gw-keys-")))
+    settings = _run_settings(Path(tempfile.mkdtemp(prefix="bench-gw-keys-")), {})
     try:
         async with start_system(settings, {"SPORTELLO_LOG_LEVEL": "WARNING"}) as system:
             base = system.settings.gateway_url
