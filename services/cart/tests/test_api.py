@@ -275,3 +275,22 @@ async def test_odd_inputs_never_give_a_server_error(settings, client, fixed_serv
     assert r.status_code == 422
     [kept] = (await client.get("/api/cart", headers=me.headers)).json()["lines"]
     assert kept["answers"] == line["answers"]
+
+
+async def test_a_nul_character_is_refused_by_name_not_a_server_error(settings, client, fixed_service):
+    me = Customer(settings, email="nul@example.it")
+    r = await client.post("/api/cart/items", headers=me.headers, json={
+        "service_slug": fixed_service.slug, "answers": {**ANSWERS, "company": "Ro\x00ssi"}})
+    assert r.status_code == 422 and problem_fields(r.json()) == {
+        "answers.company": "Il testo contiene caratteri non ammessi."}
+    r = await client.post("/api/cart/items", headers=me.headers, json={"service_slug": "a\x00b"})
+    assert r.status_code == 422 and "service_slug" in problem_fields(r.json())
+    r = await client.post("/api/cart/quote/submit", headers={**me.headers, "Idempotency-Key": "n"},
+                          json={"message": "ciao\x00"})
+    assert r.status_code == 422 and "message" in problem_fields(r.json())
+    from .conftest import BILLING
+    r = await client.post("/api/cart/checkout", headers={**me.headers, "Idempotency-Key": "n"},
+                          json={"billing": {**BILLING, "address": {**BILLING["address"],
+                                                                   "city": "Mi\x00lano"}},
+                                "payment_method": "card"})
+    assert r.status_code == 422 and "billing.address.city" in problem_fields(r.json())

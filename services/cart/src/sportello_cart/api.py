@@ -79,6 +79,7 @@ async def show_cart(session: AsyncSession, owner: Owner, kind: Kind) -> CartOut:
 
 
 async def add_line(session: AsyncSession, owner: Owner, kind: Kind, body: AddItem) -> LineOut:
+    domain.refuse_nul(body.model_dump())
     service = domain.check_service(kind, await store.service(session, body.service_slug),
                                    body.service_slug)
     priced = domain.price_line(service, body.answers)
@@ -104,6 +105,7 @@ async def change_line(session: AsyncSession, owner: Owner, kind: Kind, line_id: 
                       body: PatchItem) -> LineOut:
     """Correct the answers and/or the quantity; the line is re-validated and re-priced against
     the current service, which is also how a customer accepts a changed price."""
+    domain.refuse_nul(body.model_dump())
     line = await store.own_line(session, owner, kind, line_id)
     if line.quote_id is not None:
         raise Conflict("Questa riga viene da un preventivo accettato: non si può modificare, "
@@ -186,6 +188,7 @@ async def replay(session: AsyncSession, customer_id: uuid.UUID, scope: str, key:
 async def checkout(body: Checkout, me: Customer, session: Session,
                    idempotency_key: IdempotencyKey = None):
     key = domain.check_idempotency_key(idempotency_key)
+    domain.refuse_nul(body.model_dump(mode="json"))
     fingerprint = domain.fingerprint(body.model_dump(mode="json"))
     errors = billing_errors(body.billing)
     if errors:
@@ -241,6 +244,7 @@ async def submit_quote(me: Customer, session: Session, idempotency_key: Idempote
                        body: Annotated[QuoteSubmit | None, Body()] = None):
     key = domain.check_idempotency_key(idempotency_key)
     body = body or QuoteSubmit()
+    domain.refuse_nul(body.model_dump())
     message = body.message.strip() if body.message and body.message.strip() else None
     fingerprint = domain.fingerprint({"message": message})
     owner = Owner(customer_id=me.id)
