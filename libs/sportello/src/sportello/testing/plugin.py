@@ -31,6 +31,8 @@ def _run_settings(tmp: Path, servers: dict[str, str]) -> Settings:
         retry_delays=[0.2, 0.4],
         relay_poll_seconds=0.5,
         jobs_enabled=False,
+        # Many apps and processes share one PostgreSQL (max_connections 100) during a run.
+        db_pool_size=4,
         log_json=False,
         log_level=os.environ.get("SPORTELLO_TEST_LOG_LEVEL", "WARNING"),
         **servers,
