@@ -7,9 +7,9 @@ import json
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from sportello_storefront.answers import billing_from_form, form_values_from_billing
+from sportello_storefront.answers import billing_from_form
 from sportello_storefront.gateway import Api
-from sportello_storefront.routes.checkout import transfer_instructions
+from sportello_storefront.routes.checkout import billing_values, transfer_instructions
 from sportello_storefront.web import api, flash, form_data, poll, redirect, render
 
 router = APIRouter(prefix="/account")
@@ -160,9 +160,8 @@ async def password_save(request: Request, gw: Api = Depends(api)):
 
 @router.get("/fatturazione")
 async def billing(request: Request, gw: Api = Depends(api)):
-    result = await gw.get("/accounts/me/billing", require_login=True)
-    values = form_values_from_billing(result.body if result.status == 200 else None)
-    return render(request, "account/billing.html", section="billing", values=values)
+    return render(request, "account/billing.html", section="billing",
+                  values=await billing_values(gw))
 
 
 @router.post("/fatturazione")
