@@ -25,11 +25,10 @@ import aio_pika
 import httpx
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-
 from sportello.db import asyncpg_dsn, ensure_database, make_engine, make_sessionmaker
+from sportello.keys import generate_key
 from sportello.messaging import Relay, emit
 from sportello.messaging.schema import create_messaging_tables
-from sportello.keys import generate_key
 from sportello.settings import Settings
 from sportello.testing.plugin import drop_run
 from sportello.testing.processes import serve_processes

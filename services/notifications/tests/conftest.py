@@ -8,7 +8,6 @@ import re
 
 import httpx
 import pytest
-
 from sportello.settings import Settings
 from sportello.testing import bearer, running_service, wait_for
 from sportello.testing.processes import RUNNING, serve_processes
@@ -93,8 +92,9 @@ class StaffView:
     async def handled(self, event_type: str, outcome: str) -> float:
         """How many events of a type the consumer handled (or dropped as duplicates): /metrics."""
         text = (await self.client.get("/metrics")).text
-        pattern = (r'sportello_events_handled_total\{[^}]*outcome="%s"[^}]*service="notifications"'
-                   r'[^}]*type="%s"[^}]*\} ([0-9.e+]+)') % (outcome, re.escape(event_type))
+        pattern = (r'sportello_events_handled_total\{[^}]*outcome="' + outcome
+                   + r'"[^}]*service="notifications"[^}]*type="' + re.escape(event_type)
+                   + r'"[^}]*\} ([0-9.e+]+)')
         match = re.search(pattern, text)
         return float(match.group(1)) if match else 0.0
 

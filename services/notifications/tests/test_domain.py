@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import aiosmtplib
 import pytest
-
 from sportello.errors import Conflict
 from sportello.settings import Settings
 from sportello_notifications import drafts, samples

@@ -8,7 +8,6 @@ import uuid
 from html import unescape
 
 import pytest
-
 from sportello.testing import publish_event, wait_for
 from sportello.testing.processes import RUNNING, Process
 from sportello_notifications import samples
@@ -229,9 +228,8 @@ async def test_account_deleted_redacts_the_customers_address_name_and_bodies(
     assert await staff.list(recipient=who.email) == []
     # The staff alert keeps its (staff) recipient; its body, naming the customer, is gone.
     async with client.app.state.sessionmaker() as session:
-        from sqlalchemy import select
-
         from sportello_notifications.models import Notification
+        from sqlalchemy import select
 
         stored = (await session.scalars(select(Notification).where(
             Notification.account_id == who.account_id))).all()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sportello.settings import Settings
 from sportello_notifications import drafts, samples
 from sportello_notifications.emails import render, template_names

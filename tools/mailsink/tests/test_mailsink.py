@@ -8,7 +8,6 @@ from email.message import EmailMessage
 import aiosmtplib
 import httpx
 import pytest
-
 from sportello.testing.processes import serve_processes
 
 

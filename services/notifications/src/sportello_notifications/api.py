@@ -6,10 +6,10 @@ import uuid
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from sportello.auth import Staff
 from sportello.db import get_session
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from sportello_notifications import repository
 from sportello_notifications.schemas import NotificationOut, NotificationPage
 

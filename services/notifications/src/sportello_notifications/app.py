@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-
 from sportello.db import asyncpg_dsn
 from sportello.service import Service
+
 from sportello_notifications import api
 from sportello_notifications.handlers import HANDLERS
 from sportello_notifications.sender import Sender

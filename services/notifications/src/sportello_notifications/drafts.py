@@ -23,6 +23,7 @@ from sportello.contracts.events import (
     QuoteRequested,
 )
 from sportello.settings import Settings
+
 from sportello_notifications.domain import STATUSES_WITH_OWN_EMAIL, Draft
 
 PAYMENT_LABELS = {"card": "carta di pagamento", "bank_transfer": "bonifico bancario"}

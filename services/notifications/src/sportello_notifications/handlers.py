@@ -8,10 +8,10 @@ the unique dedup key makes a second recording a no-op anyway.
 from __future__ import annotations
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from sportello.contracts.envelope import Envelope
 from sportello.contracts.events import AccountDeleted
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from sportello_notifications import drafts
 from sportello_notifications.repository import record, redact_account, settings_of
 

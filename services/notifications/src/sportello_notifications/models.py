@@ -6,10 +6,9 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from sportello.db import new_metadata
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from sportello.db import new_metadata
 
 
 class Base(DeclarativeBase):

@@ -7,14 +7,14 @@ import binascii
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from sportello.contracts.envelope import Envelope
 from sportello.contracts.fields import FieldError
 from sportello.errors import ValidationFailed
 from sportello.settings import Settings
+from sqlalchemy import select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from sportello_notifications.domain import REDACTED, Draft, Status, message_id
 from sportello_notifications.emails import render
 from sportello_notifications.models import Notification

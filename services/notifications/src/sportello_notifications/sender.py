@@ -19,10 +19,10 @@ import aiosmtplib
 import asyncpg
 import structlog
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sportello.settings import Settings
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sportello.settings import Settings
 from sportello_notifications.domain import Status, after_attempt, check_transition
 from sportello_notifications.models import Notification
 from sportello_notifications.repository import NOTIFY_CHANNEL
@@ -41,6 +41,7 @@ class SenderConfig(BaseSettings):
     batch_size: int = 50
     poll_seconds: float = 5.0
     smtp_timeout: float = 10.0
+    smtp_connections: int = 4
 
 
 # Headers are not folded below 998 characters: CPython's folding of a long non-ASCII subject
@@ -151,6 +152,26 @@ class SmtpTransport:
         return results
 
 
+class SmtpPool:
+    """A few SMTP sessions side by side: a batch is spread over them, so one message's round
+    trips to the server do not wait for the previous message's."""
+
+    def __init__(self, settings: Settings, timeout: float, size: int):
+        self.sessions = [SmtpTransport(settings, timeout) for _ in range(max(1, size))]
+
+    async def send_all(self, messages: list[EmailMessage]) -> list[Exception | None]:
+        n = len(self.sessions)
+        parts = await asyncio.gather(*(
+            session.send_all(messages[i::n]) for i, session in enumerate(self.sessions)))
+        results: list[Exception | None] = [None] * len(messages)
+        for i, part in enumerate(parts):
+            results[i::n] = part
+        return results
+
+    async def close(self) -> None:
+        await asyncio.gather(*(session.close() for session in self.sessions))
+
+
 class Sender:
     def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
                  dsn: str, config: SenderConfig | None = None):
@@ -158,7 +179,8 @@ class Sender:
         self.sessionmaker = sessionmaker
         self.dsn = dsn
         self.config = config or SenderConfig()
-        self.transport = SmtpTransport(settings, self.config.smtp_timeout)
+        self.transport = SmtpPool(settings, self.config.smtp_timeout,
+                                  self.config.smtp_connections)
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._listener: asyncpg.Connection | None = None

@@ -14,10 +14,10 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-
 from sportello.errors import NotFound, install_error_handlers
 from sportello.observability import configure_logging
 from sportello.settings import Settings, get_settings
+
 from sportello_mailsink.page import render_inbox
 from sportello_mailsink.smtp import start_smtp
 from sportello_mailsink.store import Inbox

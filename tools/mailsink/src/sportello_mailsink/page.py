@@ -6,6 +6,7 @@ from datetime import datetime
 from html import escape
 
 from sportello.settings import Settings
+
 from sportello_mailsink.store import Received
 
 STYLE = """

@@ -5,7 +5,6 @@ Revises:
 """
 
 from alembic import op
-
 from sportello.messaging.schema import create_messaging_tables, drop_messaging_tables
 
 revision = "0001"
