@@ -323,3 +323,30 @@ async def test_a_form_that_could_price_a_line_above_a_million_is_refused(client,
     r = await client.post("/api/staff/catalog/services", headers=staff,
                           json=service_body(unique("caro"), category, form=form))
     assert r.status_code == 422 and "form" in problem_fields(r.json())
+
+
+async def test_losing_the_listen_connection_never_serves_a_stale_page(client, staff, category, unique,
+                                                                     service_body):
+    slug = unique("ascolto")
+    await client.post("/api/staff/catalog/services", headers=staff, json=service_body(slug, category))
+    await client.get(f"/api/catalog/services/{slug}")  # cached
+
+    from sportello_catalog import publishing
+    from sportello_catalog.cache import APPLICATION_NAME
+
+    async with client.app.state.sessionmaker() as session:
+        killed = await session.scalar(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = :name"), {"name": APPLICATION_NAME})
+        assert killed == 1
+    # Written while this replica may not be listening: its NOTIFY can be lost.
+    async with client.app.state.sessionmaker() as session:
+        await publishing.update_service(session, slug, {"name": "Dopo la caduta"})
+        await session.commit()
+
+    async def fresh():
+        return (await client.get(f"/api/catalog/services/{slug}")).json()["name"] == "Dopo la caduta"
+
+    # Well under the 5 s periodic check: the cache went off when the connection died.
+    await wait_for(fresh, timeout=2, message="fresh page after the LISTEN connection died")
+    await wait_for(lambda: client.app.state.catalog_cache.live, timeout=10, message="listening again")

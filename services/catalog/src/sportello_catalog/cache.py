@@ -24,6 +24,7 @@ from sportello_catalog.publishing import NOTIFY_CHANNEL
 log = structlog.get_logger()
 
 _REVISION = "SELECT revision FROM catalog_revision WHERE id = 1"
+APPLICATION_NAME = "sportello-catalog-cache"  # how its connection shows in pg_stat_activity
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class RenderedCache:
         self.live = False
         self._entries: dict[tuple, Entry] = {}
         self._task: asyncio.Task | None = None
+        self._was_live = False
 
     # --- the hot path: plain dict operations, no await ---
 
@@ -89,26 +91,38 @@ class RenderedCache:
     async def _run(self) -> None:
         backoff = 0.2
         while True:
-            conn = None
             try:
-                conn = await asyncpg.connect(self.dsn)
-                # Listen first, then read: a write committed in between is seen by one of the two.
-                await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
-                self.advance(await conn.fetchval(_REVISION))
-                self.live = True
-                backoff = 0.2
-                log.info("catalog_cache_live", revision=self.revision)
-                while True:
-                    await asyncio.sleep(self.check_seconds)
-                    self.advance(await asyncio.wait_for(conn.fetchval(_REVISION), 5))
+                await self._listen()
             except asyncio.CancelledError:
                 raise
             except Exception as e:
                 self._off()
                 log.warning("catalog_cache_off", error=repr(e), retry_in=backoff)
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                # A connection that was serving is retried at once; a server that stays down, less often.
+                backoff = 0.2 if self._was_live else min(backoff * 2, 5.0)
             finally:
                 self._off()
-                if conn is not None and not conn.is_closed():
-                    conn.terminate()
+
+    async def _listen(self) -> None:
+        """One LISTEN connection's life: serve the cache while it lives, raise when it dies."""
+        lost = asyncio.Event()
+        self._was_live = False
+        conn = await asyncpg.connect(self.dsn, server_settings={"application_name": APPLICATION_NAME})
+        try:
+            # The moment the connection dies, notifications may be missed: stop serving the cache.
+            conn.add_termination_listener(lambda _conn: (self._off(), lost.set()))
+            # Listen first, then read: a write committed in between is seen by one of the two.
+            await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+            self.advance(await conn.fetchval(_REVISION))
+            self.live = self._was_live = True
+            log.info("catalog_cache_live", revision=self.revision)
+            while True:
+                try:
+                    await asyncio.wait_for(lost.wait(), self.check_seconds)
+                    raise ConnectionError("LISTEN connection lost")
+                except TimeoutError:
+                    self.advance(await asyncio.wait_for(conn.fetchval(_REVISION), 5))
+        finally:
+            if not conn.is_closed():
+                conn.terminate()
