@@ -136,6 +136,16 @@ def create_fake_gateway() -> FastAPI:
         return {"access_token": access, "refresh_token": refresh, "token_type": "bearer",
                 "expires_in": 900}
 
+    @app.post("/api/accounts/refresh")
+    async def refresh(body: dict):
+        email = state.tokens.pop(body.get("refresh_token"), None)
+        if not email:
+            return problem(401, "Sessione scaduta.")
+        access, refresh = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+        state.tokens[access] = state.tokens[refresh] = email
+        return {"access_token": access, "refresh_token": refresh, "token_type": "bearer",
+                "expires_in": 900}
+
     @app.post("/api/accounts/logout", status_code=204)
     async def logout(body: dict):
         state.tokens.pop(body.get("refresh_token"), None)

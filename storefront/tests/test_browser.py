@@ -108,6 +108,26 @@ async def test_buy_by_card_from_the_servizi_menu_to_the_confirmation(page: Page,
     await shot(page, "09-ordine")
 
 
+async def test_a_declined_card_can_pay_again_from_the_order(page: Page):
+    await register(page)
+    await add_dichiarazione(page)
+    await checkout_to_payment(page)
+    await page.get_by_label(starts("Carta di credito o debito")).check()
+    await page.get_by_role("button", name="COMPLETA L'ACQUISTO").click()
+    await pay_by_card(page, "4000 0000 0000 0002")  # the sandbox's declined card
+
+    await expect(page.get_by_role("heading", name="Il pagamento non è andato a buon fine")
+                 ).to_be_visible()
+    await shot(page, "20-pagamento-rifiutato")
+    await page.get_by_role("button", name="Riprova il pagamento").click()
+    await pay_by_card(page)
+    await expect(page.get_by_role("heading", name="Grazie, l'ordine è confermato")).to_be_visible()
+    await page.get_by_role("link", name=re.compile("Vedi l'ordine")).click()
+    history = page.locator(".history")
+    await expect(history).to_contain_text("Pagamento non riuscito")
+    await expect(history).to_contain_text("Pagato")
+
+
 async def test_buy_by_bank_transfer_shows_the_instructions_until_staff_confirm(page: Page, system):
     await register(page)
     await add_dichiarazione(page)

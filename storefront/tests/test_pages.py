@@ -199,3 +199,35 @@ async def test_order_detail_shows_lines_history_and_billing(shop):
     for text in ("Sito vetrina", "793,00\xa0€", "In attesa di pagamento", "RSSMRA85T10A562S",
                  "IT60X0542811101000000123456", "Annulla l'ordine"):
         assert text in page.text, text
+
+
+async def test_an_expired_access_token_is_refreshed_server_side(shop, fake_gateway):
+    email = await register(shop)
+    fake = fake_gateway.state.fake
+    # The gateway forgets every access token of this customer (as if they expired): the
+    # storefront must refresh with the refresh token, retry, and the page must just work.
+    access_token, refresh_token = [t for t, e in fake.tokens.items() if e == email]
+    fake.tokens.pop(access_token)
+    assert refresh_token in fake.tokens
+    calls = len(fake.calls)
+    r = await shop.get("/account/profilo")
+    assert r.status_code == 200 and email in r.text
+    assert ("POST", "/api/accounts/refresh") in fake.calls[calls:]
+
+
+async def test_a_refused_refresh_logs_out_and_asks_to_log_in(shop, fake_gateway):
+    email = await register(shop)
+    fake = fake_gateway.state.fake
+    for token in [t for t, e in fake.tokens.items() if e == email]:
+        fake.tokens.pop(token)
+    r = await shop.get("/account/ordini")
+    assert r.status_code == 303 and r.headers["location"] == "/accedi?next=%2Faccount%2Fordini"
+    assert "IL MIO ACCOUNT" not in (await shop.get("/")).text  # the session forgot the tokens
+
+
+def test_cookies_are_secure_outside_localhost():
+    from sportello_storefront.settings import StorefrontSettings
+
+    assert not StorefrontSettings(storefront_url="http://127.0.0.1:8080").cookie_secure
+    assert StorefrontSettings(storefront_url="https://shop.example.it").cookie_secure
+    assert StorefrontSettings(storefront_url="http://shop.example.it").cookie_secure

@@ -83,8 +83,8 @@ async def payment_page(request: Request, gw: Api = Depends(api)):
 
 
 async def wait_for_order(gw: Api, order_id: str, timeout: float = ORDER_APPEAR_SECONDS,
-                         settled: bool = False) -> ApiResult:
-    """GET the order until it exists (and, if `settled`, until a card payment has an outcome)."""
+                         while_status: frozenset[str] = frozenset()) -> ApiResult:
+    """GET the order until it exists and its status has left `while_status` (or time is up)."""
     last: list[ApiResult] = []
 
     async def check() -> bool:
@@ -92,12 +92,17 @@ async def wait_for_order(gw: Api, order_id: str, timeout: float = ORDER_APPEAR_S
         last[:] = [result]
         if result.status != 200:
             return result.status != 404  # anything but "not yet" ends the wait
-        body = result.body
-        return not (settled and body.get("status") == "awaiting_payment"
-                    and (body.get("payment") or {}).get("method") == "card")
+        return result.body.get("status") not in while_status
 
     await poll(check, timeout)
     return last[0]
+
+
+# What a card outcome from the provider's page waits out: its webhook may still be on the way.
+UNSETTLED = {
+    "ok": frozenset({"awaiting_payment", "payment_failed"}),
+    "ko": frozenset({"awaiting_payment"}),
+}
 
 
 def return_url(request: Request, order_id: str) -> str:
@@ -178,10 +183,11 @@ async def confirmation(order_id: str, request: Request, esito: str | None = None
                        gw: Api = Depends(api)):
     # Back from the provider's page with an outcome, its webhook may still be on the way: wait a
     # moment for it. Abandoned ("annullato") or bank transfer: nothing to wait for.
-    result = await wait_for_order(gw, order_id, PAYMENT_SETTLE_SECONDS,
-                                  settled=esito in ("ok", "ko"))
+    unsettled = UNSETTLED.get(esito or "", frozenset())
+    result = await wait_for_order(gw, order_id, PAYMENT_SETTLE_SECONDS, unsettled)
     if result.status != 200:
         raise HTTPException(404)
     order = result.body
     return render(request, "confirmation.html", order=order, abandoned=esito == "annullato",
+                  verifying=order.get("status") in unsettled,
                   transfer=await transfer_instructions(request, gw, order))
