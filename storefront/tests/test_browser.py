@@ -363,3 +363,38 @@ async def test_the_keyboard_reaches_the_form_and_adds_to_the_cart(page: Page):
     await page.keyboard.press("Enter")
     await expect(page).to_have_url(re.compile(r"/carrello$"))
     await expect(page.locator(".line")).to_contain_text("Con ravvedimento operoso")
+
+
+async def test_a_quoted_request_can_be_declined_with_a_reason(page: Page, system):
+    await register(page)
+    await open_service(page, "Servizi web", "Sito su misura")
+    await page.get_by_label(starts("Descrivi il progetto")).fill("Un'area riservata per i soci.")
+    await page.get_by_label(starts("Budget indicativo")).select_option(label="Fino a 5.000 €")
+    await page.get_by_role("button", name="RICHIEDI PREVENTIVO").click()
+    await page.get_by_role("link", name="PROCEDI ALLA RICHIESTA DI PREVENTIVO").click()
+    await page.get_by_role("button", name="RICHIEDI PREVENTIVO").click()
+    quote_id = page.url.rsplit("/", 1)[1]
+    await page.goto(f"/account/preventivi/{quote_id}")
+    await reload_until(page, "Richiesto")
+    await StaffApi(system).issue_quote(quote_id, 450000, note="Prezzo per 12 mesi.")
+    await reload_until(page, "Preventivo disponibile")
+    await page.get_by_label(starts("Motivo del rifiuto")).fill("Fuori budget, grazie.")
+    await page.get_by_role("button", name="Rifiuta il preventivo").click()
+    await expect(page.get_by_text("Hai rifiutato il preventivo.")).to_be_visible()
+    await expect(page.locator(".history")).to_contain_text("Rifiutato da te")
+    await expect(page.get_by_role("button", name="Accetta e aggiungi al carrello")).to_have_count(0)
+
+
+async def test_the_shop_fits_a_phone_screen(browser, system):
+    context = await browser.new_context(base_url=system.settings.storefront_url, locale="it-IT",
+                                        viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = await context.new_page()
+    try:
+        await page.goto("/servizio/sito-vetrina")
+        # Nothing wider than the screen: no sideways scrolling on a phone.
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390
+        await expect(page.get_by_role("button", name="Aggiungi al carrello")).to_be_visible()
+        await shot(page, "21-servizio-telefono")
+    finally:
+        await context.close()
