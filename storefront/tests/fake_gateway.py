@@ -61,6 +61,8 @@ class State:
         self.cart_tokens: set[str] = set()
         self.orders: dict[str, dict] = {}
         self.calls: list[tuple[str, str]] = []
+        self.forwarded_for: list[str | None] = []
+        self.rate_limited: set[str] = set()  # paths answered 429, as the gateway's limits would
 
 
 def create_fake_gateway() -> FastAPI:
@@ -72,6 +74,9 @@ def create_fake_gateway() -> FastAPI:
     @app.middleware("http")
     async def record(request: Request, call_next):
         state.calls.append((request.method, request.url.path))
+        state.forwarded_for.append(request.headers.get("x-forwarded-for"))
+        if request.url.path in state.rate_limited:
+            return problem(429, "Troppe richieste.", headers={"Retry-After": "7"})
         return await call_next(request)
 
     def who(authorization: str | None) -> dict | None:

@@ -231,3 +231,22 @@ def test_cookies_are_secure_outside_localhost():
     assert not StorefrontSettings(storefront_url="http://127.0.0.1:8080").cookie_secure
     assert StorefrontSettings(storefront_url="https://shop.example.it").cookie_secure
     assert StorefrontSettings(storefront_url="http://shop.example.it").cookie_secure
+
+
+async def test_the_visitor_address_reaches_the_gateway_for_its_rate_limits(shop, fake_gateway):
+    fake = fake_gateway.state.fake
+    calls = len(fake.forwarded_for)
+    await shop.get("/servizio/sito-vetrina")
+    # httpx's ASGI transport presents the visitor as 127.0.0.1.
+    assert fake.forwarded_for[calls:] == ["127.0.0.1"]
+
+
+async def test_a_rate_limited_login_gets_a_friendly_page_with_retry_after(shop, fake_gateway):
+    fake = fake_gateway.state.fake
+    fake.rate_limited.add("/api/accounts/login")
+    try:
+        r = await post_form(shop, "/accedi", "/accedi", {"email": "a@example.it", "password": "x"})
+    finally:
+        fake.rate_limited.discard("/api/accounts/login")
+    assert r.status_code == 429 and r.headers["retry-after"] == "7"
+    assert "riprova tra 7 secondi" in r.text and "Traceback" not in r.text

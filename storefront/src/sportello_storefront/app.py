@@ -14,7 +14,7 @@ from sportello.settings import Settings
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from sportello_storefront.gateway import Gateway, GatewayUnavailable, LoginRequired
+from sportello_storefront.gateway import Gateway, GatewayUnavailable, LoginRequired, RateLimited
 from sportello_storefront.routes import account, auth, cart, catalog, checkout
 from sportello_storefront.security import SecurityHeadersMiddleware
 from sportello_storefront.settings import StorefrontSettings
@@ -81,6 +81,14 @@ def install_page_errors(app: FastAPI) -> None:
         return render(request, "error.html", 503, title="Servizio momentaneamente non disponibile",
                       message="Non riusciamo a completare la richiesta in questo momento. "
                               "Riprova tra qualche istante.")
+
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(request: Request, exc: RateLimited):
+        response = render(request, "error.html", 429, title="Troppe richieste",
+                          message=f"Hai fatto troppi tentativi in poco tempo: riprova tra "
+                                  f"{exc.retry_after} secondi.")
+        response.headers["Retry-After"] = exc.retry_after
+        return response
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed):

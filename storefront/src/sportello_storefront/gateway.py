@@ -56,6 +56,14 @@ class GatewayUnavailable(Exception):
         self.status = status
 
 
+class RateLimited(Exception):
+    """The gateway said 429: this visitor (by address) is going too fast."""
+
+    def __init__(self, retry_after: str | None):
+        super().__init__("rate limited")
+        self.retry_after = retry_after if (retry_after or "").isdigit() else "60"
+
+
 class LoginRequired(Exception):
     """The visitor must log in (no session, or the refresh token was refused)."""
 
@@ -109,10 +117,14 @@ class Gateway:
 class Api:
     """The gateway as seen by one visitor: their tokens and cart token from the session."""
 
-    def __init__(self, gateway: Gateway, session: dict[str, Any], request_id: str | None = None):
+    def __init__(self, gateway: Gateway, session: dict[str, Any], request_id: str | None = None,
+                 client_ip: str | None = None):
         self.gateway = gateway
         self.session = session
         self.request_id = request_id
+        # The gateway limits login, checkout... per client address and trusts the storefront's
+        # X-Forwarded-For: without it every customer would share the storefront's one bucket.
+        self.client_ip = client_ip
 
     @property
     def logged_in(self) -> bool:
@@ -141,7 +153,10 @@ class Api:
         return False
 
     def _base_headers(self) -> dict[str, str]:
-        return {"X-Request-ID": self.request_id} if self.request_id else {}
+        headers = {"X-Request-ID": self.request_id} if self.request_id else {}
+        if self.client_ip:
+            headers["X-Forwarded-For"] = self.client_ip
+        return headers
 
     async def _headers(self, auth: bool, extra: dict[str, str] | None) -> dict[str, str]:
         headers = self._base_headers()
@@ -168,6 +183,8 @@ class Api:
         if result.status == 401 and require_login:
             self.forget_tokens()
             raise LoginRequired()
+        if result.status == 429:
+            raise RateLimited(result.headers.get("Retry-After"))
         return result
 
     async def get(self, path: str, **kw) -> ApiResult:

@@ -48,7 +48,8 @@ class CsrfFailed(Exception):
 
 def api(request: Request) -> Api:
     """FastAPI dependency: the gateway on behalf of this visitor."""
-    return Api(request.app.state.gateway, request.session, request.headers.get("x-request-id"))
+    return Api(request.app.state.gateway, request.session, request.headers.get("x-request-id"),
+               request.client.host if request.client else None)
 
 
 def csrf_token(request: Request) -> str:

@@ -53,10 +53,7 @@ async def login(request: Request, gw: Api = Depends(api)):
             await sign_in(request, gw, result.body)
             flash(request, "Bentornato!")
             return redirect(target)
-        if result.status == 429:
-            problem = "Troppi tentativi: riprova tra qualche minuto."
-        else:
-            problem = "Email o password non corretti."
+        problem = "Email o password non corretti."
     else:
         problem = "Controlla i campi evidenziati."
     return render(request, "login.html", 401 if not errors else 422, next=target,
