@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import secrets
 from contextlib import asynccontextmanager
 
@@ -14,11 +15,12 @@ from sportello.settings import Settings
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from sportello_storefront.formatting import moment, money
 from sportello_storefront.gateway import Gateway, GatewayUnavailable, LoginRequired, RateLimited
 from sportello_storefront.routes import account, auth, cart, catalog, checkout
 from sportello_storefront.security import SecurityHeadersMiddleware
 from sportello_storefront.settings import StorefrontSettings
-from sportello_storefront.web import HERE, CsrfFailed, login_url, redirect, render
+from sportello_storefront.web import HERE, CsrfFailed, login_url, redirect, render, templates
 
 log = structlog.get_logger()
 
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gateway = Gateway(settings.gateway_url)
         await gateway.start()
         app.state.gateway = gateway
+        warm_up()
         log.info("service_started", service="storefront", gateway=settings.gateway_url)
         try:
             yield
@@ -67,6 +70,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     app.add_middleware(RequestContextMiddleware, service="storefront")
     return app
+
+
+def warm_up() -> None:
+    """Load what every page uses (templates, Babel's it_IT data), then freeze it out of the GC.
+
+    Those are hundreds of thousands of long-lived objects; left in the collected generations,
+    every full collection walks them all and stalls a page load by ~100 ms (measured p99).
+    """
+    for path in (HERE / "templates").rglob("*.html"):
+        templates.env.get_template(path.relative_to(HERE / "templates").as_posix())
+    money(123456)
+    moment("2026-01-01T00:00:00Z")
+    gc.collect()
+    gc.freeze()
 
 
 def install_page_errors(app: FastAPI) -> None:
