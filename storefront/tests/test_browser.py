@@ -165,6 +165,8 @@ async def test_a_cart_line_is_corrected_from_the_service_page(page: Page):
     await expect(page.locator(".line")).to_have_count(1)
     await expect(page.locator(".line")).to_contain_text("Italiano e inglese")
     await expect(page.locator(".totals")).to_contain_text(f"1.380,00{EURO}")
+    await page.get_by_role("button", name="Rimuovi Sito vetrina").click()
+    await expect(page.get_by_text("Il carrello è vuoto.")).to_be_visible()
 
 
 async def test_quote_journey_up_to_accept_cart_and_buy(page: Page, system):
