@@ -62,6 +62,7 @@ class State:
         self.orders: dict[str, dict] = {}
         self.calls: list[tuple[str, str]] = []
         self.forwarded_for: list[str | None] = []
+        self.idempotent: dict[tuple[str, str], dict] = {}  # (account, key) → first answer
         self.rate_limited: set[str] = set()  # paths answered 429, as the gateway's limits would
 
 
@@ -281,6 +282,8 @@ def create_fake_gateway() -> FastAPI:
             return unauthorized()
         if not idempotency_key:
             return problem(422, "Manca la chiave.", errors=[])
+        if (acc["id"], idempotency_key) in state.idempotent:
+            return JSONResponse(state.idempotent[acc["id"], idempotency_key], status_code=202)
         lines = carts_of(f"c:{acc['id']}")["purchase"]
         if not lines:
             return problem(409, "Il carrello è vuoto.")
@@ -295,6 +298,7 @@ def create_fake_gateway() -> FastAPI:
             "status_history": [{"status": "awaiting_payment",
                                 "at": datetime.now(UTC).isoformat(), "note": None}]}
         lines.clear()
+        state.idempotent[acc["id"], idempotency_key] = {"order_id": order_id}
         return {"order_id": order_id}
 
     # --- orders

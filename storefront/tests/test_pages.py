@@ -250,3 +250,19 @@ async def test_a_rate_limited_login_gets_a_friendly_page_with_retry_after(shop, 
         fake.rate_limited.discard("/api/accounts/login")
     assert r.status_code == 429 and r.headers["retry-after"] == "7"
     assert "riprova tra 7 secondi" in r.text and "Traceback" not in r.text
+
+
+async def test_a_double_submitted_checkout_places_one_order(shop, fake_gateway):
+    await post_form(shop, "/servizio/sito-vetrina", "/servizio/sito-vetrina", ANSWERS)
+    email = await register(shop)
+    await post_form(shop, "/checkout/fatturazione", "/checkout/fatturazione", GOOD_BILLING)
+    page = (await shop.get("/checkout/pagamento")).text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    form = {"payment_method": "bank_transfer", "csrf_token": csrf_of(page), "idempotency_key": key}
+    first, second = await shop.post("/checkout/completa", data=form), \
+        await shop.post("/checkout/completa", data=form)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    fake = fake_gateway.state.fake
+    owner = fake.accounts[email]["id"]
+    assert len([o for o in fake.orders.values() if o["owner"] == owner]) == 1

@@ -75,6 +75,13 @@ async def form_data(request: Request) -> dict[str, Any]:
     return data
 
 
+def idempotency_key(data: dict[str, Any]) -> str:
+    """The key a page put in its form when rendered: a double submit (two requests racing with
+    the same cookie) sends the same key, so the API answers both with the first outcome."""
+    key = str(data.get("idempotency_key") or "")
+    return key if 1 <= len(key) <= 255 else secrets.token_urlsafe(16)
+
+
 def flash(request: Request, message: str, kind: str = "success") -> None:
     request.session.setdefault("flash", []).append({"kind": kind, "message": message})
 

@@ -28,7 +28,6 @@ async def sign_in(request: Request, gw: Api, pair: dict[str, Any]) -> None:
         merged = await gw.post("/cart/merge", headers={"X-Cart-Token": cart_token})
         if not merged.ok:
             log.warning("cart_merge_failed", status=merged.status)
-    request.session.pop("checkout_key", None)
 
 
 @router.get("/accedi")

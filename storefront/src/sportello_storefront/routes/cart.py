@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from sportello_storefront.gateway import Api
-from sportello_storefront.web import api, flash, form_data, redirect, render
+from sportello_storefront.web import api, flash, form_data, idempotency_key, redirect, render
 
 router = APIRouter()
 
@@ -68,23 +68,20 @@ async def quote_request_page(request: Request, gw: Api = Depends(api)):
     if not cart["lines"]:
         flash(request, "Il carrello preventivi è vuoto.", "error")
         return redirect("/carrello-preventivi")
-    return render(request, "quote_request.html", cart=cart)
+    return render(request, "quote_request.html", cart=cart, key=str(uuid.uuid4()))
 
 
 @router.post("/preventivo/richiesta")
 async def submit_quote_request(request: Request, gw: Api = Depends(api)):
     data = await form_data(request)
     message = (data.get("message") or "").strip() or None
-    # One key per attempt shown on the page: a double submit cannot send two requests.
-    key = request.session.setdefault("quote_submit_key", str(uuid.uuid4()))
     result = await gw.post("/cart/quote/submit", json={"message": message},
-                           headers={"Idempotency-Key": key}, require_login=True)
+                           headers={"Idempotency-Key": idempotency_key(data)}, require_login=True)
     if result.status == 202:
-        request.session.pop("quote_submit_key", None)
         return redirect(f"/preventivo/inviato/{result.body['quote_id']}")
-    request.session.pop("quote_submit_key", None)
     cart = await load_cart(gw, "/cart/quote")
     return render(request, "quote_request.html", 422 if result.status == 422 else 409, cart=cart,
+                  key=str(uuid.uuid4()),
                   values=data, errors=result.field_errors(),
                   problem=result.detail or "Non è stato possibile inviare la richiesta.")
 

@@ -10,7 +10,15 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from sportello_storefront.answers import billing_from_form, form_values_from_billing
 from sportello_storefront.gateway import Api, ApiResult
 from sportello_storefront.routes.cart import load_cart
-from sportello_storefront.web import api, flash, form_data, poll, redirect, render
+from sportello_storefront.web import (
+    api,
+    flash,
+    form_data,
+    idempotency_key,
+    poll,
+    redirect,
+    render,
+)
 
 router = APIRouter()
 
@@ -79,7 +87,7 @@ async def payment_page(request: Request, gw: Api = Depends(api)):
         flash(request, "Il carrello è vuoto.", "error")
         return redirect("/carrello")
     return render(request, "checkout_payment.html", cart=cart, billing=billing,
-                  values={"payment_method": "card"})
+                  values={"payment_method": "card"}, key=str(uuid.uuid4()))
 
 
 async def wait_for_order(gw: Api, order_id: str, timeout: float = ORDER_APPEAR_SECONDS,
@@ -125,11 +133,10 @@ async def complete(request: Request, gw: Api = Depends(api)):
     cart = await load_cart(gw)
     if method not in ("card", "bank_transfer"):
         return render(request, "checkout_payment.html", 422, cart=cart, billing=billing,
-                      values=data, errors={"payment_method": "Scegli un metodo di pagamento."})
-    key = request.session.setdefault("checkout_key", str(uuid.uuid4()))
+                      values=data, errors={"payment_method": "Scegli un metodo di pagamento."},
+                      key=str(uuid.uuid4()))
     result = await gw.post("/cart/checkout", json={"billing": billing, "payment_method": method},
-                           headers={"Idempotency-Key": key}, require_login=True)
-    request.session.pop("checkout_key", None)
+                           headers={"Idempotency-Key": idempotency_key(data)}, require_login=True)
     if result.status != 202:
         errors = result.field_errors(strip_prefix="billing.")
         if result.status == 422 and set(errors) - {"payment_method"}:
@@ -137,7 +144,7 @@ async def complete(request: Request, gw: Api = Depends(api)):
             return redirect("/checkout/fatturazione")
         line_problems = result.body.get("lines", []) if isinstance(result.body, dict) else []
         return render(request, "checkout_payment.html", 409, cart=cart, billing=billing,
-                      values=data, errors=errors, line_problems=line_problems,
+                      values=data, errors=errors, line_problems=line_problems, key=str(uuid.uuid4()),
                       problem=result.detail or "Non è stato possibile completare l'acquisto.")
     order_id = str(result.body["order_id"])
     if (await wait_for_order(gw, order_id)).status != 200:
