@@ -2,12 +2,12 @@
 
     uv run python bench/catalog.py [--duration 8] [--rounds 2] [--connections 32]
 
-Loads the demo catalog into a scratch database, starts the catalog service (`sportello serve
-catalog`, uvicorn 1 worker, uvloop + httptools) and a bare FastAPI app with one small JSON route on
-free ports, and drives each with `wrk -t1 -cN -dS --latency` in turn (bare, service detail,
-category list, category page, and the uncached text search for contrast). Then loads 10× the demo
-catalog into the same database (the running service drops its cache on the NOTIFY) and measures
-again. Each round runs every target once, interleaved; the table gives the median of the rounds.
+Loads the demo catalog into one scratch database and 10× the demo catalog into another, starts a
+catalog service on each (`sportello serve catalog`, uvicorn 1 worker, uvloop + httptools) and a
+bare FastAPI app with one small JSON route, on free ports, and drives each with
+`wrk -t1 -cN -dS --latency` in turn: bare, service detail, category list, category page, and the
+uncached text search for contrast, on both sizes. Each round runs every target once (interleaved,
+so noise from other work on the machine falls on all alike); the table gives the median of rounds.
 Needs wrk (`apt-get install wrk`), PostgreSQL and RabbitMQ. Drops its database at the end.
 """
 
@@ -88,6 +88,8 @@ def measure(targets: dict[str, str], rounds: int, duration: int, connections: in
         for name, url in targets.items():
             httpx.get(url, timeout=5).raise_for_status()  # warm (fills the cache)
             runs[name].append(wrk(url, duration, connections))
+            print(f"{name}: {runs[name][-1][0]:,.0f} req/s, p50 {runs[name][-1][1]:.2f} ms, "
+                  f"p99 {runs[name][-1][2]:.2f} ms", file=sys.stderr)
     return {name: tuple(statistics.median(r[i] for r in rs) for i in range(3)) for name, rs in runs.items()}
 
 
@@ -123,62 +125,61 @@ def main() -> int:
         return 2
 
     run = uuid.uuid4().hex[:8]
-    catalog_port, bare_port = free_port(), free_port()
-    settings = Settings(db_suffix=f"_bench{run}", exchange=f"sportello.bench.{run}", queue_prefix=f"b{run}.",
-                        catalog_url=f"http://127.0.0.1:{catalog_port}", log_level="WARNING")
-    env = {**os.environ, **settings_env(settings)}
-    asyncio.run(load_demo(settings, 1))
+    bare_port = free_port()
+    # Two catalog processes, one on the demo catalog and one on 10× of it, measured in the same
+    # interleaved rounds: machine noise then falls on both sizes alike.
+    sizes = {"small": 1, "10×": 10}
+    settings = {size: Settings(db_suffix=f"_bench{run}{i}", exchange=f"sportello.bench.{run}",
+                               queue_prefix=f"b{run}.", catalog_url=f"http://127.0.0.1:{free_port()}",
+                               log_level="WARNING")
+                for i, size in enumerate(sizes)}
+    for size, scale in sizes.items():
+        asyncio.run(load_demo(settings[size], scale))
     # The relay warns about every unroutable event (nobody consumes here): keep that off the report.
     log = open(f"/tmp/bench-catalog-{run}.log", "wb")  # noqa: SIM115 - closed below
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "sportello.cli", "serve", "catalog"], env=env,
-                         stdout=log, stderr=subprocess.STDOUT),
-        subprocess.Popen([sys.executable, __file__, "--bare-server", str(bare_port)], env=env,
-                         stdout=log, stderr=subprocess.STDOUT),
-    ]
+    procs = [subprocess.Popen([sys.executable, "-m", "sportello.cli", "serve", "catalog"],
+                              env={**os.environ, **settings_env(s)}, stdout=log, stderr=subprocess.STDOUT)
+             for s in settings.values()]
+    procs.append(subprocess.Popen([sys.executable, __file__, "--bare-server", str(bare_port)],
+                                  stdout=log, stderr=subprocess.STDOUT))
     try:
-        svc, bare = f"http://127.0.0.1:{catalog_port}", f"http://127.0.0.1:{bare_port}"
-        wait_healthy(svc + "/healthz")
+        bare = f"http://127.0.0.1:{bare_port}"
         wait_healthy(bare + "/bare")
-
-        def targets(suffix: str) -> dict[str, str]:
-            api = f"{svc}/api/catalog"
-            return {
-                "bare FastAPI route": f"{bare}/bare",
-                "GET /api/catalog/services/{slug}": f"{api}/services/traduzione-asseverata{suffix}",
-                "GET /api/catalog/categories": f"{api}/categories",
-                "GET /api/catalog/categories/{slug}": f"{api}/categories/traduzioni{suffix}",
-                "GET /api/catalog/services?q=traduzioni (uncached)": f"{api}/services?q=traduzioni",
+        targets = {"bare FastAPI route": f"{bare}/bare"}
+        for size, s in settings.items():
+            wait_healthy(s.catalog_url + "/healthz")
+            api = f"{s.catalog_url}/api/catalog"
+            copy = "-7" if size != "small" else ""
+            targets |= {
+                f"{size}: GET /api/catalog/services/{{slug}}": f"{api}/services/traduzione-asseverata{copy}",
+                f"{size}: GET /api/catalog/categories": f"{api}/categories",
+                f"{size}: GET /api/catalog/categories/{{slug}}": f"{api}/categories/traduzioni{copy}",
+                f"{size}: GET /api/catalog/services?q=traduzioni (uncached)": f"{api}/services?q=traduzioni",
             }
-
-        small = measure(targets(""), args.rounds, args.duration, args.connections)
-        asyncio.run(load_demo(settings, 10))
-        # The service learns the new catalog through NOTIFY; make sure the 10× copies are served.
-        wait_healthy(f"{svc}/api/catalog/services/traduzione-asseverata-10")
-        large = measure(targets("-7"), args.rounds, args.duration, args.connections)
+        results = measure(targets, args.rounds, args.duration, args.connections)
     finally:
         for p in procs:
             p.terminate()
         for p in procs:
             p.wait(15)
         log.close()
-        asyncio.run(drop_database(settings.database_url("catalog")))
+        for s in settings.values():
+            asyncio.run(drop_database(s.database_url("catalog")))
 
     command = (f"uv run python bench/catalog.py --duration {args.duration} --rounds {args.rounds} "
                f"--connections {args.connections}")
     print(f"`{command}` — wrk -t1 -c{args.connections} -d{args.duration}s --latency, median of "
           f"{args.rounds} interleaved rounds, {time.strftime('%Y-%m-%d %H:%M')}, load average "
           f"{os.getloadavg()[0]:.1f} at the end\n")
-    print(table("Demo catalog (6 categories, 28 services)", small))
+    print(table("small = demo catalog (6 categories, 28 services); 10× = 60 categories, 280 services",
+                results))
     print()
-    print(table("10× the demo catalog (60 categories, 280 services)", large))
-    print()
-    for name in ("GET /api/catalog/services/{slug}", "GET /api/catalog/categories"):
-        print(f"- {name}: p99 10× / small = {large[name][2] / small[name][2]:.2f}; "
-              f"req/s vs bare: {small[name][0] / small['bare FastAPI route'][0]:.0%} small, "
-              f"{large[name][0] / large['bare FastAPI route'][0]:.0%} 10×")
+    floor = results["bare FastAPI route"][0]
+    for route in ("GET /api/catalog/services/{slug}", "GET /api/catalog/categories"):
+        small, large = results[f"small: {route}"], results[f"10×: {route}"]
+        print(f"- {route}: req/s vs bare {small[0] / floor:.0%} small, {large[0] / floor:.0%} 10×; "
+              f"p99 10× / small = {large[2] / small[2]:.2f}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
