@@ -37,7 +37,11 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip on every checkout. A connection that died with a
+    # database restart raises a disconnect error instead, which invalidates the whole pool (the
+    # next checkouts reconnect); the request that met it answers 503 (errors.py) and an event
+    # being handled goes back through the retry queue, so nothing is lost.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

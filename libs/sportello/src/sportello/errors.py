@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sportello.contracts.fields import FieldError
@@ -190,6 +191,15 @@ def install_error_handlers(app: FastAPI) -> None:
         elif exc.status_code == 405:
             detail = "Metodo non consentito."
         return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+            log.warning("database_unavailable", path=request.url.path, error=type(exc.orig).__name__)
+            return problem(503, "Servizio momentaneamente non disponibile: riprova tra poco.",
+                           headers={"Retry-After": "1"})
+        log.exception("database_error", path=request.url.path)
+        return problem(500, "Si è verificato un errore imprevisto. Riprova tra poco.")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

@@ -1,11 +1,11 @@
 """The outbox relay: publishes committed outbox rows to RabbitMQ with publisher confirms.
 
 It wakes on LISTEN/NOTIFY (the outbox writer notifies in the same transaction) and polls as a
-fallback. Rows are claimed with `FOR UPDATE SKIP LOCKED` inside a transaction that stays open
-while the batch is published and confirmed, then marked sent in that same transaction: several
-relays of one service never publish the same row, and a crash or a broker outage before the
-commit leaves the rows pending, to be published again later (consumers' inboxes make that
-harmless).
+fallback. Rows are claimed and marked sent in one statement (`FOR UPDATE SKIP LOCKED`) inside a
+transaction that stays open while the batch is published and confirmed, and commits only then:
+several relays of one service never publish the same row, and a crash or a broker outage before
+the commit rolls the mark back, so the rows are published again later (consumers' inboxes make
+that harmless).
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ from sportello.settings import Settings
 log = structlog.get_logger()
 
 _CLAIM = """
-SELECT id, event_type, envelope::text AS body, envelope->>'correlation_id' AS cid
-FROM outbox WHERE published_at IS NULL
-ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
+UPDATE outbox SET published_at = now()
+WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL
+             ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+RETURNING id, seq, event_type, envelope::text AS body, envelope->>'correlation_id' AS cid
 """
-_MARK = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])"
+_UNMARK = "UPDATE outbox SET published_at = NULL WHERE id = ANY($1::uuid[])"
 _PRUNE_OUTBOX = "DELETE FROM outbox WHERE published_at < now() - interval '7 days'"
 _PRUNE_INBOX = "DELETE FROM inbox WHERE handled_at < now() - interval '30 days'"
 
@@ -122,19 +123,21 @@ class Relay:
         """Publish one batch of pending rows; the number of rows marked sent."""
         assert self._pool is not None
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(_CLAIM, self.settings.relay_batch_size)
+            rows = sorted(await conn.fetch(_CLAIM, self.settings.relay_batch_size),
+                          key=lambda r: r["seq"])
             if not rows:
                 return 0
             results = await asyncio.gather(*(self._publish(r) for r in rows), return_exceptions=True)
-            sent, failure = [], None
+            sent, unsent, failure = [], [], None
             for row, result in zip(rows, results, strict=True):
                 if isinstance(result, BaseException):
                     failure = failure or result
+                    unsent.append(row["id"])
                 else:
                     sent.append(row["id"])
                     EVENTS_PUBLISHED.labels(self.service, row["event_type"]).inc()
-            if sent:
-                await conn.execute(_MARK, sent)
+            if unsent:  # stays pending: published again on the next round
+                await conn.execute(_UNMARK, unsent)
         if failure is not None:
             raise failure
         return len(sent)
