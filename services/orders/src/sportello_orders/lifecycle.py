@@ -23,8 +23,9 @@ from sportello.contracts.events import (
 from sportello.contracts.money import Totals, totals
 from sportello.errors import NotFound
 from sportello.messaging import emit
+from sportello.numbering import next_yearly_number
 from sportello.settings import Settings
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_orders import domain
@@ -33,18 +34,11 @@ from sportello_orders.models import Order, OrderLine, StatusChange
 
 log = structlog.get_logger()
 
-_NEXT_NUMBER = text(
-    "INSERT INTO order_numbers (year, last) VALUES (:year, 1) "
-    "ON CONFLICT (year) DO UPDATE SET last = order_numbers.last + 1 RETURNING last"
-)
-
 
 async def next_number(session: AsyncSession, placed_at: datetime) -> str:
-    """The next number of the year. The counter row stays locked until the caller commits, so
-    concurrent checkouts take turns and a rolled-back order gives its number back."""
-    year = domain.number_year(placed_at)
-    sequence = (await session.execute(_NEXT_NUMBER, {"year": year})).scalar_one()
-    return domain.format_number(year, sequence)
+    """`SP-2026-000042`, the next of the Rome year. The counter row stays locked until the caller
+    commits, so concurrent checkouts take turns and a rolled-back order gives its number back."""
+    return await next_yearly_number(session, "orders", "SP", placed_at)
 
 
 async def create_from_checkout(session: AsyncSession, data: CartCheckedOut,

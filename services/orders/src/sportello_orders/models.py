@@ -95,16 +95,6 @@ class StatusChange(Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
 
 
-class OrderNumber(Base):
-    """One counter row per year; incremented in the order's transaction (its row lock serialises
-    concurrent checkouts, so numbers are gap-free and never duplicated)."""
-
-    __tablename__ = "order_numbers"
-
-    year: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    last: Mapped[int] = mapped_column(sa.Integer)
-
-
 class Payment(Base):
     """One attempt to pay an order by card through the provider's hosted page."""
 

@@ -122,12 +122,3 @@ class QuoteStatusChange(Base):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     note: Mapped[str | None] = mapped_column(Text)
     revision: Mapped[int | None] = mapped_column(Integer)
-
-
-class QuoteNumberCounter(Base):
-    """The last number given in each year; its row lock makes numbers unique and gapless."""
-
-    __tablename__ = "quote_number_counters"
-
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    last_value: Mapped[int] = mapped_column(Integer)

@@ -10,7 +10,8 @@ from datetime import date, datetime
 
 from sportello.contracts.fields import FieldError
 from sportello.errors import NotFound, ValidationFailed
-from sqlalchemy import Select, and_, or_, select, text
+from sportello.numbering import next_yearly_number
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -19,19 +20,11 @@ from sportello_quotes.models import Quote
 
 NOT_FOUND = "Preventivo non trovato."
 
-# The counter row of the year is locked by this upsert until the transaction ends, so two
-# requests never get the same number and a rolled-back request leaves no gap.
-_NEXT_NUMBER = text(
-    "INSERT INTO quote_number_counters (year, last_value) VALUES (:year, 1) "
-    "ON CONFLICT (year) DO UPDATE SET last_value = quote_number_counters.last_value + 1 "
-    "RETURNING last_value"
-)
-
 
 async def next_number(session: AsyncSession, now: datetime) -> str:
-    year = now.astimezone(domain.ROME).year
-    sequence = await session.scalar(_NEXT_NUMBER, {"year": year})
-    return domain.format_number(year, sequence)
+    """`PR-2026-000012`, the next of the Rome year. The counter row stays locked until the
+    transaction ends, so two requests never get the same number and a rollback leaves no gap."""
+    return await next_yearly_number(session, "quotes", "PR", now)
 
 
 def _full(stmt: Select) -> Select:
