@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -34,12 +34,6 @@ def test_the_table_is_the_state_machine_of_architecture(frm, to):
         with pytest.raises(Conflict):
             domain.transition(order, to, Actor.STAFF)
         assert order.status == frm.value
-
-
-def test_numbers_follow_the_italian_year():
-    # 31 December 23:30 UTC is already 1 January in Rome.
-    assert domain.number_year(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == 2027
-    assert domain.format_number(2026, 42) == "SP-2026-000042"
 
 
 def test_a_success_pays_an_unpaid_order_once():

@@ -40,11 +40,6 @@ def test_only_the_transitions_of_the_architecture_are_allowed(current, to):
         assert domain.LABELS[current] in e.value.detail
 
 
-def test_numbers_are_zero_padded_per_year():
-    assert domain.format_number(2026, 12) == "PR-2026-000012"
-    assert domain.format_number(2027, 123456) == "PR-2027-123456"
-
-
 def test_a_quote_is_valid_through_its_last_day_in_rome():
     last_day = date(2026, 1, 10)
     # 23:30 UTC on the 10th is already 00:30 on the 11th in Rome (CET, UTC+1).

@@ -5,11 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from sportello.errors import Conflict
-
-ROME = ZoneInfo("Europe/Rome")
 
 
 class Status(StrEnum):
@@ -89,18 +86,6 @@ def transition(order, to: Status, actor: Actor, note: str | None = None,
 
 def can_transition(current: str, to: Status) -> bool:
     return to in TRANSITIONS[Status(current)]
-
-
-# --- numbering ------------------------------------------------------------------------------
-
-
-def number_year(placed_at: datetime) -> int:
-    """Numbers restart each calendar year in Italy (Europe/Rome), not UTC."""
-    return placed_at.astimezone(ROME).year
-
-
-def format_number(year: int, sequence: int) -> str:
-    return f"SP-{year}-{sequence:06d}"
 
 
 # --- payments -------------------------------------------------------------------------------

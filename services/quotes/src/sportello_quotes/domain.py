@@ -81,14 +81,6 @@ def check_transition(number: str, current: str, to: Status) -> None:
         )
 
 
-# --- numbering --------------------------------------------------------------------------------
-
-
-def format_number(year: int, sequence: int) -> str:
-    """`PR-2026-000012`: the human number, sequential within a calendar year."""
-    return f"PR-{year}-{sequence:06d}"
-
-
 def rome_today(now: datetime) -> date:
     return now.astimezone(ROME).date()
 
