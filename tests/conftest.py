@@ -12,6 +12,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 
+def pytest_collection_modifyitems(items):
+    """The fuzzer runs last: its thousands of failed logins and odd requests must not spend the
+    per-address limits the journeys rely on."""
+    items.sort(key=lambda item: "fuzz" in item.nodeid)
+
+
 @pytest.fixture(scope="session")
 async def api(system):
     """An HTTP client of the public API: the gateway, and nothing else."""
