@@ -1,43 +1,74 @@
-"""Page tests: the storefront app in-process against the in-memory fake gateway on a real port."""
+"""Fixtures of the page and browser tests: the whole system (real processes) and its storefront."""
 
 from __future__ import annotations
 
-import asyncio
+import base64
+import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
+import itsdangerous
 import pytest
-import uvicorn
 from asgi_lifespan import LifespanManager
-from sportello.testing import wait_for
-from sportello.testing.processes import free_port
 from sportello_storefront.app import create_app
-
-from .fake_gateway import create_fake_gateway
-
-
-@pytest.fixture(scope="session")
-async def fake_gateway():
-    app = create_fake_gateway()
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    await wait_for(lambda: server.started, message="fake gateway started")
-    app.state.url = f"http://127.0.0.1:{port}"
-    yield app
-    server.should_exit = True
-    await task
+from sportello_storefront.settings import StorefrontSettings
 
 
 @pytest.fixture
-async def shop(settings, fake_gateway):
-    """A fresh visitor (own cookie jar) on a storefront that talks to the fake gateway."""
-    app = create_app(settings.model_copy(update={"gateway_url": fake_gateway.state.url}))
+async def shop(system):
+    """A fresh visitor (own cookie jar) on the running storefront process of the whole system."""
+    async with httpx.AsyncClient(base_url=system.settings.storefront_url, timeout=15) as c:
+        yield c
+
+
+@asynccontextmanager
+async def local_shop(settings, gateway_url: str, *, visitor: str = "127.0.0.1",
+                     secret: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """The storefront app in-process against a real gateway, for a visitor at the address
+    `visitor`, its session cookie signed with `secret`: for the tests that must look inside the
+    visitor's session (tokens) or choose where the visitor comes from (rate limits)."""
+    app = create_app(StorefrontSettings(**{**settings.model_dump(), "gateway_url": gateway_url,
+                                           "storefront_secret": secret}))
     async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as c:
+        transport = httpx.ASGITransport(app=manager.app, client=(visitor, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url=settings.storefront_url,
+                                     timeout=15) as c:
             yield c
+
+
+SESSION_COOKIE = "sportello_sessione"
+
+
+def read_session(client: httpx.AsyncClient, secret: str) -> dict:
+    """The visitor's session as the storefront signed it into its cookie."""
+    signed = client.cookies[SESSION_COOKIE].encode()
+    return json.loads(base64.b64decode(itsdangerous.TimestampSigner(secret).unsign(signed)))
+
+
+def write_session(client: httpx.AsyncClient, secret: str, session: dict) -> None:
+    """Put `session` in the visitor's cookie, signed as the storefront would."""
+    data = base64.b64encode(json.dumps(session).encode())
+    value = itsdangerous.TimestampSigner(secret).sign(data).decode()
+    cookie = next(c for c in client.cookies.jar if c.name == SESSION_COOKIE)
+    client.cookies.set(SESSION_COOKIE, value, domain=cookie.domain, path=cookie.path)
+
+
+@pytest.fixture(scope="module")
+async def limited_gateway(system):
+    """A second real gateway process in front of the same services, allowing 2 logins a minute
+    per client address (the whole system's gateway is generous, for the journeys)."""
+    from sportello.testing.processes import RUNNING, serve_processes
+
+    kept = RUNNING.get("gateway")
+    try:
+        async with serve_processes(system.settings, ["gateway"],
+                                   {"SPORTELLO_RATE_LOGIN_PER_MINUTE": "2"}) as running:
+            yield running.gateway_url
+    finally:
+        if kept is not None:
+            RUNNING["gateway"] = kept
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
