@@ -74,6 +74,8 @@ def is_safe_path(path: str) -> bool:
     """No dot segments and no empty segments: what we route on is what the service sees."""
     if "//" in path:
         return False
+    if "." not in path:          # the common case: no segment can be "." or ".."
+        return True
     return not any(seg in (".", "..") for seg in path.split("/"))
 
 
