@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -128,6 +129,7 @@ async def consumer_process(settings: Settings) -> None:
     sessions = make_sessionmaker(engine)
     consumer = TimedConsumer("events_consumer", service.handlers, sessions, settings)
     await consumer.start()
+    gc.freeze()  # as a service process does at the end of its start-up
     print("ready", flush=True)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -188,6 +190,7 @@ async def main(args) -> None:
 
         await relay.start()
         await asyncio.wait_for(relay.connected.wait(), 10)
+        gc.freeze()
         committed_at: dict[str, float] = {}
 
         async def emit_one(slug: str) -> None:

@@ -7,6 +7,7 @@ outbox relay, the consumer and the jobs, and installs errors, request ids, metri
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -74,6 +75,9 @@ class Service:
                 if settings.jobs_enabled:
                     tasks = [asyncio.create_task(run_forever(job, app.state.sessionmaker))
                              for job in service.jobs]
+                # Everything loaded at start-up (modules, templates, caches) stays for the process's
+                # life: move it out of the collector's way so its pauses do not land in requests.
+                gc.freeze()
                 log.info("service_started", service=service.name)
                 yield
             finally:
