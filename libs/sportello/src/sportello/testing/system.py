@@ -54,14 +54,26 @@ def run_command(settings: Settings, *argv: str, stdin: str | None = None) -> str
 
 @asynccontextmanager
 async def start_system(settings: Settings, extra_env: dict[str, str] | None = None) -> AsyncIterator[System]:
-    # Jobs run in the whole system as in production.
-    settings = settings.model_copy(update={"jobs_enabled": True})
+    # Jobs run in the whole system as in production. The system gets databases, queues and an
+    # exchange of its own: the services' own tests of the same run keep their in-process apps
+    # running, and a consumer of theirs on the system's queue would take half its events.
+    settings = settings.model_copy(update={
+        "jobs_enabled": True,
+        "db_suffix": f"_sys{settings.db_suffix}",
+        "queue_prefix": f"{settings.queue_prefix}sys.",
+        "exchange": f"{settings.exchange}.sys",
+    })
     # Every test client is 127.0.0.1: the gateway's per-address limits are raised so that
     # journeys and browser tests (many sign-ups and checkouts from one address) are not throttled.
     # The limits themselves are tested in gateway/tests.
     env = {**GENEROUS_LIMITS, **(extra_env or {})}
-    async with serve_processes(settings, PROCESSES, env) as running:
-        await asyncio.to_thread(run_command, running, "demo-data")
-        await asyncio.to_thread(run_command, running, "staff", "create", "--email", STAFF_EMAIL,
-                                stdin=STAFF_PASSWORD + "\n")
-        yield System(settings=running)
+    try:
+        async with serve_processes(settings, PROCESSES, env) as running:
+            await asyncio.to_thread(run_command, running, "demo-data")
+            await asyncio.to_thread(run_command, running, "staff", "create", "--email",
+                                    STAFF_EMAIL, stdin=STAFF_PASSWORD + "\n")
+            yield System(settings=running)
+    finally:
+        from sportello.testing.plugin import drop_run
+
+        await drop_run(settings)
