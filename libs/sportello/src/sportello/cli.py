@@ -72,11 +72,16 @@ def cmd_serve(argv: list[str]) -> int:
 
 
 async def _reachable(settings: Settings) -> list[str]:
+    import logging
+
     import aio_pika
     import asyncpg
 
     from sportello.db import asyncpg_dsn
 
+    # One clear line per unreachable server: the client libraries' own tracebacks add nothing.
+    logging.getLogger("aiormq").setLevel(logging.CRITICAL)
+    logging.getLogger("aio_pika").setLevel(logging.CRITICAL)
     problems = []
     try:
         conn = await asyncpg.connect(asyncpg_dsn(f"{settings.postgres_url.rstrip('/')}/postgres"),
