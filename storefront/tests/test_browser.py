@@ -165,6 +165,11 @@ async def test_a_cart_line_is_corrected_from_the_service_page(page: Page):
     await expect(page.locator(".line")).to_have_count(1)
     await expect(page.locator(".line")).to_contain_text("Italiano e inglese")
     await expect(page.locator(".totals")).to_contain_text(f"1.380,00{EURO}")
+    await expect(page.get_by_role("link", name="Carrello, 1 servizio")).to_have_text("Carrello (1)")
+    await page.get_by_label(starts("Quantità")).fill("2")
+    await page.get_by_role("button", name="Aggiorna la quantità di Sito vetrina").click()
+    await expect(page.get_by_text("Quantità aggiornata.")).to_be_visible()
+    await expect(page.locator(".totals")).to_contain_text(f"2.760,00{EURO}")
     await page.get_by_role("button", name="Rimuovi Sito vetrina").click()
     await expect(page.get_by_text("Il carrello è vuoto.")).to_be_visible()
 

@@ -330,3 +330,99 @@ async def test_a_double_submitted_checkout_places_one_order(shop, system):
     async with as_customer(system, email) as api:
         orders = (await api.get("/orders")).json()["items"]
     assert len(orders) == 1
+
+
+QUANTITY_ACTION = re.compile(r'action="(/carrello/([^"/]+)/quantita)"')
+
+
+async def test_changing_a_line_quantity_reprices_the_line_and_the_totals(shop):
+    await post_form(shop, "/servizio/sito-vetrina", "/servizio/sito-vetrina", ANSWERS)
+    cart = (await shop.get("/carrello")).text
+    action, line_id = QUANTITY_ACTION.search(cart).groups()
+    assert f'<label for="quantita-{line_id}">Quantità' in cart and ">Aggiorna</button>" in cart
+    r = await shop.post(action, data={"quantity": "2", "csrf_token": csrf_of(cart)})
+    assert r.status_code == 303 and r.headers["location"] == "/carrello"
+    cart = (await shop.get("/carrello")).text
+    # 2 × 1.170,00 = 2.340,00 € net; + 22 % = 2.854,80 € gross, on the line and in the totals.
+    assert "Quantità aggiornata." in cart and f'id="quantita-{line_id}"' in cart
+    assert re.search(rf'id="quantita-{line_id}"[^>]*value="2"', cart, re.S)
+    line = cart[cart.index('<li class="line">'):cart.index("</li>")]
+    assert "2.340,00\xa0€" in line and "2.854,80\xa0€" in line
+    totals = cart[cart.index('<dl class="totals">'):]
+    assert "2.340,00\xa0€" in totals and "514,80\xa0€" in totals and "2.854,80\xa0€" in totals
+
+
+async def test_a_quantity_out_of_range_is_refused_next_to_its_line(shop):
+    await post_form(shop, "/servizio/sito-vetrina", "/servizio/sito-vetrina", ANSWERS)
+    cart = (await shop.get("/carrello")).text
+    action, line_id = QUANTITY_ACTION.search(cart).groups()
+    for typed in ("0", "101", "due"):
+        r = await shop.post(action, data={"quantity": typed, "csrf_token": csrf_of(cart)})
+        assert r.status_code == 422, typed
+        line = r.text[r.text.index('<li class="line">'):r.text.index("</li>")]
+        assert (f'id="errore-quantita-{line_id}" role="alert">'
+                "La quantità deve essere un numero intero da 1 a 100.<") in line
+        assert f'aria-describedby="errore-quantita-{line_id}"' in line
+        assert NET in line and GROSS in line
+    cart = (await shop.get("/carrello")).text
+    assert NET in cart and GROSS in cart and "errore-quantita" not in cart
+    assert re.search(rf'id="quantita-{line_id}"[^>]*value="1"', cart, re.S)
+
+
+def cart_link(html: str) -> str:
+    return re.search(r'<a href="/carrello"[^>]*>.*?</a>', html, re.S).group(0)
+
+
+async def test_the_header_counts_the_cart_lines_for_visitors_and_customers(shop):
+    assert cart_link((await shop.get("/")).text) == '<a href="/carrello">Carrello</a>'
+    await post_form(shop, "/servizio/sito-vetrina", "/servizio/sito-vetrina", ANSWERS)
+    link = cart_link((await shop.get("/servizi")).text)
+    assert 'aria-label="Carrello, 1 servizio"' in link and "Carrello <span" in link
+    assert "(1)" in link
+    await post_form(shop, "/servizio/audit-seo", "/servizio/audit-seo",
+                    {"answers.indirizzo_sito": "https://rossi.it", "answers.pagine": "3"})
+    assert 'aria-label="Carrello, 2 servizi"' in cart_link((await shop.get("/")).text)
+    # Signing up moves the lines into the customer's cart: the count follows them.
+    email = await register(shop)
+    assert "(2)" in cart_link((await shop.get("/")).text)
+    await post_form(shop, "/", "/esci", {})
+    assert cart_link((await shop.get("/")).text) == '<a href="/carrello">Carrello</a>'
+    await post_form(shop, "/accedi", "/accedi", {"email": email, "password": PASSWORD})
+    assert 'aria-label="Carrello, 2 servizi"' in cart_link((await shop.get("/")).text)
+
+
+async def test_a_line_of_an_accepted_quote_keeps_its_quantity(shop, system):
+    from sportello.testing import wait_for
+
+    from .shop_steps import StaffApi
+
+    await post_form(shop, "/servizio/sito-su-misura", "/servizio/sito-su-misura",
+                    {"answers.progetto": "Un portale di prenotazioni.", "answers.budget": "5k-15k"})
+    email = await register(shop)
+    r = await post_form(shop, "/preventivo/richiesta", "/preventivo/richiesta", {})
+    assert r.status_code == 303, r.text
+    quote_id = r.headers["location"].rsplit("/", 1)[1]
+    staff = StaffApi(system)
+
+    async def issued():
+        try:
+            return await staff.issue_quote(quote_id, 200000, note="Tre mesi di assistenza.")
+        except (AssertionError, httpx.HTTPError):
+            return None  # the quote is not recorded yet (event-driven)
+
+    await wait_for(issued, timeout=15, interval=0.3, message="quote issued")
+    r = await post_form(shop, f"/account/preventivi/{quote_id}",
+                        f"/account/preventivi/{quote_id}/accetta", {})
+    assert r.status_code == 303 and r.headers["location"] == "/carrello"
+    cart = (await shop.get("/carrello")).text
+    assert "Prezzo da preventivo" in cart and "2.000,00\xa0€" in cart
+    assert "Quantità" not in cart and "/quantita" not in cart  # no quantity control on it
+    async with as_customer(system, email) as api:
+        line_id = (await api.get("/cart")).json()["lines"][0]["id"]
+    r = await shop.post(f"/carrello/{line_id}/quantita", data={"quantity": "3",
+                                                               "csrf_token": csrf_of(cart)})
+    assert r.status_code == 409
+    assert "Questa riga viene da un preventivo accettato" in r.text
+    async with as_customer(system, email) as api:
+        line = (await api.get("/cart")).json()["lines"][0]
+    assert line["quantity"] == 1 and line["net_cents"] == 200000

@@ -136,7 +136,7 @@ class Api:
         self.session["expires_at"] = int(time.time()) + int(pair.get("expires_in", 900))
 
     def forget_tokens(self) -> None:
-        for key in ("access_token", "refresh_token", "expires_at", "user"):
+        for key in ("access_token", "refresh_token", "expires_at", "user", "cart_count"):
             self.session.pop(key, None)
 
     async def refresh(self) -> bool:

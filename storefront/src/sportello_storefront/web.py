@@ -86,6 +86,25 @@ def flash(request: Request, message: str, kind: str = "success") -> None:
     request.session.setdefault("flash", []).append({"kind": kind, "message": message})
 
 
+CART_COUNT = "cart_count"
+
+
+def remember_cart_count(session: dict[str, Any], cart: dict[str, Any] | None) -> None:
+    """Keep the number of purchase-cart lines in the session for the header's "Carrello (n)":
+    refreshed whenever a page reads or changes the cart, so other pages need no gateway call.
+    `None` = not known (the header then shows plain "Carrello" until the cart is read)."""
+    if cart is None:
+        session.pop(CART_COUNT, None)
+    else:
+        session[CART_COUNT] = len(cart.get("lines") or [])
+
+
+def bump_cart_count(session: dict[str, Any], delta: int) -> None:
+    """A line added (+1) or removed (-1) without reading the cart: adjust a known count."""
+    if isinstance(session.get(CART_COUNT), int):
+        session[CART_COUNT] = max(0, session[CART_COUNT] + delta)
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     session = request.session
     context.setdefault("errors", {})
@@ -97,6 +116,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "user": session.get("user"),
             "logged_in": bool(session.get("refresh_token")),
             "messages": session.pop("flash", []),
+            "cart_count": session.get(CART_COUNT),
             **context,
         },
         status_code=status_code,

@@ -8,7 +8,16 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 
 from sportello_storefront.gateway import Api
-from sportello_storefront.web import api, flash, form_data, redirect, render, safe_next
+from sportello_storefront.routes.cart import load_cart
+from sportello_storefront.web import (
+    api,
+    flash,
+    form_data,
+    redirect,
+    remember_cart_count,
+    render,
+    safe_next,
+)
 
 log = structlog.get_logger()
 router = APIRouter()
@@ -28,6 +37,10 @@ async def sign_in(request: Request, gw: Api, pair: dict[str, Any]) -> None:
         merged = await gw.post("/cart/merge", headers={"X-Cart-Token": cart_token})
         if not merged.ok:
             log.warning("cart_merge_failed", status=merged.status)
+        remember_cart_count(request.session, merged.body if merged.ok and isinstance(merged.body, dict)
+                            else None)
+    else:
+        await load_cart(gw)  # the customer's own cart, for the header's count
 
 
 @router.get("/accedi")

@@ -8,15 +8,37 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from sportello_storefront.gateway import Api
-from sportello_storefront.web import api, flash, form_data, idempotency_key, redirect, render
+from sportello_storefront.web import (
+    api,
+    bump_cart_count,
+    flash,
+    form_data,
+    idempotency_key,
+    redirect,
+    remember_cart_count,
+    render,
+)
 
 router = APIRouter()
 
 EMPTY = {"lines": [], "totals": {"net_cents": 0, "vat_cents": 0, "gross_cents": 0}}
 
 
+MIN_QUANTITY, MAX_QUANTITY = 1, 100
+QUANTITY_ERROR = f"La quantità deve essere un numero intero da {MIN_QUANTITY} a {MAX_QUANTITY}."
+
+
 async def load_cart(gw: Api, path: str = "/cart") -> dict[str, Any]:
-    """The visitor's cart, or an empty one if they have none yet (or it is gone)."""
+    """The visitor's cart, or an empty one if they have none yet (or it is gone). Reading the
+    purchase cart also refreshes the header's line count kept in the session."""
+    cart = await _read_cart(gw, path)
+    if path == "/cart" and cart is not None:
+        remember_cart_count(gw.session, cart)
+    return cart if cart is not None else EMPTY
+
+
+async def _read_cart(gw: Api, path: str) -> dict[str, Any] | None:
+    """The cart; EMPTY when the visitor has none; None when the API could not say."""
     if not (gw.logged_in or gw.session.get("cart_token")):
         return EMPTY
     result = await gw.get(path)
@@ -24,7 +46,8 @@ async def load_cart(gw: Api, path: str = "/cart") -> dict[str, Any]:
         return result.body
     if result.status in (401, 404) and not gw.logged_in:
         gw.session.pop("cart_token", None)  # an anonymous cart that no longer exists
-    return EMPTY
+        return EMPTY
+    return None
 
 
 @router.get("/carrello")
@@ -36,11 +59,45 @@ async def cart_page(request: Request, gw: Api = Depends(api)):
 async def remove_line(line_id: str, request: Request, gw: Api = Depends(api)):
     await form_data(request)
     result = await gw.call("DELETE", f"/cart/items/{line_id}")
+    if result.ok:
+        bump_cart_count(request.session, -1)
     if result.ok or result.status == 404:
         flash(request, "Servizio rimosso dal carrello.")
     else:
         flash(request, result.detail or "Non è stato possibile rimuovere la riga.", "error")
     return redirect("/carrello")
+
+
+def parse_quantity(raw: Any) -> int | None:
+    try:
+        quantity = int(str(raw or "").strip())
+    except ValueError:
+        return None
+    return quantity if MIN_QUANTITY <= quantity <= MAX_QUANTITY else None
+
+
+@router.post("/carrello/{line_id}/quantita")
+async def change_quantity(line_id: str, request: Request, gw: Api = Depends(api)):
+    """Change a line's quantity (the API re-prices it); on a refusal the cart page is shown
+    again with the message next to that line and the line as it was."""
+    data = await form_data(request)
+    typed = str(data.get("quantity") or "").strip()
+    quantity = parse_quantity(typed)
+    if quantity is None:
+        status, problem = 422, QUANTITY_ERROR
+    else:
+        result = await gw.call("PATCH", f"/cart/items/{line_id}", json={"quantity": quantity})
+        if result.ok:
+            flash(request, "Quantità aggiornata.")
+            return redirect("/carrello")
+        if result.status == 404:
+            flash(request, "La riga del carrello non esiste più.", "error")
+            return redirect("/carrello")
+        status = 422 if result.status == 422 else 409
+        problem = (result.detail or next(iter(result.field_errors().values()), "")
+                   or "Non è stato possibile aggiornare la quantità.")
+    return render(request, "cart.html", status, cart=await load_cart(gw),
+                  line_errors={line_id: problem}, line_values={line_id: typed})
 
 
 @router.get("/carrello-preventivi")

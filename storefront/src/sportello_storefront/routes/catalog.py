@@ -9,7 +9,15 @@ from sportello.contracts.forms import FormDefinition, price_from
 
 from sportello_storefront.answers import answers_from_form, form_values_from_answers
 from sportello_storefront.gateway import Api
-from sportello_storefront.web import api, flash, form_data, redirect, render
+from sportello_storefront.web import (
+    api,
+    bump_cart_count,
+    flash,
+    form_data,
+    redirect,
+    remember_cart_count,
+    render,
+)
 
 router = APIRouter()
 
@@ -110,6 +118,8 @@ async def add_or_correct(slug: str, request: Request, gw: Api = Depends(api)):
     if line:
         result = await gw.call("PATCH", f"{cart_path(kind)}/items/{line_id}", json={"answers": answers})
     else:
+        if not (gw.logged_in or gw.session.get("cart_token")):
+            remember_cart_count(gw.session, {"lines": []})  # a new visitor's cart is empty
         await gw.ensure_cart_token()
         result = await gw.post(f"{cart_path(kind)}/items",
                                json={"service_slug": slug, "answers": answers, "quantity": 1})
@@ -123,6 +133,8 @@ async def add_or_correct(slug: str, request: Request, gw: Api = Depends(api)):
         flash(request, "Richiesta aggiornata." if line else
               f"«{service['name']}» è nel carrello preventivi.")
         return redirect("/carrello-preventivi")
+    if not line:
+        bump_cart_count(request.session, 1)
     flash(request, "Riga del carrello aggiornata." if line else
           f"«{service['name']}» è stato aggiunto al carrello.")
     return redirect("/carrello")

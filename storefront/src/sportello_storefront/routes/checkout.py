@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from sportello_storefront.answers import billing_from_form, form_values_from_billing
 from sportello_storefront.gateway import Api, ApiResult
-from sportello_storefront.routes.cart import load_cart
+from sportello_storefront.routes.cart import EMPTY, load_cart
 from sportello_storefront.web import (
     api,
     flash,
@@ -17,6 +17,7 @@ from sportello_storefront.web import (
     idempotency_key,
     poll,
     redirect,
+    remember_cart_count,
     render,
 )
 
@@ -147,6 +148,7 @@ async def complete(request: Request, gw: Api = Depends(api)):
                       values=data, errors=errors, line_problems=line_problems, key=str(uuid.uuid4()),
                       problem=result.detail or "Non è stato possibile completare l'acquisto.")
     order_id = str(result.body["order_id"])
+    remember_cart_count(request.session, EMPTY)  # the checkout emptied the cart
     if (await wait_for_order(gw, order_id)).status != 200:
         flash(request, "Ordine ricevuto: lo trovi tra qualche istante in I MIEI ORDINI.", "info")
         return redirect("/account/ordini")
