@@ -68,6 +68,9 @@ def settings(tmp_path_factory, servers) -> Settings:
 @pytest.fixture(scope="session", autouse=True)
 async def _cleanup_run(settings):
     yield
+    from sportello.testing.processes import stop_all
+
+    stop_all()  # a fault test's restarted process included
     await drop_run(settings)
 
 

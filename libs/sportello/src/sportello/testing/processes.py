@@ -70,6 +70,7 @@ class Process:
             [sys.executable, "-m", "sportello.cli", "serve", name],
             env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
         )
+        STARTED.append(self)
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -93,6 +94,8 @@ class Process:
             os.killpg(self.popen.pid, sig)
 
     def stop(self) -> None:
+        if self._log.closed:
+            return
         if self.popen.poll() is None:
             os.killpg(self.popen.pid, signal.SIGTERM)
             try:
@@ -138,3 +141,10 @@ async def serve_processes(
 
 # name → Process of what serve_processes started (to kill or restart one in a fault test).
 RUNNING: dict[str, Process] = {}
+# Every process a test started, restarted ones included: none may outlive the run.
+STARTED: list[Process] = []
+
+
+def stop_all() -> None:
+    while STARTED:
+        STARTED.pop().stop()
