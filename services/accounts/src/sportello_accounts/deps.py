@@ -40,15 +40,16 @@ async def reject_nul(request: Request) -> None:
                                 for f in fields])
 
 
-def _settings(request: Request) -> AccountsSettings:
+# `async def` so FastAPI calls them on the event loop, not through a worker thread per request.
+async def _settings(request: Request) -> AccountsSettings:
     return request.app.state.settings
 
 
-def _passwords(request: Request) -> Passwords:
+async def _passwords(request: Request) -> Passwords:
     return request.app.state.passwords
 
 
-def _issuer(request: Request) -> TokenIssuer:
+async def _issuer(request: Request) -> TokenIssuer:
     return request.app.state.issuer
 
 
@@ -57,7 +58,7 @@ Hasher = Annotated[Passwords, Depends(_passwords)]
 Issuer = Annotated[TokenIssuer, Depends(_issuer)]
 
 
-def client_address(request: Request, settings: Config) -> str:
+async def client_address(request: Request, settings: Config) -> str:
     """The caller's address. Behind the gateway the socket peer is the gateway, which appends
     its own peer to X-Forwarded-For; the chain is believed only from a trusted peer, and read
     from the right up to the first address that is not a trusted proxy (entries further left
