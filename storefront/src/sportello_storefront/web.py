@@ -46,8 +46,9 @@ class CsrfFailed(Exception):
     """A form arrived without the token of this session (or with another one)."""
 
 
-def api(request: Request) -> Api:
-    """FastAPI dependency: the gateway on behalf of this visitor."""
+async def api(request: Request) -> Api:
+    """FastAPI dependency: the gateway on behalf of this visitor (async: a plain `def` would be
+    run in a worker thread on every page)."""
     return Api(request.app.state.gateway, request.session, request.headers.get("x-request-id"),
                request.client.host if request.client else None)
 
