@@ -1,11 +1,8 @@
-"""HTTP routes of the orders service: parse, call the domain, answer with schemas."""
+"""HTTP routes of the orders service: parse, call an action, answer with schemas."""
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
-from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -16,12 +13,10 @@ from sportello.contracts.fields import FieldError
 from sportello.db import get_session
 from sportello.errors import BadRequest, NotFound, ProblemError, ValidationFailed
 from sportello.settings import Settings
-from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello_orders import lifecycle, payments, schemas, views
+from sportello_orders import actions, repository, schemas, views
 from sportello_orders.domain import Actor, Status
-from sportello_orders.models import Order
 from sportello_orders.providers import InvalidWebhook, ProviderUnavailable
 
 log = structlog.get_logger()
@@ -45,13 +40,12 @@ def settings_of(request: Request) -> Settings:
 
 @router.get("/api/orders", response_model=schemas.Page)
 async def my_orders(me: Customer, session: Session, limit: Limit = 20, cursor: str | None = None):
-    query = select(Order).where(Order.customer_id == me.id)
-    return await _page(session, query, limit, cursor, views.summary)
+    return await repository.list_own(session, me.id, limit, cursor, views.summary)
 
 
 @router.get("/api/orders/{order_id}", response_model=schemas.OrderOut)
 async def my_order(order_id: uuid.UUID, me: Customer, session: Session, request: Request):
-    order = await lifecycle.get_own(session, order_id, me.id)
+    order = await repository.get_own(session, order_id, me.id)
     return views.detail(order, settings_of(request))
 
 
@@ -60,13 +54,13 @@ async def my_order(order_id: uuid.UUID, me: Customer, session: Session, request:
 async def pay(order_id: uuid.UUID, me: Customer, session: Session, request: Request,
               body: schemas.PayRequest | None = None):
     settings = settings_of(request)
-    order = await lifecycle.get_own(session, order_id, me.id)
+    order = await repository.get_own(session, order_id, me.id)
     if order.payment_method == "bank_transfer":
-        payments.check_payable(order, "bank_transfer")
-        return schemas.BankTransferOut(**lifecycle.bank_transfer(order, settings).model_dump())
+        actions.check_payable(order, "bank_transfer")
+        return schemas.BankTransferOut(**actions.bank_transfer(order, settings).model_dump())
     return_url = _return_url(settings, order.id, body.return_url if body else None)
     try:
-        hosted = await payments.start_card_payment(session, order, request.app.state.provider,
+        hosted = await actions.start_card_payment(session, order, request.app.state.provider,
                                                    return_url)
     except ProviderUnavailable as e:
         raise BadGateway("Il servizio di pagamento non risponde: riprova tra poco.") from e
@@ -75,9 +69,9 @@ async def pay(order_id: uuid.UUID, me: Customer, session: Session, request: Requ
 
 @router.post("/api/orders/{order_id}/cancel", response_model=schemas.OrderOut)
 async def cancel(order_id: uuid.UUID, me: Customer, session: Session, request: Request):
-    order = await lifecycle.get_own(session, order_id, me.id, lock=True)
-    await lifecycle.move(session, order, Status.CANCELLED, Actor.CUSTOMER, actor_id=me.id,
-                         note="Annullato dal cliente.", reason="customer")
+    order = await repository.get_own(session, order_id, me.id, lock=True)
+    await actions.move(session, order, Status.CANCELLED, Actor.CUSTOMER, actor_id=me.id,
+                       note="Annullato dal cliente.", reason="customer")
     await session.commit()
     return views.detail(order, settings_of(request))
 
@@ -98,7 +92,7 @@ async def webhook(provider: str, request: Request, session: Session):
     except InvalidWebhook as e:
         log.warning("webhook_rejected", provider=provider, error=str(e))
         raise BadRequest("Firma del webhook non valida o scaduta.") from e
-    result = await payments.apply_webhook(session, provider, event)
+    result = await actions.apply_webhook(session, provider, event)
     await session.commit()
     return {"received": True, "result": result}
 
@@ -112,27 +106,21 @@ async def staff_orders(
     status: schemas.StatusName | None = None, customer_id: uuid.UUID | None = None,
     number: Annotated[str | None, Query(max_length=40)] = None,
 ):
-    query = select(Order)
-    if status:
-        query = query.where(Order.status == status)
-    if customer_id:
-        query = query.where(Order.customer_id == customer_id)
-    if number:
-        query = query.where(Order.number == number.strip().upper())
-    return await _page(session, query, limit, cursor, views.staff_summary)
+    return await repository.list_for_staff(session, status, customer_id, number, limit, cursor,
+                                           views.staff_summary)
 
 
 @router.get("/api/staff/orders/{order_id}", response_model=schemas.StaffOrderOut)
 async def staff_order(order_id: uuid.UUID, staff: Staff, session: Session, request: Request):
-    return views.staff_detail(await lifecycle.get(session, order_id), settings_of(request))
+    return views.staff_detail(await repository.get(session, order_id), settings_of(request))
 
 
 @router.post("/api/staff/orders/{order_id}/status", response_model=schemas.StaffOrderOut)
 async def staff_move(order_id: uuid.UUID, body: schemas.StaffStatusRequest, staff: Staff,
                      session: Session, request: Request):
-    order = await lifecycle.get(session, order_id, lock=True)
-    await lifecycle.move(session, order, Status(body.status), Actor.STAFF, actor_id=staff.id,
-                         note=body.note or None, reason="staff")
+    order = await repository.get(session, order_id, lock=True)
+    await actions.move(session, order, Status(body.status), Actor.STAFF, actor_id=staff.id,
+                       note=body.note or None, reason="staff")
     await session.commit()
     return views.staff_detail(order, settings_of(request))
 
@@ -140,8 +128,8 @@ async def staff_move(order_id: uuid.UUID, body: schemas.StaffStatusRequest, staf
 @router.post("/api/staff/orders/{order_id}/confirm-transfer", response_model=schemas.StaffOrderOut)
 async def confirm_transfer(order_id: uuid.UUID, staff: Staff, session: Session, request: Request,
                            body: schemas.ConfirmTransferRequest | None = None):
-    order = await lifecycle.get(session, order_id, lock=True)
-    await payments.confirm_transfer(session, order, staff.id, body.note if body else None)
+    order = await repository.get(session, order_id, lock=True)
+    await actions.confirm_transfer(session, order, staff.id, body.note if body else None)
     await session.commit()
     return views.staff_detail(order, settings_of(request))
 
@@ -167,35 +155,3 @@ def _origin(url: str) -> tuple[str, str, int | None] | None:
         return (parts.scheme, (parts.hostname or "").lower(), parts.port)
     except ValueError:
         return None
-
-
-async def _page(session: AsyncSession, query, limit: int, cursor: str | None, render):
-    """Newest first, keyset-paged on (placed_at, id)."""
-    if cursor:
-        placed_at, last_id = _decode_cursor(cursor)
-        query = query.where(or_(Order.placed_at < placed_at,
-                                and_(Order.placed_at == placed_at, Order.id < last_id)))
-    rows = (await session.execute(
-        query.order_by(Order.placed_at.desc(), Order.id.desc()).limit(limit + 1)
-    )).scalars().all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = _encode_cursor(rows[-1]) if more else None
-    return schemas.Page(items=[render(o) for o in rows], next_cursor=next_cursor)
-
-
-def _encode_cursor(order: Order) -> str:
-    raw = json.dumps([order.placed_at.isoformat(), str(order.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        placed_at, last_id = json.loads(raw)
-        when = datetime.fromisoformat(placed_at)
-        if when.tzinfo is None:
-            raise ValueError("naive")
-        return when, uuid.UUID(last_id)
-    except (ValueError, TypeError) as e:
-        raise ValidationFailed([FieldError(field="cursor", message="Cursore non valido.")]) from e

@@ -1,9 +1,10 @@
-"""The rules of an order: its state machine, numbering, payment outcomes, redaction. No I/O."""
+"""The rules of an order: its state machine, payment outcomes, the auto-cancel note, what
+redaction keeps. No I/O."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sportello.errors import Conflict
@@ -43,8 +44,6 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 UNPAID = frozenset({Status.AWAITING_PAYMENT, Status.PAYMENT_FAILED})
 # Statuses after a payment was taken: an invoice exists, its data must be kept (10 years).
 INVOICED = frozenset({Status.PAID, Status.IN_PROGRESS, Status.COMPLETED, Status.REFUNDED})
-# Where staff may send an order by hand (paid only comes from the provider or a confirmed transfer).
-STAFF_TARGETS = frozenset({Status.IN_PROGRESS, Status.COMPLETED, Status.REFUNDED, Status.CANCELLED})
 
 
 class Actor(StrEnum):
@@ -145,12 +144,6 @@ def failure_note(reason: str | None) -> str:
 
 
 # --- auto-cancel ----------------------------------------------------------------------------
-
-
-def unpaid_deadline(method: str, placed_at: datetime, card_hours: float,
-                    bank_transfer_hours: float) -> datetime:
-    hours = card_hours if method == "card" else bank_transfer_hours
-    return placed_at + timedelta(hours=hours)
 
 
 def auto_cancel_note(method: str, card_hours: float, bank_transfer_hours: float) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sportello.settings import Settings
 
-from sportello_orders import domain, lifecycle, schemas
+from sportello_orders import actions, domain, schemas
 from sportello_orders.domain import Status
 from sportello_orders.models import Order
 
@@ -41,7 +41,7 @@ def staff_summary(order: Order) -> schemas.StaffOrderSummary:
 
 def _common(order: Order, settings: Settings) -> dict:
     status = Status(order.status)
-    transfer = lifecycle.bank_transfer(order, settings) if status == Status.AWAITING_PAYMENT else None
+    transfer = actions.bank_transfer(order, settings) if status == Status.AWAITING_PAYMENT else None
     return dict(
         id=order.id, number=order.number, status=order.status, status_label=label(order.status),
         placed_at=order.placed_at, currency=order.currency,
@@ -57,7 +57,7 @@ def _common(order: Order, settings: Settings) -> dict:
             )
             for line in order.lines
         ],
-        totals=lifecycle.order_totals(order), total_gross_cents=order.gross_cents,
+        totals=actions.order_totals(order), total_gross_cents=order.gross_cents,
         billing=order.billing,
         payment=schemas.PaymentOut(
             method=order.payment_method, status=PAYMENT_STATUS[status], paid_at=order.paid_at,

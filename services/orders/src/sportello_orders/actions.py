@@ -1,0 +1,303 @@
+"""What happens to an order: created from a checkout, moved through the state machine (each move
+kept in the status history and announced in the same transaction), paid by card through the
+provider's hosted page (its webhook applied once and never backwards) or by a bank transfer
+confirmed by staff. Routes, handlers and the job call these and commit (or the consumer does)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import structlog
+from sportello.contracts.billing import Billing
+from sportello.contracts.events import (
+    BankTransferInstructions,
+    CartCheckedOut,
+    Contact,
+    OrderCancelled,
+    OrderPaid,
+    OrderPaymentFailed,
+    OrderPlaced,
+    OrderStatusChanged,
+    PricedLine,
+    ServiceRef,
+)
+from sportello.contracts.money import Totals, totals
+from sportello.errors import Conflict
+from sportello.messaging import emit
+from sportello.settings import Settings, get_settings
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello_orders import domain, repository
+from sportello_orders.domain import Actor, Move, PaymentStatus, Status
+from sportello_orders.models import Order, OrderLine, Payment, ProviderEvent, StatusChange
+from sportello_orders.providers import HostedSession, PaymentProvider, SessionRequest, WebhookEvent
+
+log = structlog.get_logger()
+
+
+def session_settings(session: AsyncSession) -> Settings:
+    """The app's settings travel in the sessionmaker's info (set by the app at startup)."""
+    return session.info.get("settings") or get_settings()
+
+
+async def create_from_checkout(session: AsyncSession, data: CartCheckedOut,
+                               settings: Settings) -> Order | None:
+    """The order of a checkout, `awaiting_payment`, announced by `order.placed`.
+    None if that order id already exists (the cart published the checkout again)."""
+    if await session.get(Order, data.order_id) is not None:
+        log.info("checkout_already_ordered", order_id=str(data.order_id))
+        return None
+    now = datetime.now(UTC)
+    sums = totals(data.lines)  # totals are sums of the lines, whatever the sender added up
+    if sums != data.totals:
+        log.warning("checkout_totals_mismatch", order_id=str(data.order_id),
+                    sent=data.totals.model_dump(), lines=sums.model_dump())
+    order = Order(
+        id=data.order_id,
+        number=await repository.next_number(session, now),
+        customer_id=data.customer.account_id,
+        customer_email=data.customer.email,
+        customer_first_name=data.customer.first_name,
+        customer_last_name=data.customer.last_name,
+        status=Status.AWAITING_PAYMENT.value,
+        payment_method=data.payment_method,
+        currency=data.currency,
+        net_cents=sums.net_cents,
+        vat_cents=sums.vat_cents,
+        gross_cents=sums.gross_cents,
+        billing=data.billing.model_dump(mode="json"),
+        placed_at=now,
+        updated_at=now,
+        lines=[
+            OrderLine(
+                position=i, line_id=line.line_id, service_slug=line.service.slug,
+                service_name=line.service.name, service_version=line.service.version,
+                answers=line.answers,
+                answer_labels=[a.model_dump(mode="json") for a in line.answer_labels],
+                quantity=line.quantity, unit_net_cents=line.unit_net_cents,
+                vat_rate_bp=line.vat_rate_bp, net_cents=line.net_cents,
+                vat_cents=line.vat_cents, gross_cents=line.gross_cents, quote_id=line.quote_id,
+            )
+            for i, line in enumerate(data.lines)
+        ],
+        history=[StatusChange(from_status=None, status=Status.AWAITING_PAYMENT.value, at=now,
+                              actor=Actor.CUSTOMER.value, actor_id=data.customer.account_id)],
+    )
+    session.add(order)
+    await session.flush()
+    await emit(session, "order.placed", OrderPlaced(
+        order_id=order.id, number=order.number, customer=contact(order), lines=priced_lines(order),
+        totals=order_totals(order), billing=data.billing, payment_method=data.payment_method,
+        placed_at=now, bank_transfer=bank_transfer(order, settings),
+    ))
+    log.info("order_placed", order_id=str(order.id), number=order.number)
+    return order
+
+
+async def move(session: AsyncSession, order: Order, to: Status, actor: Actor, *,
+               actor_id: uuid.UUID | None = None, note: str | None = None,
+               reason: str | None = None) -> Move:
+    """Check the state machine, keep the move in the history, announce it (caller commits).
+
+    Every move is announced by `order.status_changed` (the feed of the status history); paid,
+    payment_failed and cancelled also by their own event, which carries what its readers need.
+    """
+    m = domain.transition(order, to, actor, note)
+    order.updated_at = m.at
+    if to == Status.PAID:
+        order.paid_at = m.at
+    order.history.append(StatusChange(from_status=m.from_status.value, status=to.value, at=m.at,
+                                      actor=actor.value, actor_id=actor_id, note=note))
+    who = contact(order)
+    if to == Status.PAID:
+        await emit(session, "order.paid", paid_event(order))
+    elif to == Status.PAYMENT_FAILED:
+        await emit(session, "order.payment_failed", OrderPaymentFailed(
+            order_id=order.id, number=order.number, customer=who,
+            total_gross_cents=order.gross_cents, reason=reason))
+    elif to == Status.CANCELLED:
+        await emit(session, "order.cancelled", OrderCancelled(
+            order_id=order.id, number=order.number, customer=who, reason=reason or note))
+    await emit(session, "order.status_changed", OrderStatusChanged(
+        order_id=order.id, number=order.number, customer=who, from_status=m.from_status.value,
+        status=to.value, note=note, at=m.at))
+    log.info("order_status_changed", order_id=str(order.id), number=order.number,
+             from_status=m.from_status.value, status=to.value, actor=actor.value)
+    return m
+
+
+def paid_event(order: Order) -> OrderPaid:
+    return OrderPaid(
+        order_id=order.id, number=order.number, customer=contact(order),
+        lines=priced_lines(order), totals=order_totals(order),
+        billing=Billing.model_validate(order.billing), payment_method=order.payment_method,
+        paid_at=order.paid_at, quote_ids=sorted({line.quote_id for line in order.lines
+                                                 if line.quote_id}),
+    )
+
+
+def contact(order: Order) -> Contact:
+    return Contact(account_id=order.customer_id, email=order.customer_email,
+                   first_name=order.customer_first_name, last_name=order.customer_last_name)
+
+
+def order_totals(order: Order) -> Totals:
+    return Totals(net_cents=order.net_cents, vat_cents=order.vat_cents,
+                  gross_cents=order.gross_cents)
+
+
+def priced_lines(order: Order) -> list[PricedLine]:
+    return [
+        PricedLine(
+            line_id=line.line_id,
+            service=ServiceRef(slug=line.service_slug, name=line.service_name,
+                               version=line.service_version),
+            answers=line.answers, answer_labels=line.answer_labels, quantity=line.quantity,
+            unit_net_cents=line.unit_net_cents, vat_rate_bp=line.vat_rate_bp,
+            net_cents=line.net_cents, vat_cents=line.vat_cents, gross_cents=line.gross_cents,
+            quote_id=line.quote_id,
+        )
+        for line in order.lines
+    ]
+
+
+def bank_transfer(order: Order, settings: Settings) -> BankTransferInstructions | None:
+    if order.payment_method != "bank_transfer":
+        return None
+    return BankTransferInstructions(iban=settings.bank_iban, beneficiary=settings.bank_beneficiary,
+                                    reference=order.number, amount_cents=order.gross_cents)
+
+
+
+def redact(order: Order, now: datetime) -> None:
+    order.customer_email = domain.REDACTED
+    order.customer_first_name = domain.REDACTED
+    order.customer_last_name = domain.REDACTED
+    for line in order.lines:
+        # The customer's own words; the invoice needs the service, quantity and amounts only.
+        line.answers = {}
+        line.answer_labels = []
+    order.redacted_at = now
+    order.updated_at = now
+
+
+# --- payments --------------------------------------------------------------------------------
+
+
+def check_payable(order: Order, method: str) -> None:
+    if order.payment_method != method:
+        raise Conflict("Questo ordine ha un altro metodo di pagamento.")
+    if Status(order.status) not in domain.UNPAID or (
+            method == "bank_transfer" and order.status != Status.AWAITING_PAYMENT):
+        raise Conflict(f"L'ordine è «{domain.LABELS[Status(order.status)]}»: non c'è nulla da pagare.")
+
+
+async def start_card_payment(session: AsyncSession, order: Order, provider: PaymentProvider,
+                             return_url: str) -> HostedSession:
+    """A new hosted payment session (each attempt its own, so a retry after a failure is clean)."""
+    check_payable(order, "card")
+    payment_id = uuid.uuid4()
+    request = SessionRequest(
+        payment_id=payment_id, order_id=order.id, number=order.number,
+        amount_cents=order.gross_cents, description=f"Ordine {order.number}",
+        customer_email=order.customer_email, return_url=return_url,
+    )
+    # No transaction stays open while the provider answers.
+    await session.rollback()
+    hosted = await provider.create_session(request)
+    order = await repository.get(session, request.order_id, lock=True)
+    check_payable(order, "card")  # cancelled meanwhile: the hosted session is simply abandoned
+    now = datetime.now(UTC)
+    session.add(Payment(
+        id=payment_id, order_id=order.id, provider=provider.name,
+        provider_session_id=hosted.session_id, status=PaymentStatus.PENDING.value,
+        amount_cents=order.gross_cents, redirect_url=hosted.redirect_url,
+        created_at=now, updated_at=now,
+    ))
+    await session.commit()
+    log.info("payment_session_created", order_id=str(order.id), provider=provider.name,
+             session_id=hosted.session_id)
+    return hosted
+
+
+async def apply_webhook(session: AsyncSession, provider: str, event: WebhookEvent) -> str:
+    """Apply one verified provider event; what it did, in a word. The caller commits.
+
+    The event id is recorded first: a replayed or duplicated webhook finds it and changes nothing.
+    """
+    now = datetime.now(UTC)
+    first = await session.execute(
+        insert(ProviderEvent).values(
+            provider=provider, event_id=event.event_id, order_id=event.order_id,
+            session_id=event.session_id, outcome=event.outcome, result="received", received_at=now,
+        ).on_conflict_do_nothing().returning(ProviderEvent.event_id)
+    )
+    if first.first() is None:
+        log.info("webhook_duplicate", provider=provider, event_id=event.event_id)
+        return "duplicate"
+    result = await _apply(session, provider, event, now)
+    record = await session.get(ProviderEvent, (provider, event.event_id))
+    record.result = result
+    log.info("webhook_applied", provider=provider, event_id=event.event_id,
+             order_id=str(event.order_id), outcome=event.outcome, result=result)
+    return result
+
+
+async def _apply(session: AsyncSession, provider: str, event: WebhookEvent, now: datetime) -> str:
+    if event.outcome is None:
+        return "ignored_event_type"
+    order = None
+    if event.order_id is not None:
+        order = (await session.execute(
+            select(Order).where(Order.id == event.order_id).with_for_update()
+            .execution_options(populate_existing=True))).scalar_one_or_none()
+    if order is None:
+        log.warning("webhook_unknown_order", provider=provider, event_id=event.event_id)
+        return "unknown_order"
+    session_key = event.session_id or f"event:{event.event_id}"
+    payment = (await session.execute(select(Payment).where(
+        Payment.provider == provider, Payment.provider_session_id == session_key))).scalar_one_or_none()
+    if payment is None:
+        # The provider knows an attempt we did not record (e.g. our commit failed after the
+        # session was created): what it says about the money still counts.
+        payment = Payment(id=uuid.uuid4(), order_id=order.id, provider=provider,
+                          provider_session_id=session_key, status=PaymentStatus.PENDING.value,
+                          amount_cents=event.amount_cents or order.gross_cents,
+                          created_at=now, updated_at=now)
+        session.add(payment)
+        await session.flush()
+    latest = (await session.execute(
+        select(Payment.id).where(Payment.order_id == order.id)
+        .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(1))).scalar_one()
+    decision = domain.decide_outcome(order.status, payment.status, latest == payment.id,
+                                     event.outcome, event.amount_cents, order.gross_cents)
+    if decision.payment_status is not None:
+        payment.status = decision.payment_status.value
+        payment.failure_reason = event.reason if event.outcome == "failed" else None
+        payment.updated_at = now
+    if decision.order_status == Status.PAID:
+        await move(session, order, Status.PAID, Actor.PROVIDER,
+                   note="Pagamento con carta ricevuto.")
+    elif decision.order_status == Status.PAYMENT_FAILED:
+        await move(session, order, Status.PAYMENT_FAILED, Actor.PROVIDER,
+                   note=domain.failure_note(event.reason), reason=event.reason)
+    elif decision.announce_failure:
+        await emit(session, "order.payment_failed", OrderPaymentFailed(
+            order_id=order.id, number=order.number, customer=contact(order),
+            total_gross_cents=order.gross_cents, reason=event.reason))
+    if decision.reason in ("amount_mismatch", "order_not_payable"):
+        # Money may have been taken for an order we cannot fulfil: staff must look at it.
+        log.error("payment_needs_staff", order_id=str(order.id), number=order.number,
+                  reason=decision.reason, amount_cents=event.amount_cents)
+    return decision.reason or "applied"
+
+
+async def confirm_transfer(session: AsyncSession, order: Order, staff_id: uuid.UUID,
+                           note: str | None) -> None:
+    if order.payment_method != "bank_transfer":
+        raise Conflict("Questo ordine non è pagato con bonifico bancario.")
+    await move(session, order, Status.PAID, Actor.STAFF, actor_id=staff_id,
+               note=note or "Bonifico ricevuto.")
