@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sportello.contracts.events import AccountRegistered, AccountUpdated, QuoteAccepted, ServiceSnapshot
 from sportello.contracts.events import Contact as ContactPayload
-from sportello.contracts.events import ServiceSnapshot
-from sportello.contracts.money import totals
 from sportello.errors import NotFound
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -24,7 +24,6 @@ from sportello_cart.models import (
     Contact,
     IdempotentRequest,
 )
-from sportello_cart.schemas import CartOut, LineOut, ServiceRefOut
 
 
 @dataclass(frozen=True)
@@ -158,6 +157,66 @@ async def contact(session: AsyncSession, account_id: uuid.UUID) -> ContactPayloa
                           first_name=row.first_name, last_name=row.last_name)
 
 
+# --- replicas, written by the handlers --------------------------------------------------------
+
+async def replicate_service(session: AsyncSession, s: ServiceSnapshot) -> None:
+    stmt = insert(CatalogService).values(
+        slug=s.slug, version=s.version, active=s.active, snapshot=s.model_dump(mode="json"))
+    # Only a newer version replaces what we hold (events may arrive out of order).
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=[CatalogService.slug],
+        set_={"version": stmt.excluded.version, "active": stmt.excluded.active,
+              "snapshot": stmt.excluded.snapshot},
+        where=CatalogService.version < stmt.excluded.version,
+    ))
+
+
+async def retire_service(session: AsyncSession, slug: str, version: int) -> None:
+    stmt = insert(CatalogService).values(slug=slug, version=version, active=False,
+                                         snapshot=None)
+    # A retirement wins a tie with a publication of the same version; the snapshot is kept so
+    # carts can still name the service in their refusal.
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=[CatalogService.slug],
+        set_={"version": stmt.excluded.version, "active": False},
+        where=CatalogService.version <= stmt.excluded.version,
+    ))
+
+
+async def replicate_contact(session: AsyncSession, data: AccountRegistered | AccountUpdated,
+                            as_of: datetime) -> None:
+    stmt = insert(Contact).values(account_id=data.account_id, email=data.email,
+                                  first_name=data.first_name, last_name=data.last_name,
+                                  as_of=as_of)
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=[Contact.account_id],
+        set_={"email": stmt.excluded.email, "first_name": stmt.excluded.first_name,
+              "last_name": stmt.excluded.last_name, "as_of": stmt.excluded.as_of},
+        where=Contact.as_of < stmt.excluded.as_of,
+    ))
+
+
+async def forget_customer(session: AsyncSession, account_id: uuid.UUID) -> None:
+    # Lines go with their carts (ON DELETE CASCADE).
+    await session.execute(delete(Cart).where(Cart.customer_id == account_id))
+    await session.execute(delete(Contact).where(Contact.account_id == account_id))
+    await session.execute(delete(IdempotentRequest)
+                          .where(IdempotentRequest.customer_id == account_id))
+
+
+async def add_quoted_lines(session: AsyncSession, data: QuoteAccepted) -> None:
+    cart = await get_or_create_cart(session, Owner(customer_id=data.customer.account_id),
+                                    Kind.PURCHASE)
+    for q in data.lines:
+        await session.execute(insert(CartLine).values(
+            id=uuid.uuid4(), cart_id=cart.id, service_slug=q.service.slug,
+            service_name=q.service.name, service_version=q.service.version,
+            answers=q.answers, answer_labels=[label.model_dump() for label in q.answer_labels],
+            quantity=q.quantity, unit_net_cents=q.unit_net_cents, vat_rate_bp=q.vat_rate_bp,
+            quote_id=data.quote_id, quote_line_id=q.line_id,
+        ).on_conflict_do_nothing(constraint="uq_cart_lines_quote_line"))
+
+
 # --- idempotent answers -----------------------------------------------------------------------
 
 async def prior_answer(session: AsyncSession, customer_id: uuid.UUID, scope: str,
@@ -169,33 +228,3 @@ def remember_answer(session: AsyncSession, customer_id: uuid.UUID, scope: str, k
                     fingerprint: str, response: dict[str, Any]) -> None:
     session.add(IdempotentRequest(customer_id=customer_id, scope=scope, key=key,
                                   fingerprint=fingerprint, response=response))
-
-
-# --- answers ----------------------------------------------------------------------------------
-
-def line_out(line: CartLine) -> LineOut:
-    amounts = domain.amounts(line.unit_net_cents, line.quantity, line.vat_rate_bp)
-    return LineOut(
-        id=line.id,
-        service=ServiceRefOut(slug=line.service_slug, name=line.service_name,
-                              version=line.service_version),
-        answers=line.answers,
-        answer_labels=line.answer_labels,
-        quantity=line.quantity,
-        unit_net_cents=line.unit_net_cents,
-        vat_rate_bp=line.vat_rate_bp,
-        net_cents=amounts.net_cents if amounts else None,
-        vat_cents=amounts.vat_cents if amounts else None,
-        gross_cents=amounts.gross_cents if amounts else None,
-        locked_by_quote=line.quote_id,
-    )
-
-
-def cart_out(cart_id: uuid.UUID, kind: Kind, lines: list[CartLine]) -> CartOut:
-    out = [line_out(line) for line in lines]
-    return CartOut(
-        id=cart_id,
-        kind=kind.value,
-        lines=out,
-        totals=totals(out) if kind is Kind.PURCHASE else None,
-    )

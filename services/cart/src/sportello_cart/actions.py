@@ -1,0 +1,213 @@
+"""The cart's use cases: show a cart, add, change and remove its lines, merge an anonymous cart
+into the customer's, check out and submit a quote request (each key answered once).
+
+Each one loads through the repository, checks the domain, writes, emits, and commits."""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from sportello.contracts.billing import billing_errors, normalised
+from sportello.contracts.events import (
+    CartCheckedOut,
+    PricedLine,
+    QuoteCartSubmitted,
+    QuoteRequestLine,
+    ServiceRef,
+)
+from sportello.contracts.events import Contact as ContactPayload
+from sportello.contracts.fields import prefixed
+from sportello.contracts.money import totals
+from sportello.errors import Conflict, ValidationFailed
+from sportello.messaging import emit
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sportello_cart import domain, repository, views
+from sportello_cart.domain import Kind
+from sportello_cart.models import CartLine
+from sportello_cart.repository import Owner
+from sportello_cart.schemas import AddItem, CartOut, Checkout, LineOut, PatchItem, QuoteSubmit
+
+log = structlog.get_logger()
+
+
+# --- lines, the same for both carts -------------------------------------------------------------
+
+async def show_cart(session: AsyncSession, owner: Owner, kind: Kind) -> CartOut:
+    cart = await repository.get_or_create_cart(session, owner, kind)
+    lines = await repository.lines_of(session, cart.id)
+    await session.commit()
+    return views.cart_out(cart.id, kind, lines)
+
+
+async def add_line(session: AsyncSession, owner: Owner, kind: Kind, body: AddItem) -> LineOut:
+    domain.refuse_nul(body.model_dump())
+    service = domain.check_service(kind, await repository.service(session, body.service_slug),
+                                   body.service_slug)
+    priced = domain.price_line(service, body.answers)
+    cart_id, count = await repository.cart_for_adding(session, owner, kind)
+    if count >= domain.MAX_LINES:
+        raise Conflict(f"Il carrello può contenere al massimo {domain.MAX_LINES} righe.")
+    line = CartLine(
+        id=uuid.uuid4(), cart_id=cart_id, service_slug=service.slug, service_name=service.name,
+        service_version=service.version, answers=priced.answers,
+        answer_labels=[label.model_dump() for label in priced.answer_labels],
+        quantity=body.quantity,
+        unit_net_cents=priced.unit_net_cents if kind is Kind.PURCHASE else None,
+        vat_rate_bp=service.vat_rate_bp,
+    )
+    session.add(line)
+    await session.commit()
+    log.info("cart_line_added", cart_id=str(cart_id), line_id=str(line.id), kind=kind.value,
+             service=service.slug)
+    return views.line_out(line)
+
+
+async def change_line(session: AsyncSession, owner: Owner, kind: Kind, line_id: uuid.UUID,
+                      body: PatchItem) -> LineOut:
+    """Correct the answers and/or the quantity; the line is re-validated and re-priced against
+    the current service, which is also how a customer accepts a changed price."""
+    domain.refuse_nul(body.model_dump())
+    line = await repository.own_line(session, owner, kind, line_id)
+    if line.quote_id is not None:
+        raise Conflict("Questa riga viene da un preventivo accettato: non si può modificare, "
+                       "solo rimuovere.")
+    service = domain.check_service(kind, await repository.service(session, line.service_slug),
+                                   line.service_slug)
+    answers = body.answers if body.answers is not None else line.answers
+    priced = domain.price_line(service, answers)
+    line.answers = priced.answers
+    line.answer_labels = [label.model_dump() for label in priced.answer_labels]
+    line.service_name = service.name
+    line.service_version = service.version
+    line.vat_rate_bp = service.vat_rate_bp
+    if kind is Kind.PURCHASE:
+        line.unit_net_cents = priced.unit_net_cents
+    if body.quantity is not None:
+        line.quantity = body.quantity
+    await session.commit()
+    return views.line_out(line)
+
+
+async def remove_line(session: AsyncSession, owner: Owner, kind: Kind, line_id: uuid.UUID) -> None:
+    line = await repository.own_line(session, owner, kind, line_id)
+    await session.delete(line)
+    await session.commit()
+
+
+# --- merge --------------------------------------------------------------------------------------
+
+async def merge(session: AsyncSession, session_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+    anonymous = Owner(session_id=session_id)
+    customer = Owner(customer_id=customer_id)
+    await repository.merge(session, anonymous, customer)
+    log.info("cart_merged", account_id=str(customer_id))
+
+
+# --- checkout and quote submission --------------------------------------------------------------
+
+async def replay(session: AsyncSession, customer_id: uuid.UUID, scope: str, key: str,
+                 fingerprint: str) -> dict | None:
+    """The first answer to this key, or None; the same key with another body is refused."""
+    prior = await repository.prior_answer(session, customer_id, scope, key)
+    if prior is None:
+        return None
+    if prior.fingerprint != fingerprint:
+        raise ValidationFailed([domain.KEY_REUSED])
+    return prior.response
+
+
+async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout,
+                   key: str) -> dict:
+    domain.refuse_nul(body.model_dump(mode="json"))
+    fingerprint = domain.fingerprint(body.model_dump(mode="json"))
+    errors = billing_errors(body.billing)
+    if errors:
+        raise ValidationFailed(prefixed(errors, "billing"))
+    billing = normalised(body.billing)
+    owner = Owner(customer_id=customer_id)
+    # The row lock serialises checkouts of one cart: the second sees it empty (or its key used).
+    cart = await repository.find_cart(session, owner, Kind.PURCHASE, lock=True)
+    if (answer := await replay(session, customer_id, "checkout", key, fingerprint)) is not None:
+        return answer
+    lines = await repository.lines_of(session, cart.id) if cart else []
+    if cart is None or not lines:
+        raise Conflict("Il carrello è vuoto.")
+    replica = await repository.services(session, {line.service_slug for line in lines})
+    problems = domain.reprice_problems([
+        domain.LineToCheck(id=line.id, service_slug=line.service_slug,
+                           service_name=line.service_name, answers=line.answers,
+                           unit_net_cents=line.unit_net_cents or 0,
+                           vat_rate_bp=line.vat_rate_bp, locked=line.quote_id is not None)
+        for line in lines
+    ], replica)
+    if problems:
+        raise Conflict("Alcune righe del carrello sono cambiate dall'aggiunta: controllale "
+                       "prima di completare l'acquisto.", extra={"lines": problems})
+    customer = (await repository.contact(session, customer_id)
+                or domain.contact_from_billing(customer_id, billing))
+    priced = [priced_line(line) for line in lines]
+    order_id = uuid.uuid4()
+    await emit(session, "cart.checked_out", CartCheckedOut(
+        order_id=order_id, customer=customer, lines=priced, totals=totals(priced),
+        billing=billing, payment_method=body.payment_method,
+    ))
+    await repository.empty_cart(session, cart.id)
+    response = {"order_id": str(order_id)}
+    repository.remember_answer(session, customer_id, "checkout", key, fingerprint, response)
+    await session.commit()
+    log.info("cart_checked_out", order_id=str(order_id), account_id=str(customer_id), lines=len(priced))
+    return response
+
+
+def priced_line(line: CartLine) -> PricedLine:
+    out = views.line_out(line)
+    return PricedLine(
+        line_id=line.id, service=ServiceRef(**out.service.model_dump()), answers=out.answers,
+        answer_labels=out.answer_labels, quantity=out.quantity, unit_net_cents=out.unit_net_cents,
+        vat_rate_bp=out.vat_rate_bp, net_cents=out.net_cents, vat_cents=out.vat_cents,
+        gross_cents=out.gross_cents, quote_id=line.quote_id,
+    )
+
+
+
+
+async def submit_quote(session: AsyncSession, customer_id: uuid.UUID, email: str | None,
+                       body: QuoteSubmit | None, key: str) -> dict:
+    body = body or QuoteSubmit()
+    domain.refuse_nul(body.model_dump())
+    message = body.message.strip() if body.message and body.message.strip() else None
+    fingerprint = domain.fingerprint({"message": message})
+    owner = Owner(customer_id=customer_id)
+    cart = await repository.find_cart(session, owner, Kind.QUOTE, lock=True)
+    if (answer := await replay(session, customer_id, "quote", key, fingerprint)) is not None:
+        return answer
+    lines = await repository.lines_of(session, cart.id) if cart else []
+    if cart is None or not lines:
+        raise Conflict("La richiesta di preventivo è vuota.")
+    customer = await repository.contact(session, customer_id)
+    if customer is None and email:
+        # The profile has not reached the cart yet: the token's email is enough to answer.
+        customer = ContactPayload(account_id=customer_id, email=email, first_name="", last_name="")
+    if customer is None:
+        raise Conflict("Il tuo profilo non è ancora disponibile: riprova tra qualche istante.",
+                       headers={"Retry-After": "1"})
+    quote_id = uuid.uuid4()
+    await emit(session, "quote_cart.submitted", QuoteCartSubmitted(
+        quote_id=quote_id, customer=customer, message=message,
+        lines=[QuoteRequestLine(
+            line_id=line.id,
+            service=ServiceRef(slug=line.service_slug, name=line.service_name,
+                               version=line.service_version),
+            vat_rate_bp=line.vat_rate_bp, answers=line.answers,
+            answer_labels=line.answer_labels, quantity=line.quantity,
+        ) for line in lines],
+    ))
+    await repository.empty_cart(session, cart.id)
+    response = {"quote_id": str(quote_id)}
+    repository.remember_answer(session, customer_id, "quote", key, fingerprint, response)
+    await session.commit()
+    log.info("quote_cart_submitted", quote_id=str(quote_id), account_id=str(customer_id),
+             lines=len(lines))
+    return response
