@@ -253,11 +253,11 @@ async def test_a_write_by_another_process_reaches_this_replicas_cache(client, ca
     assert (await client.get(f"/api/catalog/services/{slug}")).json()["name"] == "Traduzione giurata di prova"
     assert (await client.get(f"/api/catalog/services/{slug}")).headers["etag"]  # served from cache
 
-    from sportello_catalog import publishing
+    from sportello_catalog import actions
 
     # Another writer: its own session and commit, nothing told to this process but the NOTIFY.
     async with client.app.state.sessionmaker() as session:
-        await publishing.update_service(session, slug, {"name": "Scritto altrove"})
+        await actions.update_service(session, slug, {"name": "Scritto altrove"})
         await session.commit()
 
     async def renamed():
@@ -331,7 +331,7 @@ async def test_losing_the_listen_connection_never_serves_a_stale_page(client, st
     await client.post("/api/staff/catalog/services", headers=staff, json=service_body(slug, category))
     await client.get(f"/api/catalog/services/{slug}")  # cached
 
-    from sportello_catalog import publishing
+    from sportello_catalog import actions
     from sportello_catalog.cache import APPLICATION_NAME
 
     async with client.app.state.sessionmaker() as session:
@@ -341,7 +341,7 @@ async def test_losing_the_listen_connection_never_serves_a_stale_page(client, st
         assert killed == 1
     # Written while this replica may not be listening: its NOTIFY can be lost.
     async with client.app.state.sessionmaker() as session:
-        await publishing.update_service(session, slug, {"name": "Dopo la caduta"})
+        await actions.update_service(session, slug, {"name": "Dopo la caduta"})
         await session.commit()
 
     async def fresh():

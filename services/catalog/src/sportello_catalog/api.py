@@ -1,7 +1,8 @@
-"""HTTP routes of the catalog service: parse, call the domain, answer with schemas.
+"""HTTP routes of the catalog service: parse, call an action (or read), answer with schemas.
 
-The public reads answer pre-rendered JSON (reads.py) through the revision cache (cache.py): they
-are the hottest routes of the shop. Staff writes commit, then advance this replica's cache.
+The public reads answer pre-rendered JSON (repository.py's rows, rendered by views.py) through
+the revision cache (cache.py): they are the hottest routes of the shop. Staff writes commit, then
+advance this replica's cache.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sportello.errors import NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import Route
 
-from sportello_catalog import publishing, reads
+from sportello_catalog import actions, repository, views
 from sportello_catalog.cache import RenderedCache, entry
 from sportello_catalog.domain import ServiceContent, Status
 from sportello_catalog.schemas import (
@@ -73,14 +74,33 @@ async def commit(request: Request, session: AsyncSession) -> None:
 # --- public reads -------------------------------------------------------------------------------
 
 
+async def _categories(session: AsyncSession) -> bytes:
+    return views.categories(await repository.categories(session))
+
+
+async def _category(session: AsyncSession, slug: str) -> bytes | None:
+    found = await repository.category(session, slug)
+    return None if found is None else views.category(*found)
+
+
+async def _service(session: AsyncSession, slug: str, *, include_retired: bool = False) -> bytes | None:
+    found = await repository.service(session, slug, include_retired=include_retired)
+    return None if found is None else views.service(found)
+
+
+async def _services_page(session: AsyncSession, category: str | None, q: str | None, limit: int,
+                         offset: int) -> bytes:
+    return views.services_page(*await repository.services_page(session, category, q, limit, offset))
+
+
 @router.get("/api/catalog/categories", response_model=list[CategoryOut])
 async def list_categories(request: Request) -> Response:
-    return await cached(request, ("categories",), reads.categories, "")
+    return await cached(request, ("categories",), _categories, "")
 
 
 @router.get("/api/catalog/categories/{slug}", response_model=CategoryDetail, responses=NOT_FOUND)
 async def get_category(slug: str, request: Request) -> Response:
-    return await cached(request, ("category", slug), lambda s: reads.category(s, slug),
+    return await cached(request, ("category", slug), lambda s: _category(s, slug),
                         "Categoria non trovata.")
 
 
@@ -92,10 +112,10 @@ async def list_services(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    offset = reads.decode_cursor(cursor)
+    offset = repository.decode_cursor(cursor)
 
     def render(session: AsyncSession):
-        return reads.services_page(session, category, q, limit, offset)
+        return _services_page(session, category, q, limit, offset)
 
     if q and q.strip():
         # Free text is unbounded: never cached, always the database's answer.
@@ -105,7 +125,7 @@ async def list_services(
 
 @router.get("/api/catalog/services/{slug}", response_model=ServiceDetail, responses=NOT_FOUND)
 async def get_service(slug: str, request: Request) -> Response:
-    return await cached(request, ("service", slug), lambda s: reads.service(s, slug),
+    return await cached(request, ("service", slug), lambda s: _service(s, slug),
                         "Servizio non trovato.")
 
 
@@ -137,20 +157,20 @@ router.routes[:0] = [
 
 
 async def _category_answer(session: AsyncSession, slug: str, status_code: int = 200) -> Response:
-    body = await reads.category(session, slug)
+    body = await _category(session, slug)
     assert body is not None  # just written in this session
     return json_response(body, status_code)
 
 
 async def _service_answer(session: AsyncSession, slug: str, status_code: int = 200) -> Response:
-    body = await reads.service(session, slug, include_retired=True)
+    body = await _service(session, slug, include_retired=True)
     assert body is not None
     return json_response(body, status_code)
 
 
 @router.post("/api/staff/catalog/categories", status_code=201, response_model=CategoryDetail)
 async def create_category(body: CategoryIn, staff: Staff, request: Request, session: Session):
-    await publishing.create_category(session, body.slug, body.name, body.description, body.position)
+    await actions.create_category(session, body.slug, body.name, body.description, body.position)
     await commit(request, session)
     return await _category_answer(session, body.slug, 201)
 
@@ -159,7 +179,7 @@ async def create_category(body: CategoryIn, staff: Staff, request: Request, sess
               responses=NOT_FOUND)
 async def update_category(slug: str, body: CategoryPatch, staff: Staff, request: Request,
                           session: Session):
-    await publishing.update_category(session, slug, body.changes())
+    await actions.update_category(session, slug, body.changes())
     await commit(request, session)
     return await _category_answer(session, slug)
 
@@ -167,7 +187,7 @@ async def update_category(slug: str, body: CategoryPatch, staff: Staff, request:
 @router.post("/api/staff/catalog/services", status_code=201, response_model=ServiceDetail)
 async def create_service(body: ServiceIn, staff: Staff, request: Request, session: Session):
     content = ServiceContent(**dict(body))
-    await publishing.create_service(session, content)
+    await actions.create_service(session, content)
     await commit(request, session)
     return await _service_answer(session, body.slug, 201)
 
@@ -175,7 +195,7 @@ async def create_service(body: ServiceIn, staff: Staff, request: Request, sessio
 @router.get("/api/staff/catalog/services/{slug}", response_model=ServiceDetail, responses=NOT_FOUND)
 async def staff_get_service(slug: str, staff: Staff, session: Session):
     """Staff see retired services too (`active: false`)."""
-    body = await reads.service(session, slug, include_retired=True)
+    body = await _service(session, slug, include_retired=True)
     if body is None:
         raise NotFound("Servizio non trovato.")
     return json_response(body)
@@ -185,7 +205,7 @@ async def staff_get_service(slug: str, staff: Staff, session: Session):
               responses=NOT_FOUND)
 async def update_service(slug: str, body: ServicePatch, staff: Staff, request: Request,
                          session: Session):
-    await publishing.update_service(session, slug, body.changes())
+    await actions.update_service(session, slug, body.changes())
     await commit(request, session)
     return await _service_answer(session, slug)
 
@@ -193,7 +213,7 @@ async def update_service(slug: str, body: ServicePatch, staff: Staff, request: R
 @router.post("/api/staff/catalog/services/{slug}/retire", response_model=ServiceDetail,
              responses=NOT_FOUND)
 async def retire_service(slug: str, staff: Staff, request: Request, session: Session):
-    await publishing.set_status(session, slug, Status.RETIRED)
+    await actions.set_status(session, slug, Status.RETIRED)
     await commit(request, session)
     return await _service_answer(session, slug)
 
@@ -201,6 +221,6 @@ async def retire_service(slug: str, staff: Staff, request: Request, session: Ses
 @router.post("/api/staff/catalog/services/{slug}/reactivate", response_model=ServiceDetail,
              responses=NOT_FOUND)
 async def reactivate_service(slug: str, staff: Staff, request: Request, session: Session):
-    await publishing.set_status(session, slug, Status.ACTIVE)
+    await actions.set_status(session, slug, Status.ACTIVE)
     await commit(request, session)
     return await _service_answer(session, slug)

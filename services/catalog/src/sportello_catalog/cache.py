@@ -1,7 +1,7 @@
 """The in-process cache of rendered hot reads, valid for exactly one catalog revision.
 
 Every catalog write bumps `catalog_revision` and NOTIFYs its new value in the same transaction
-(publishing.bump_revision). Each replica LISTENs: a notification drops its whole cache. A
+(repository.bump_revision). Each replica LISTENs: a notification drops its whole cache. A
 rendering is stored only under the revision that was current when it started, and every
 transaction that starts after revision R was announced sees R's data, so a cached body is never
 older than the revision it is served under. While the LISTEN connection is down the cache is
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
-from sportello_catalog.publishing import NOTIFY_CHANNEL
+from sportello_catalog.repository import NOTIFY_CHANNEL
 
 log = structlog.get_logger()
 

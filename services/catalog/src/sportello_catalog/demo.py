@@ -18,7 +18,7 @@ from sportello.observability import configure_logging
 from sportello.settings import Settings, get_settings
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello_catalog import demo_data, publishing
+from sportello_catalog import actions, demo_data, repository
 from sportello_catalog.domain import ServiceContent
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -49,26 +49,26 @@ async def upsert(session: AsyncSession, categories: list[dict], services: list[S
     """Bring the catalog to the demo content, in the caller's transaction."""
     loaded = Loaded()
     # Holding the revision lock for the whole load serialises two demo-data runs.
-    await publishing.lock_catalog(session)
+    await repository.lock_catalog(session)
     for c in categories:
-        if await publishing.category_by_slug(session, c["slug"]) is None:
-            await publishing.create_category(session, c["slug"], c["name"], c["description"],
+        if await repository.category_by_slug(session, c["slug"]) is None:
+            await actions.create_category(session, c["slug"], c["name"], c["description"],
                                              c["position"])
             loaded.categories_created += 1
         else:
-            await publishing.update_category(session, c["slug"], {
+            await actions.update_category(session, c["slug"], {
                 "name": c["name"], "description": c["description"], "position": c["position"]})
     for content in services:
-        existing = await publishing.service_by_slug(session, content.slug)
+        existing = await repository.service_by_slug(session, content.slug)
         if existing is None:
-            await publishing.create_service(session, content)
+            await actions.create_service(session, content)
             loaded.services_created += 1
         elif not existing.active:
             loaded.services_retired_kept += 1
         else:
             before = existing.version
             changes = {k: v for k, v in content.__dict__.items() if k != "slug"}
-            updated = await publishing.update_service(session, content.slug, changes)
+            updated = await actions.update_service(session, content.slug, changes)
             if updated.version != before:
                 loaded.services_updated += 1
             else:

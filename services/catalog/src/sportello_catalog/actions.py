@@ -15,67 +15,17 @@ from sportello.contracts.events import ServicePublished, ServiceRetired
 from sportello.contracts.fields import FieldError
 from sportello.errors import Conflict, NotFound, ValidationFailed
 from sportello.messaging import emit
-from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello_catalog import domain
+from sportello_catalog import domain, repository, views
 from sportello_catalog.domain import ServiceContent, Status
 from sportello_catalog.models import Category, Service
 
 log = structlog.get_logger()
 
-# Every replica's read cache listens here; the payload is the new catalog revision.
-NOTIFY_CHANNEL = "sportello_catalog"
-
-_LOCK = text("SELECT revision FROM catalog_revision WHERE id = 1 FOR UPDATE")
-_BUMP = text("UPDATE catalog_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision")
-_NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', :revision)")
-
-
-async def lock_catalog(session: AsyncSession) -> None:
-    await session.execute(_LOCK)
-
-
-async def bump_revision(session: AsyncSession) -> int:
-    """Mark the catalog changed. The NOTIFY is delivered at commit, never for a rollback."""
-    revision = await session.scalar(_BUMP)
-    await session.execute(_NOTIFY, {"revision": str(revision)})
-    # The route tells its own replica's cache right after commit (read-your-writes).
-    session.info["catalog_revision"] = revision
-    return revision
-
-
-def content_of(service: Service) -> ServiceContent:
-    return ServiceContent(
-        slug=service.slug,
-        category=service.category.slug,
-        name=service.name,
-        short_description=service.short_description,
-        description=service.description,
-        pricing_mode=service.pricing_mode,  # type: ignore[arg-type]
-        base_net_cents=service.base_net_cents,
-        vat_rate_bp=service.vat_rate_bp,
-        form=domain.FormDefinition.model_validate(service.form),
-        quote_allowed=service.quote_allowed,
-        position=service.position,
-    )
-
-
-async def category_by_slug(session: AsyncSession, slug: str) -> Category | None:
-    if not domain.SLUG_RE.match(slug):  # cannot exist; and a NUL byte would upset PostgreSQL
-        return None
-    return await session.scalar(select(Category).where(Category.slug == slug))
-
-
-async def service_by_slug(session: AsyncSession, slug: str) -> Service | None:
-    if not domain.SLUG_RE.match(slug):
-        return None
-    return await session.scalar(select(Service).where(Service.slug == slug))
-
-
 async def _publish(session: AsyncSession, service: Service) -> None:
     event = ServicePublished(service=domain.snapshot(
-        content_of(service), service.category.name, service.version, service.active))
+        views.content_of(service), service.category.name, service.version, service.active))
     await emit(session, "catalog.service.published", event)
     log.info("service_published", slug=service.slug, version=service.version)
 
@@ -87,14 +37,14 @@ async def create_category(session: AsyncSession, slug: str, name: str, descripti
                           position: int) -> Category:
     if errors := domain.slug_errors(slug) + domain.nul_errors(name=name, description=description):
         raise ValidationFailed(errors)
-    await lock_catalog(session)
-    if await category_by_slug(session, slug) is not None:
+    await repository.lock_catalog(session)
+    if await repository.category_by_slug(session, slug) is not None:
         raise Conflict("Esiste già una categoria con questo slug.",
                        errors=[FieldError(field="slug", message="Slug già in uso.")])
     category = Category(slug=slug, name=name, description=description, position=position)
     session.add(category)
     await session.flush()
-    await bump_revision(session)
+    await repository.bump_revision(session)
     log.info("category_created", slug=slug)
     return category
 
@@ -104,8 +54,8 @@ async def update_category(session: AsyncSession, slug: str, changes: dict[str, A
     texts = {k: v for k, v in changes.items() if k in ("name", "description")}
     if errors := domain.nul_errors(**texts):
         raise ValidationFailed(errors)
-    await lock_catalog(session)
-    category = await category_by_slug(session, slug)
+    await repository.lock_catalog(session)
+    category = await repository.category_by_slug(session, slug)
     if category is None:
         raise NotFound("Categoria non trovata.")
     changed = {k: v for k, v in changes.items() if getattr(category, k) != v}
@@ -116,13 +66,11 @@ async def update_category(session: AsyncSession, slug: str, changes: dict[str, A
     await session.flush()
     if "name" in changed:
         # Snapshots carry the category's name: carts must learn it.
-        services = await session.scalars(
-            select(Service).where(Service.category_id == category.id, Service.active))
-        for service in services:
+        for service in await repository.active_services_of(session, category.id):
             service.version += 1
             await session.flush()
             await _publish(session, service)
-    await bump_revision(session)
+    await repository.bump_revision(session)
     return category
 
 
@@ -130,7 +78,7 @@ async def update_category(session: AsyncSession, slug: str, changes: dict[str, A
 
 
 async def _category_for(session: AsyncSession, slug: str) -> Category:
-    category = await category_by_slug(session, slug)
+    category = await repository.category_by_slug(session, slug)
     if category is None:
         raise ValidationFailed([FieldError(field="category", message="Categoria inesistente.")])
     return category
@@ -152,9 +100,9 @@ def _write(service: Service, content: ServiceContent, category: Category) -> Non
 async def create_service(session: AsyncSession, content: ServiceContent) -> Service:
     if errors := domain.service_errors(content):
         raise ValidationFailed(errors)
-    await lock_catalog(session)
+    await repository.lock_catalog(session)
     category = await _category_for(session, content.category)
-    if await service_by_slug(session, content.slug) is not None:
+    if await repository.service_by_slug(session, content.slug) is not None:
         raise Conflict("Esiste già un servizio con questo slug.",
                        errors=[FieldError(field="slug", message="Slug già in uso.")])
     service = Service(slug=content.slug, version=1, active=True)
@@ -162,17 +110,17 @@ async def create_service(session: AsyncSession, content: ServiceContent) -> Serv
     session.add(service)
     await session.flush()
     await _publish(session, service)
-    await bump_revision(session)
+    await repository.bump_revision(session)
     return service
 
 
 async def update_service(session: AsyncSession, slug: str, changes: dict[str, Any]) -> Service:
     """Apply a PATCH; publish a new version only if the content really changes."""
-    await lock_catalog(session)
-    service = await service_by_slug(session, slug)
+    await repository.lock_catalog(session)
+    service = await repository.service_by_slug(session, slug)
     if service is None:
         raise NotFound("Servizio non trovato.")
-    current = content_of(service)
+    current = views.content_of(service)
     content = domain.apply_patch(current, changes)
     if errors := domain.service_errors(content):
         raise ValidationFailed(errors)
@@ -185,14 +133,14 @@ async def update_service(session: AsyncSession, slug: str, changes: dict[str, An
     if service.active:
         # A retired service is edited quietly; reactivating it publishes the whole snapshot.
         await _publish(session, service)
-    await bump_revision(session)
+    await repository.bump_revision(session)
     return service
 
 
 async def set_status(session: AsyncSession, slug: str, to: Status) -> Service:
     """Retire (→ `catalog.service.retired`) or reactivate (→ published again) a service."""
-    await lock_catalog(session)
-    service = await service_by_slug(session, slug)
+    await repository.lock_catalog(session)
+    service = await repository.service_by_slug(session, slug)
     if service is None:
         raise NotFound("Servizio non trovato.")
     current = Status.ACTIVE if service.active else Status.RETIRED
@@ -206,5 +154,5 @@ async def set_status(session: AsyncSession, slug: str, to: Status) -> Service:
         log.info("service_retired", slug=service.slug, version=service.version)
     else:
         await _publish(session, service)
-    await bump_revision(session)
+    await repository.bump_revision(session)
     return service
