@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -30,9 +31,12 @@ from sportello.keys import generate_key
 from sportello.messaging import Relay, emit
 from sportello.messaging.schema import create_messaging_tables
 from sportello.settings import Settings
-from sportello.testing.plugin import drop_run
 from sportello.testing.processes import serve_processes
-from sportello_notifications import samples
+from sportello.testing.run import drop_run
+
+# The sample events live with the notifications tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services/notifications/tests"))
+import notifications_samples as samples  # noqa: E402
 
 
 def pct(values: list[float]) -> tuple[float, float, float]:

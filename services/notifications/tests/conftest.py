@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,6 +14,9 @@ from sportello.settings import Settings
 from sportello.testing import bearer, running_service, wait_for
 from sportello.testing.processes import RUNNING, serve_processes
 from sportello_notifications.app import service
+
+# The tests import their sample events from notifications_samples.py beside this file.
+sys.path.insert(0, str(Path(__file__).parent))
 
 # Short back-off for tests: 6 attempts over ~15 s, long enough to restart the sink in between.
 TEST_RETRY_DELAYS = "[0.5, 1, 2, 4, 8]"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import notifications_samples as samples
 from sportello.testing import bearer, problem_fields, publish_event
-from sportello_notifications import samples
 
 
 async def test_the_list_needs_a_token_and_the_staff_role(client, settings):

@@ -6,10 +6,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import aiosmtplib
+import notifications_samples as samples
 import pytest
 from sportello.errors import Conflict
 from sportello.settings import Settings
-from sportello_notifications import drafts, samples
+from sportello_notifications import drafts
 from sportello_notifications.domain import Status, after_attempt, check_transition, message_id
 from sportello_notifications.emails import aliquota, data, data_ora, eur
 from sportello_notifications.sender import is_permanent

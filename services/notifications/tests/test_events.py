@@ -7,10 +7,10 @@ import re
 import uuid
 from html import unescape
 
+import notifications_samples as samples
 import pytest
 from sportello.testing import publish_event, wait_for
 from sportello.testing.processes import RUNNING, Process
-from sportello_notifications import samples
 
 
 def _one(messages: list[dict], subject_part: str) -> dict:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import notifications_samples as samples
 import pytest
 from sportello.settings import Settings
-from sportello_notifications import drafts, samples
+from sportello_notifications import drafts
 from sportello_notifications.emails import render, template_names
 
 SAMPLES = {

@@ -1,4 +1,4 @@
-"""Realistic events of the customer journey, for template tests, previews and the benchmark."""
+"""Realistic events of the customer journey, for the template tests and the benchmark."""
 
 from __future__ import annotations
 
