@@ -32,8 +32,8 @@ import jwt
 from sportello.auth import TokenVerifier
 from sportello.keys import generate_key, load_public_keys
 from sportello.settings import Settings
-from sportello.testing.plugin import drop_run
 from sportello.testing.processes import serve_processes
+from sportello.testing.run import drop_run
 from sportello.tokens import TokenIssuer
 from sportello_accounts.passwords import Passwords
 from sportello_accounts.settings import AccountsSettings

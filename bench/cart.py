@@ -131,8 +131,8 @@ async def main(duration: float, connections: int, customers: int) -> None:
     from sportello.messaging.topology import declare_all
     from sportello.settings import Settings
     from sportello.testing import publish_event, wait_for
-    from sportello.testing.plugin import drop_run
     from sportello.testing.processes import Process, free_port, with_free_ports
+    from sportello.testing.run import drop_run
     from sportello.tokens import TokenIssuer
     from sportello_cart.app import service
 

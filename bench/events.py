@@ -39,7 +39,7 @@ from sportello.messaging import emit  # noqa: E402
 from sportello.messaging.consumer import Consumer  # noqa: E402
 from sportello.messaging.relay import Relay  # noqa: E402
 from sportello.settings import Settings  # noqa: E402
-from sportello.testing.plugin import drop_run  # noqa: E402
+from sportello.testing.run import drop_run  # noqa: E402
 from sportello.testing.processes import settings_env  # noqa: E402
 
 

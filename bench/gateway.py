@@ -27,8 +27,8 @@ from pathlib import Path
 
 import httpx
 from sportello.testing import bearer
-from sportello.testing.plugin import _run_settings, drop_run
 from sportello.testing.processes import free_port
+from sportello.testing.run import _run_settings, drop_run
 
 BARE_APP = """
 from fastapi import FastAPI

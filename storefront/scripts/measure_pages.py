@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from sportello.testing.plugin import _run_settings, drop_run
+from sportello.testing.run import _run_settings, drop_run
 from sportello.testing.system import start_system
 
 TARGETS = [

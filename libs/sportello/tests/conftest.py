@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sportello.testing import plugin
+from sportello.testing import run
 
 
 @pytest.fixture(scope="session")
@@ -18,12 +18,12 @@ def lib_settings(settings):
 @pytest.fixture(scope="session", autouse=True)
 async def _drop_lib_exchange(lib_settings):
     yield
-    await plugin.drop_run(lib_settings)
+    await run.drop_run(lib_settings)
 
 
 @pytest.fixture
 def service_name():
     """A fresh service (own database, own queue) per test."""
     name = f"msg{uuid.uuid4().hex[:6]}"
-    plugin.settings_extra_services.append(name)
+    run.settings_extra_services.append(name)
     return name

@@ -29,7 +29,7 @@ from sportello.jobs import run_once
 from sportello.keys import generate_key
 from sportello.settings import Settings
 from sportello.testing import running_service
-from sportello.testing.plugin import drop_run
+from sportello.testing.run import drop_run
 from sportello_quotes.app import service
 from sportello_quotes.jobs import EXPIRE_QUOTES
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sportello.settings import SERVICES, Settings
 from sportello.testing.processes import serve_processes, settings_env
+from sportello.testing.run import drop_run
 
 PROCESSES = [*SERVICES, "mailsink", "payments-sandbox", "gateway", "storefront"]
 STAFF_EMAIL = "staff@sportello.test"
@@ -74,6 +75,4 @@ async def start_system(settings: Settings, extra_env: dict[str, str] | None = No
                                     STAFF_EMAIL, stdin=STAFF_PASSWORD + "\n")
             yield System(settings=running)
     finally:
-        from sportello.testing.plugin import drop_run
-
         await drop_run(settings)
