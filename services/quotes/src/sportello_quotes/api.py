@@ -1,4 +1,4 @@
-"""HTTP routes of the quotes service: parse, call the domain, answer with schemas."""
+"""HTTP routes of the quotes service: parse, call an action, answer with schemas."""
 
 from __future__ import annotations
 
