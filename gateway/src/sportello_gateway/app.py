@@ -38,9 +38,8 @@ def local_app(settings: GatewaySettings, proxy: Proxy) -> FastAPI:
         configure_logging("gateway", settings.log_level, settings.log_json)
         await proxy.start()
         # What exists now (modules, FastAPI and pydantic models, settings, the pool) lives as long
-        # as the process: take it out of the collector's view. Left in, every full collection
-        # walked ~100k startup objects and stalled the loop ~55 ms, about once a second under
-        # load: that was the hop's p99 at 32 connections (57 ms; ~10 ms with the freeze).
+        # as the process: take it out of the collector's view, or every full collection walks it
+        # and stalls the loop under load (figures in bench/README.md, "Gateway").
         gc.collect()
         gc.freeze()
         log.info("gateway_started", services=sorted(proxy.bases))

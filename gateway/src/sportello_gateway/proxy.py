@@ -270,7 +270,6 @@ class Proxy:
             await send({"type": "http.response.start", "status": resp.status, "headers": out})
             if method == "HEAD":
                 return await send({"type": "http.response.body", "body": b""})
-            started = True
             try:
                 chunk = await resp.content.readany()
                 while not resp.content.at_eof():
@@ -280,7 +279,7 @@ class Proxy:
             except (aiohttp.ClientError, TimeoutError) as e:
                 # The answer has begun: all we can do is cut the connection, never hang.
                 log.warning("upstream_broke_mid_answer", service=policy.service,
-                            error=type(e).__name__, started=started)
+                            error=type(e).__name__)
 
     async def _too_large(self, scope, receive, send, drain: bool = False) -> None:
         limit_kib = self.settings.max_body_bytes // 1024

@@ -1,4 +1,5 @@
-"""The routing table and the edge policy of each public path: which service, who may call, limits.
+"""Which service serves each public path (a table of prefixes) and its edge policy: who may call
+(the conditions of `policy_for`), the rate-limit class, the long timeout.
 
 Pure functions of (method, path): no I/O, unit-tested on their own. A request goes to exactly one
 service, chosen by the longest matching prefix; services serve the full public paths themselves.

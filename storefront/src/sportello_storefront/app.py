@@ -76,7 +76,7 @@ def warm_up() -> None:
     """Load what every page uses (templates, Babel's it_IT data), then freeze it out of the GC.
 
     Those are hundreds of thousands of long-lived objects; left in the collected generations,
-    every full collection walks them all and stalls a page load by ~100 ms (measured p99).
+    every full collection walks them all and stalls a page load (figures in bench/README.md).
     """
     for path in (HERE / "templates").rglob("*.html"):
         templates.env.get_template(path.relative_to(HERE / "templates").as_posix())

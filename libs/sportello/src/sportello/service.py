@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aio_pika
 import structlog
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
@@ -138,11 +137,3 @@ def add_health_routes(app: FastAPI, ready: Callable[[], Awaitable[dict[str, bool
     async def metrics():
         return metrics_response()
 
-
-async def broker_reachable(url: str) -> bool:
-    try:
-        connection = await asyncio.wait_for(aio_pika.connect(url), 3)
-        await connection.close()
-        return True
-    except Exception:
-        return False
