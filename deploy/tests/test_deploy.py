@@ -187,3 +187,43 @@ if os.environ.get("SPORTELLO_DOCKER") == "1":  # opt-in: needs a Docker engine
             assert httpx.get("http://localhost:8000/api/catalog/categories").json()
         finally:
             subprocess.run(["docker", "compose", "down", "-v"], cwd=ROOT, timeout=300)
+
+
+class _ComposeTags(yaml.SafeLoader):
+    """Reads compose's `!reset` / `!override` merge tags as the plain value they carry."""
+
+
+def _untagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node):
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+_ComposeTags.add_multi_constructor("!", _untagged)
+
+
+def test_dockerfile_base_and_uv_images_are_arguments_with_the_public_defaults():
+    dockerfile = (ROOT / "deploy/Dockerfile").read_text()
+    assert "ARG PYTHON_IMAGE=python:3.11-slim-bookworm" in dockerfile
+    assert re.search(r"^ARG UV_IMAGE=ghcr\.io/astral-sh/uv:[0-9.]+$", dockerfile, re.M)
+    stages = re.findall(r"^FROM (\S+)", dockerfile, re.M)
+    assert stages == ["${UV_IMAGE}", "${PYTHON_IMAGE}", "${PYTHON_IMAGE}"], \
+        "build and run stages share the one base; uv comes through a named stage"
+
+
+def test_host_compose_override_moves_every_process_onto_the_hosts_servers():
+    base = compose()["services"]
+    override = yaml.load((ROOT / "deploy/compose.host.yml").read_text(), _ComposeTags)["services"]
+    processes = {name for name, svc in base.items() if svc.get("image", "").startswith("sportello")}
+    assert processes <= set(override), f"not moved to the host: {processes - set(override)}"
+    assert override["mailsink"]["command"] == ["sportello", "serve", "mailsink"]
+    base_env = base["accounts"]["environment"]
+    for name, svc in override.items():
+        assert svc["network_mode"] == "host", name
+        env = svc["environment"]
+        for var in base_env:
+            if var.endswith("_URL") or var == "SPORTELLO_SMTP_HOST":
+                assert var in env, f"{name} keeps the in-stack {var}"
+                assert "127.0.0.1" in env[var], f"{name}: {var} points off the host"
