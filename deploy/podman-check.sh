@@ -88,9 +88,9 @@ fi
 # --- the image itself: the unchanged Dockerfile, with the local images as its arguments ----------
 say "building $IMAGE"
 start=$SECONDS
-podman build --network host --pull=never --quiet \
+podman build --network host --pull=never \
   --build-arg PYTHON_IMAGE="$PYTHON_IMAGE" --build-arg UV_IMAGE="$UV_IMAGE" \
-  -f deploy/Dockerfile -t "$IMAGE" . >/dev/null
+  -f deploy/Dockerfile -t "$IMAGE" . >"$CACHE/build.log" 2>&1 || { tail -40 "$CACHE/build.log"; exit 1; }
 say "built in $((SECONDS - start))s, $(podman image inspect --format '{{.Size}}' "$IMAGE" | awk '{printf "%d MB", $1/1e6}')"
 
 # --- every process from it, then the compose stack ------------------------------------------------
