@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
+from sportello.revocations import Revocations
 from sportello.testing import bearer
 
 
@@ -127,3 +128,35 @@ async def test_merged_openapi_and_docs(gw):
     docs = await gw.get("/api/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     assert "/api/openapi.json" in docs.text
+
+
+async def test_password_rechecks_have_their_own_limit_per_client(gateway_factory, settings):
+    me = bearer(settings)
+    async with gateway_factory(rate_reauth_per_minute=3) as gw:
+        calls = [("POST", "/api/accounts/me/password"), ("PATCH", "/api/accounts/me"),
+                 ("DELETE", "/api/accounts/me"), ("POST", "/api/accounts/me/password")]
+        codes = [(await gw.request(m, p, headers=me, json={})).status_code for m, p in calls]
+        assert codes == [200, 200, 200, 429]
+        # Reading the profile is no password re-check.
+        assert (await gw.get("/api/accounts/me", headers=me)).status_code == 200
+
+
+async def test_a_revoked_session_or_erased_account_is_refused_at_the_edge(gw, settings):
+    account, sid = uuid.uuid4(), str(uuid.uuid4())
+    token = bearer(settings, account, session_id=sid)
+    other_session = bearer(settings, account, session_id=str(uuid.uuid4()))
+    assert (await gw.get("/api/cart", headers=token)).status_code == 200
+    revocations = Revocations(settings)
+    try:
+        await revocations.revoke(sessions=[sid])
+        refused = await gw.get("/api/cart", headers=token)
+        assert refused.status_code == 401
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert (await gw.get("/api/cart", headers=other_session)).status_code == 200
+        await revocations.revoke(subjects=[account])
+        assert (await gw.get("/api/cart", headers=other_session)).status_code == 401
+        # Anonymous visitors and other customers are not affected.
+        assert (await gw.get("/api/cart", headers={"X-Cart-Token": "t"})).status_code == 200
+        assert (await gw.get("/api/cart", headers=bearer(settings))).status_code == 200
+    finally:
+        await revocations.close()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from sportello.proxies import TrustedProxies, client_address
 from sportello_gateway.openapi import merge
-from sportello_gateway.proxy import TrustedProxies, client_address
 from sportello_gateway.ratelimit import RateLimits, TokenBuckets
 from sportello_gateway.routes import Access, is_safe_path, policy_for, service_for
 
@@ -106,9 +106,7 @@ def test_client_address_believes_only_trusted_peers_given_as_addresses_or_cidrs(
     trusted = TrustedProxies(["10.0.0.0/8", "127.0.0.1"])
     assert "10.1.2.3" in trusted and "127.0.0.1" in trusted and "11.0.0.1" not in trusted
     # A trusted peer (the storefront): the rightmost untrusted entry is the client.
-    scope = {"client": ("10.0.0.7", 1234)}
-    assert client_address(scope, "6.6.6.6, 203.0.113.5", trusted) == (
+    assert client_address("10.0.0.7", "6.6.6.6, 203.0.113.5", trusted) == (
         "203.0.113.5", "6.6.6.6, 203.0.113.5")
     # Anyone else's header is ignored.
-    scope = {"client": ("198.51.100.1", 1234)}
-    assert client_address(scope, "203.0.113.5", trusted) == ("198.51.100.1", None)
+    assert client_address("198.51.100.1", "203.0.113.5", trusted) == ("198.51.100.1", None)

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sportello.auth import TokenVerifier
 from sportello.errors import install_error_handlers, problem
 from sportello.observability import RequestContextMiddleware, configure_logging
+from sportello.revocations import Revocations
 from starlette.middleware.cors import CORSMiddleware
 
 from sportello_gateway.edge import SecurityHeadersMiddleware
@@ -94,7 +95,7 @@ class Dispatcher:
 def create_app(settings: GatewaySettings | None = None):
     settings = settings or GatewaySettings()
     limits = RateLimits(settings.per_minute_limits(), settings.rate_global_per_second)
-    proxy = Proxy(settings, TokenVerifier(settings), limits)
+    proxy = Proxy(settings, TokenVerifier(settings), limits, Revocations(settings))
     app = Dispatcher(proxy, local_app(settings, proxy))
     app = CORSMiddleware(
         app,

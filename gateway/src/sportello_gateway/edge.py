@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sportello_gateway.proxy import TrustedProxies
+from sportello.proxies import TrustedProxies
 
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 # Swagger UI loads its script and style from jsDelivr and runs one inline bootstrap script.

@@ -7,7 +7,6 @@ Pure ASGI on the hot path (no framework routing per request) over one pooled kee
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import math
 import time
 
@@ -17,6 +16,8 @@ from multidict import CIMultiDict
 from sportello.auth import TokenVerifier
 from sportello.errors import Forbidden, ProblemError, Unauthorized, problem
 from sportello.observability import correlation_id
+from sportello.proxies import TrustedProxies, client_address
+from sportello.revocations import Revocations
 from sportello.settings import SERVICES
 from yarl import URL
 
@@ -50,52 +51,12 @@ class ClientGone(Exception):
     pass
 
 
-class TrustedProxies:
-    """Addresses or CIDRs (`10.0.0.0/8`), as accounts reads the same `trusted_proxies` setting."""
-
-    def __init__(self, entries: list[str]):
-        self.networks = []
-        for entry in entries:
-            try:
-                self.networks.append(ipaddress.ip_network(entry.strip(), strict=False))
-            except ValueError:
-                log.warning("trusted_proxy_ignored", entry=entry)
-        self._cache: dict[str, bool] = {}
-
-    def __contains__(self, address: str) -> bool:
-        hit = self._cache.get(address)
-        if hit is None:
-            try:
-                ip = ipaddress.ip_address(address)
-                hit = any(ip in net for net in self.networks)
-            except ValueError:
-                hit = False
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[address] = hit
-        return hit
-
-
-def client_address(scope, forwarded_for: str | None, trusted: TrustedProxies) -> tuple[str, str | None]:
-    """(the client's address, the X-Forwarded-For chain to pass on before the peer).
-
-    A trusted peer's chain is believed up to its rightmost untrusted entry; anyone else's chain
-    is dropped, so a client cannot pick its own rate-limit key.
-    """
-    peer = scope["client"][0] if scope.get("client") else "unknown"
-    if peer not in trusted or not forwarded_for:
-        return peer, None
-    chain = [a.strip() for a in forwarded_for.split(",") if a.strip()]
-    for address in reversed(chain):
-        if address not in trusted:
-            return address, ", ".join(chain)
-    return peer, ", ".join(chain)
-
-
 class Proxy:
-    def __init__(self, settings: GatewaySettings, verifier: TokenVerifier, limits: RateLimits):
+    def __init__(self, settings: GatewaySettings, verifier: TokenVerifier, limits: RateLimits,
+                 revocations: Revocations):
         self.settings = settings
         self.verifier = verifier
+        self.revocations = revocations
         self.limits = limits
         self.bases = {s: settings.service_url(s).rstrip("/") for s in SERVICES}
         self.trusted = TrustedProxies(settings.trusted_proxies)
@@ -126,6 +87,7 @@ class Proxy:
     async def close(self) -> None:
         if self.session is not None:
             await self.session.close()
+        await self.revocations.close()
 
     async def __call__(self, scope, receive, send) -> None:
         method, path = scope["method"], scope["path"]
@@ -152,14 +114,15 @@ class Proxy:
             elif name == b"connection":
                 connection_tokens = {t.strip().lower() for t in value.split(b",")}
 
-        client, chain = client_address(scope, forwarded_for, self.trusted)
+        client, chain = client_address(scope["client"][0] if scope.get("client") else None,
+                                       forwarded_for, self.trusted)
         wait = self.limits.check(policy.limit, client)
         if wait:
             log.info("rate_limited", limit=policy.limit or "global", client=client)
             return await problem(429, "Troppe richieste: riprova più tardi.",
                                  headers={"Retry-After": str(wait)})(scope, receive, send)
         try:
-            self._authorize(policy, auth, cart_token)
+            await self._authorize(policy, auth, cart_token)
         except ProblemError as e:
             return await problem(e.status, e.detail, headers=e.headers)(scope, receive, send)
 
@@ -223,7 +186,7 @@ class Proxy:
                 return await self._failed(scope, receive, send, 502, service, type(e).__name__)
         return None
 
-    def _authorize(self, policy: Policy, auth: bytes | None, cart_token: bytes | None) -> None:
+    async def _authorize(self, policy: Policy, auth: bytes | None, cart_token: bytes | None) -> None:
         """Edge check of who may call; the service checks again (it must not trust the hop)."""
         if policy.access is Access.PUBLIC:
             return
@@ -235,6 +198,8 @@ class Proxy:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Intestazione Authorization non valida: usa 'Bearer <token>'.")
         principal = self.verifier.verify(token.strip())
+        # An ended session or an erased account is refused here, before any service sees it.
+        await self.revocations.refuse_revoked(principal.id, principal.session_id)
         if policy.access is Access.STAFF and not principal.is_staff:
             raise Forbidden("Questa operazione è riservata allo staff.")
 

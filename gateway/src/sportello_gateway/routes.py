@@ -50,6 +50,7 @@ _ACCOUNTS_PUBLIC = {
     "/api/accounts/logout",          # takes the refresh token; the access token may have expired
     "/api/accounts/password-reset",
     "/api/accounts/password-reset/confirm",
+    "/api/accounts/email/confirm",        # the link sent to a new address; the token is the proof
     "/api/accounts/.well-known/jwks.json",
 }
 # (method, path) → rate-limit class; the abuse targets the issue names.
@@ -58,6 +59,11 @@ _LIMITED = {
     ("POST", "/api/accounts/register"): "register",
     ("POST", "/api/accounts/password-reset"): "password_reset",
     ("POST", "/api/accounts/password-reset/confirm"): "password_reset",
+    ("POST", "/api/accounts/email/confirm"): "password_reset",
+    # Each checks the current password again (argon2: ~100 ms of CPU and 64 MiB per try).
+    ("POST", "/api/accounts/me/password"): "reauth",
+    ("PATCH", "/api/accounts/me"): "reauth",
+    ("DELETE", "/api/accounts/me"): "reauth",
     ("POST", "/api/cart/checkout"): "checkout",
 }
 _SLOW = {"/api/accounts/me/export"}

@@ -10,10 +10,6 @@ class GatewaySettings(Settings):
     # Browser origins allowed to call the API; empty means the storefront's own origin only.
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = 1_048_576
-    # Peers whose X-Forwarded-For / -Proto we believe (the storefront, a load balancer in front).
-    # Anyone else's forwarded headers are replaced by what the gateway itself sees. Addresses or
-    # CIDRs; the same setting (SPORTELLO_TRUSTED_PROXIES) that accounts reads.
-    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
 
     # Rate limits per client address (requests per minute, also the burst) and the ceiling
     # over every client (requests per second, one second of burst).
@@ -21,6 +17,8 @@ class GatewaySettings(Settings):
     rate_register_per_minute: int = 5
     rate_password_reset_per_minute: int = 5
     rate_checkout_per_minute: int = 10
+    # Password re-checks (change password, change email, delete account).
+    rate_reauth_per_minute: int = 10
     rate_global_per_second: int = 2000
 
     # Upstream timeouts (seconds). `slow` routes (data export) get the long one.
@@ -44,4 +42,5 @@ class GatewaySettings(Settings):
             "register": self.rate_register_per_minute,
             "password_reset": self.rate_password_reset_per_minute,
             "checkout": self.rate_checkout_per_minute,
+            "reauth": self.rate_reauth_per_minute,
         }

@@ -1,7 +1,8 @@
 """Access-token verification (EdDSA, algorithm pinned, iss and aud checked) and FastAPI deps.
 
 Every service verifies the token again even though the gateway already did: a service reached
-directly must not trust a caller.
+directly must not trust a caller. Both also refuse a token whose session ended or whose account
+was erased (`sportello.revocations`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class Principal:
     id: uuid.UUID
     role: Role
     email: str | None = None
+    # The `sid` claim: the login session (refresh family) the token belongs to.
+    session_id: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -78,7 +81,9 @@ class TokenVerifier:
             sub = uuid.UUID(claims["sub"])
         except (ValueError, TypeError) as e:
             raise Unauthorized("Token non valido.") from e
-        return Principal(id=sub, role=role, email=claims.get("email"))
+        sid = claims.get("sid")
+        return Principal(id=sub, role=role, email=claims.get("email"),
+                         session_id=str(sid)[:64] if sid else None)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -99,7 +104,10 @@ async def optional_principal(request: Request) -> Principal | None:
     token = bearer_token(request)
     if token is None:
         return None
-    return request.app.state.verifier.verify(token)
+    principal = request.app.state.verifier.verify(token)
+    # A valid signature is not enough: the session may have ended or the account been erased.
+    await request.app.state.revocations.refuse_revoked(principal.id, principal.session_id)
+    return principal
 
 
 async def current_principal(request: Request) -> Principal:

@@ -24,6 +24,7 @@ from sportello.jobs import Job, run_forever
 from sportello.messaging.consumer import Consumer, Handler
 from sportello.messaging.relay import Relay
 from sportello.observability import RequestContextMiddleware, configure_logging, metrics_response
+from sportello.revocations import Revocations
 from sportello.settings import Settings, get_settings
 
 log = structlog.get_logger()
@@ -57,6 +58,7 @@ class Service:
             app.state.sessionmaker = make_sessionmaker(engine)
             app.state.sessionmaker.configure(info={"service": service.name})
             app.state.verifier = TokenVerifier(settings)
+            app.state.revocations = Revocations(settings)
             app.state.relay = None
             app.state.consumer = None
             tasks: list[asyncio.Task] = []
@@ -88,6 +90,7 @@ class Service:
                     await app.state.consumer.stop()
                 if app.state.relay is not None:
                     await app.state.relay.stop()
+                await app.state.revocations.close()
                 await engine.dispose()
 
         app = FastAPI(

@@ -67,7 +67,23 @@ class Settings(BaseSettings):
     jwt_issuer: str = "sportello-accounts"
     jwt_audience: str = "sportello"
     access_token_minutes: int = 15
-    refresh_token_days: int = 30
+    # A login's session (its family of refresh tokens) ends after `session_absolute_hours` however
+    # active, and after `session_idle_minutes` without a refresh: OWASP ASVS 3.3.2 level 2
+    # (NIST AAL2) asks re-authentication at least every 12 hours and after 30 minutes idle. The
+    # storefront's session cookie lives as long as the absolute limit.
+    session_absolute_hours: int = 12
+    session_idle_minutes: int = 30
+
+    # Redis: the deny-list of ended sessions and erased accounts (sportello.revocations), the
+    # storefront's server-side sessions. `redis_prefix` keeps runs and deployments apart.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = ""
+
+    # Peers whose X-Forwarded-For we believe, as addresses or CIDRs: the ingress in front of the
+    # storefront and the gateway, the storefront in front of the gateway, the gateway in front of
+    # the services. Loopback by default: on a developer machine every local client is trusted
+    # (and so chooses its own rate-limit key); production sets the real proxies.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
 
     # Business.
     business_name: str = "Sportello Servizi S.r.l."

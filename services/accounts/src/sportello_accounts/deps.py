@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import uuid
 from typing import Annotated
@@ -13,6 +12,7 @@ from sportello.auth import Customer, bearer_token
 from sportello.contracts.fields import FieldError
 from sportello.db import get_session
 from sportello.errors import NotFound, ProblemError, ValidationFailed
+from sportello.proxies import client_address as client_address_of
 from sportello.tokens import TokenIssuer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,28 +58,12 @@ Hasher = Annotated[Passwords, Depends(_passwords)]
 Issuer = Annotated[TokenIssuer, Depends(_issuer)]
 
 
-async def client_address(request: Request, settings: Config) -> str:
-    """The caller's address. Behind the gateway the socket peer is the gateway, which appends
-    its own peer to X-Forwarded-For; the chain is believed only from a trusted peer, and read
-    from the right up to the first address that is not a trusted proxy (entries further left
-    come from the client and could be forged to dodge the per-address limit)."""
-    peer = request.client.host if request.client else "unknown"
-    forwarded = request.headers.get("x-forwarded-for")
-    if not forwarded or not _trusted(peer, settings.trusted_proxies):
-        return peer
-    chain = [a.strip()[:64] for a in forwarded.split(",") if a.strip()]
-    for address in reversed(chain):
-        if not _trusted(address, settings.trusted_proxies):
-            return address
-    return chain[0] if chain else peer
-
-
-def _trusted(address: str, proxies: list[str]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(net, strict=False) for net in proxies)
+async def client_address(request: Request) -> str:
+    """The caller's address: behind the gateway the peer is the gateway, which appends its own
+    peer to X-Forwarded-For (the shared rule of `sportello.proxies`)."""
+    peer = request.client.host if request.client else None
+    return client_address_of(peer, request.headers.get("x-forwarded-for"),
+                             request.app.state.trusted_proxies)[0]
 
 
 Address = Annotated[str, Depends(client_address)]

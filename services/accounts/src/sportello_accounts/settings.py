@@ -30,8 +30,6 @@ class AccountsSettings(Settings):
     login_failures_per_address: int = 30
     resets_per_email: int = 3
     resets_per_address: int = 20
-    # Who may tell us the client's address in X-Forwarded-For (the gateway), as CIDRs.
-    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
 
     password_reset_minutes: int = 60
 

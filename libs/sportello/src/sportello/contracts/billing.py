@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from stdnum.it import codicefiscale, iva
 
 from sportello.contracts.fields import FieldError
+from sportello.contracts.people import OptionalCompanyName, OptionalPersonName
 
 # Sigle of the Italian provinces and metropolitan cities (ISTAT), plus the historic ones that
 # still appear on documents.
@@ -40,9 +41,9 @@ class Billing(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     customer_type: Literal["privato", "azienda"]
-    first_name: str | None = Field(default=None, max_length=100)
-    last_name: str | None = Field(default=None, max_length=100)
-    company_name: str | None = Field(default=None, max_length=200)
+    first_name: OptionalPersonName = None
+    last_name: OptionalPersonName = None
+    company_name: OptionalCompanyName = None
     tax_code: str | None = Field(default=None, max_length=32)
     vat_number: str | None = Field(default=None, max_length=32)
     address: Address

@@ -62,9 +62,11 @@ async def running_service(service, settings: Settings) -> AsyncIterator[httpx.As
 
 
 def bearer(settings: Settings, account_id: uuid.UUID | None = None, role: str = "customer",
-           email: str | None = None) -> dict[str, str]:
+           email: str | None = None, session_id: str | None = None) -> dict[str, str]:
     """Authorization header of a freshly signed access token (the key accounts would use)."""
-    token = TokenIssuer(settings).access_token(account_id or uuid.uuid4(), role, email)
+    token = TokenIssuer(settings).access_token(
+        account_id or uuid.uuid4(), role, email,
+        extra_claims={"sid": session_id} if session_id else None)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -20,6 +20,7 @@ def _run_settings(tmp: Path, servers: dict[str, str]) -> Settings:
         db_suffix=f"_t{run}",
         exchange=f"sportello.test.{run}",
         queue_prefix=f"t{run}.",
+        redis_prefix=f"t{run}:",
         jwt_keys_dir=keys,
         jwt_public_keys=None,
         retry_delays=[0.2, 0.4],
@@ -34,9 +35,19 @@ def _run_settings(tmp: Path, servers: dict[str, str]) -> Settings:
 
 
 async def drop_run(settings: Settings, extra_services: tuple[str, ...] = ()) -> None:
-    """Drop the run's databases, queues and exchange."""
+    """Drop the run's databases, queues, exchange and Redis keys."""
     import aio_pika
     import asyncpg
+    import redis.asyncio as redis
+
+    try:
+        client = redis.from_url(settings.redis_url)
+        async with client:
+            keys = [k async for k in client.scan_iter(match=f"{settings.redis_prefix}*")]
+            if keys and settings.redis_prefix:
+                await client.delete(*keys)
+    except redis.RedisError:
+        pass
 
     from sportello.db import asyncpg_dsn
 
