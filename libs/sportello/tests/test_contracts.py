@@ -7,10 +7,12 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 from sportello.contracts.billing import Billing, billing_errors, normalised
 from sportello.contracts.envelope import Envelope
 from sportello.contracts.events import EVENTS
 from sportello.contracts.money import format_eur, line_amounts, totals, vat_cents
+from sportello.contracts.people import CompanyName, PersonName
 
 ID = uuid.UUID("5a3e1f0c-1111-4c2d-9e7a-000000000001")
 CONTACT = {"account_id": str(ID), "email": "mario.rossi@example.it", "first_name": "Mario",
@@ -38,6 +40,12 @@ SAMPLES = {
     "account.updated": {"account_id": str(ID), "email": "a@b.it", "first_name": "A", "last_name": "B",
                         "phone": "+39 333 1234567"},
     "account.deleted": {"account_id": str(ID)},
+    "account.sessions_revoked": {"account_id": str(ID), "session_ids": [str(ID)]},
+    "account.password_changed": {"account_id": str(ID), "email": "a@b.it", "first_name": "A",
+                                 "via": "reset", "at": NOW},
+    "account.email_change_requested": {"account_id": str(ID), "email": "a@b.it",
+                                       "new_email": "c@d.it", "first_name": "A",
+                                       "token": "s3cret", "expires_at": NOW},
     "account.password_reset_requested": {"account_id": str(ID), "email": "a@b.it",
                                          "first_name": "A", "token": "s3cret", "expires_at": NOW},
     "catalog.service.published": {"service": {
@@ -196,3 +204,40 @@ def test_billing_is_kept_normalised():
                            email="Mario.Rossi@Example.it"))
     assert (b.tax_code, b.address.province, b.email) == ("RSSMRA85T10A562S", "MI",
                                                          "mario.rossi@example.it")
+
+
+@pytest.mark.parametrize("name", ["Mario", "D'Angelo", "Anne-Marie", "J.R.R. Tolkien", "Zoë",
+                                  "Niccolò", "María José", "O’Brien"])
+def test_names_of_people_take_letters_spaces_apostrophes_hyphens_and_dots(name):
+    assert TypeAdapter(PersonName).validate_python(f" {name} ") == name
+
+
+@pytest.mark.parametrize("name", [
+    "Mario, il tuo account è bloccato: vai su http://evil.example/sblocca",
+    "vai su evil.example", "www.sblocca.it", "Mario\x00", "Ma\nrio", "Mario\u202e", "R2D2", "",
+    "a" * 101])
+def test_names_of_people_refuse_urls_control_characters_digits_and_length(name):
+    with pytest.raises(ValidationError) as e:
+        TypeAdapter(PersonName).validate_python(name)
+    assert e.value.errors()[0]["type"] == "value_error"
+
+
+def test_company_names_may_hold_digits_and_punctuation_never_control_characters():
+    assert TypeAdapter(CompanyName).validate_python("Rossi & Figli S.r.l. (2°)") == \
+        "Rossi & Figli S.r.l. (2°)"
+    for bad in ("ACME\x07", "ACME\nS.p.A.", "x" * 201):
+        with pytest.raises(ValidationError):
+            TypeAdapter(CompanyName).validate_python(bad)
+
+
+def test_billing_uses_the_same_name_rules():
+    errors = billing_errors_of({**BILLING, "first_name": "Vai su http://evil.example"})
+    assert errors == ["first_name"]
+
+
+def billing_errors_of(data: dict) -> list[str]:
+    try:
+        Billing.model_validate(data)
+    except ValidationError as e:
+        return [".".join(str(p) for p in err["loc"]) for err in e.errors()]
+    return []

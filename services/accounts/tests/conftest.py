@@ -17,8 +17,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 # so the rate-limit tests need only a few requests.
 TEST_OVERRIDES = dict(
     argon2_time_cost=1, argon2_memory_cost=1024, argon2_parallelism=1,
-    login_failures_per_email=3, login_failures_per_address=5,
-    resets_per_email=2, resets_per_address=4,
+    login_failures_per_email_and_address=3, login_failures_per_address=5,
+    login_failures_per_email=6, resets_per_email_and_address=2, resets_per_address=4,
+    reset_emails_per_email=3, reauth_failures_per_account=3,
 )
 
 

@@ -240,14 +240,36 @@ async def test_tokens_that_must_be_refused(client, settings):
 # --- rate limits ---------------------------------------------------------------------------------
 
 
-async def test_failed_logins_per_email_are_limited_with_retry_after(client):
+async def test_failed_logins_for_an_email_lock_out_that_source_only(client):
     account = await register(client)
-    for _ in range(3):  # the test limit per email
-        assert (await login(client, account["email"], "sbagliata-sbagliata")).status_code == 401
-    r = await login(client, account["email"], PASSWORD)
+    guesser = new_address()
+    for _ in range(3):  # the test limit per email and source
+        r = await client.post("/api/accounts/login", headers=guesser,
+                              json={"email": account["email"], "password": "sbagliata-sbagliata"})
+        assert r.status_code == 401
+    r = await client.post("/api/accounts/login", headers=guesser,
+                          json={"email": account["email"], "password": PASSWORD})
     assert r.status_code == 429
     assert 1 <= int(r.headers["retry-after"]) <= 901
     assert r.headers["content-type"].startswith("application/problem+json")
+    # The owner, somewhere else, is not locked out by someone else's guesses.
+    assert (await login(client, account["email"])).status_code == 200
+
+
+async def test_guessing_spread_over_sources_meets_the_email_ceiling_a_known_source_does_not(client):
+    account = await register(client)
+    home = new_address()
+    ok = await client.post("/api/accounts/login", headers=home,
+                           json={"email": account["email"], "password": PASSWORD})
+    assert ok.status_code == 200
+    for _ in range(6):  # the test ceiling per email, each guess from another address
+        assert (await login(client, account["email"], "sbagliata-sbagliata")).status_code == 401
+    # A new source is refused even with the right password: the ceiling stops the guessing...
+    assert (await login(client, account["email"])).status_code == 429
+    # ...while the owner, from where they logged in before, still gets in.
+    again = await client.post("/api/accounts/login", headers=home,
+                              json={"email": account["email"], "password": PASSWORD})
+    assert again.status_code == 200
 
 
 async def test_successful_logins_do_not_count_as_failures(client):

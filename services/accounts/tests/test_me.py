@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from accounts_testkit import PASSWORD, login, new_email, register, signed_in
-from sportello.testing import problem_fields
+from sportello.testing import EventTap, problem_fields
 
 PRIVATO = {
     "customer_type": "privato", "first_name": "Mario", "last_name": "Rossi",
@@ -61,7 +61,8 @@ async def test_bad_profile_updates_name_the_field_and_change_nothing(client, bod
     assert (after["first_name"], after["last_name"], after["phone"]) == ("Mario", "Rossi", None)
 
 
-async def test_changing_the_email_needs_the_current_password(client):
+async def test_changing_the_email_needs_the_current_password_and_the_new_address_confirmed(
+        client, settings):
     me = await signed_in(client)
     new = new_email()
     r = await client.patch("/api/accounts/me", headers=me["headers"], json={"email": new})
@@ -70,11 +71,27 @@ async def test_changing_the_email_needs_the_current_password(client):
                            json={"email": new, "current_password": "non-e-la-mia-password"})
     assert r.status_code == 422 and "current_password" in problem_fields(r.json())
     assert (await client.get("/api/accounts/me", headers=me["headers"])).json()["email"] == me["email"]
-    r = await client.patch("/api/accounts/me", headers=me["headers"],
-                           json={"email": new, "current_password": PASSWORD})
-    assert r.status_code == 200 and r.json()["email"] == new.lower()
+    async with EventTap(settings, "account.email_change_requested") as tap:
+        r = await client.patch("/api/accounts/me", headers=me["headers"],
+                               json={"email": new, "current_password": PASSWORD})
+        [asked] = await tap.wait_for("account.email_change_requested",
+                                     where=lambda d: d["account_id"] == me["id"])
+    # Not yet: the login stays the confirmed address until the link sent to the new one is opened.
+    assert r.status_code == 200
+    assert (r.json()["email"], r.json()["pending_email"]) == (me["email"].lower(), new.lower())
+    assert (await login(client, new)).status_code == 401
+    assert (await login(client, me["email"])).status_code == 200
+    confirmed = await client.post("/api/accounts/email/confirm",
+                                  json={"token": asked.data["token"]})
+    assert confirmed.status_code == 200 and confirmed.json()["email"] == new.lower()
     assert (await login(client, new)).status_code == 200
     assert (await login(client, me["email"])).status_code == 401
+    profile = (await client.get("/api/accounts/me", headers=me["headers"])).json()
+    assert (profile["email"], profile["email_confirmed"], profile["pending_email"]) == (
+        new.lower(), True, None)
+    # A link works once.
+    again = await client.post("/api/accounts/email/confirm", json={"token": asked.data["token"]})
+    assert again.status_code == 422 and list(problem_fields(again.json())) == ["token"]
 
 
 async def test_an_email_taken_by_someone_else_is_409(client):
@@ -200,7 +217,9 @@ async def test_privacy_shows_consents_with_version_time_and_history(client, acco
         ("privacy_policy", True), ("marketing", False)]
     r = await client.put("/api/accounts/me/privacy", headers=me["headers"],
                          json={"marketing_consent": True})
-    assert r.status_code == 200 and r.json()["marketing_consent"] is True
+    # Given, but it counts only once the address is confirmed.
+    assert r.status_code == 200
+    assert (r.json()["marketing_consent"], r.json()["marketing_consent_pending"]) == (False, True)
     r = await client.put("/api/accounts/me/privacy", headers=me["headers"],
                          json={"marketing_consent": False})
     history = r.json()["consents_history"]
@@ -226,7 +245,7 @@ async def test_export_contains_what_was_stored(client):
     assert export["account"]["email"] == me["email"]
     assert export["account"]["first_name"] == "Mario" and export["account"]["phone"] == "+39 055 123456"
     assert export["billing"]["tax_code"] == "RSSMRA85T10A562S"
-    assert export["privacy"]["marketing_consent"] is True
+    assert export["privacy"]["marketing_consent_pending"] is True  # address not confirmed yet
     assert len(export["privacy"]["consents_history"]) == 2
     assert len(export["sessions"]) == 1
     # Secrets are not data about the customer and never leave: no hash, no token.
@@ -251,10 +270,10 @@ async def test_after_deletion_login_fails_and_the_data_is_gone(client):
                              json={"password": PASSWORD})
     assert r.status_code == 204
     assert (await login(client, me["email"])).status_code == 401
-    # The access token is still signed and unexpired, but nothing is behind it any more.
+    # The access token is still signed and unexpired, but its subject is on the deny-list.
     for path in ("/api/accounts/me", "/api/accounts/me/export", "/api/accounts/me/billing",
                  "/api/accounts/me/privacy"):
-        assert (await client.get(path, headers=me["headers"])).status_code == 404, path
+        assert (await client.get(path, headers=me["headers"])).status_code == 401, path
     assert (await client.post("/api/accounts/refresh",
                               json={"refresh_token": me["tokens"]["refresh_token"]})).status_code == 401
     # Nothing personal is left to find: the address is free for a new registration.

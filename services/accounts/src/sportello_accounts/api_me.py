@@ -16,12 +16,20 @@ from sportello.contracts.fields import FieldError
 from sportello.errors import Conflict, NotFound, ValidationFailed
 from sportello.messaging import emit
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from sportello_accounts import domain, refresh, repository
 from sportello_accounts.api import EMAIL_TAKEN
-from sportello_accounts.deps import Config, Hasher, Me, Session, reject_nul, session_family
+from sportello_accounts.deps import (
+    Config,
+    Denylist,
+    Hasher,
+    Me,
+    Session,
+    reject_nul,
+    session_family,
+)
 from sportello_accounts.models import Account, BillingProfile, ConsentEvent, PasswordReset, RefreshToken
+from sportello_accounts.ratelimit import Limit, give_back, hit
 from sportello_accounts.schemas import (
     ConsentEntry,
     DeleteIn,
@@ -38,68 +46,84 @@ router = APIRouter(prefix="/api/accounts/me", tags=["accounts"], dependencies=[D
 WRONG_PASSWORD = "La password non è corretta."
 
 
-def _profile(account: Account) -> ProfileOut:
-    return ProfileOut.model_validate(account, from_attributes=True)
+def _profile(account: Account, pending_email: str | None = None) -> ProfileOut:
+    return ProfileOut.model_validate(
+        {**{f: getattr(account, f) for f in ProfileOut.model_fields
+            if f not in ("email_confirmed", "pending_email")},
+         "email_confirmed": account.email_confirmed_at is not None,
+         "pending_email": pending_email})
 
 
-async def _require_password(passwords, account: Account, password: str | None, field: str) -> None:
-    """Re-authentication for sensitive changes; a wrong password names its field (422)."""
+async def _require_password(session, settings, passwords, account: Account, password: str | None,
+                            field: str) -> None:
+    """Re-authentication for sensitive changes; a wrong password names its field (422). Failures
+    count per account as logins do: whoever holds a stolen session cannot guess on (429)."""
     if not password:
         raise ValidationFailed([FieldError(field=field, message="Inserisci la password attuale.")])
+    limit = Limit("reauth-account", str(account.id), settings.reauth_failures_per_account)
+    await hit(session, settings.rate_window_seconds, limit)
     ok, _ = await passwords.verify(password, account.password_hash)
     if not ok:
+        log.info("password_recheck_failed", account_id=str(account.id))
         raise ValidationFailed([FieldError(field=field, message=WRONG_PASSWORD)])
+    await give_back(session, settings.rate_window_seconds, limit)
 
 
 # --- PROFILO -----------------------------------------------------------------------------------
 
 
 @router.get("", response_model=ProfileOut)
-async def get_profile(me: Me):
-    return _profile(me)
+async def get_profile(me: Me, session: Session):
+    return _profile(me, await repository.pending_email(session, me))
 
 
 @router.patch("", response_model=ProfileOut)
-async def update_profile(body: ProfilePatch, me: Me, session: Session, passwords: Hasher):
+async def update_profile(body: ProfilePatch, me: Me, session: Session, passwords: Hasher,
+                         settings: Config):
     sent = body.model_fields_set
     errors = [FieldError(field=f, message="Campo obbligatorio.")
               for f in ("first_name", "last_name", "email")
               if f in sent and getattr(body, f) is None]
     if errors:
         raise ValidationFailed(errors)
-    changed = False
+    changed = asked = False
     if body.email is not None:
         email = domain.normalise_email(body.email)
         if email != me.email:
-            await _require_password(passwords, me, body.current_password, "current_password")
+            await _require_password(session, settings, passwords, me, body.current_password,
+                                    "current_password")
             if await repository.email_taken(session, email, other_than=me.id):
                 raise Conflict(EMAIL_TAKEN)
-            me.email = email
-            changed = True
+            # The new address becomes the login only once a link sent to it is opened; the
+            # current one is told (whoever borrowed the session cannot move the account quietly).
+            await repository.request_email_change(session, me, email, settings.email_confirm_hours)
+            asked = True
     for field in ("first_name", "last_name", "phone"):
         if field in sent and getattr(body, field) != getattr(me, field):
             setattr(me, field, getattr(body, field))
             changed = True
     if changed:
         await repository.announce_update(session, me)
-        try:
-            await session.commit()
-        except IntegrityError as e:
-            raise Conflict(EMAIL_TAKEN) from e
-        log.info("profile_updated", account_id=str(me.id))
-    return _profile(me)
+    if changed or asked:
+        await session.commit()
+        log.info("profile_updated", account_id=str(me.id), email_change_requested=asked)
+    return _profile(me, await repository.pending_email(session, me))
 
 
 @router.post("/password", status_code=204)
 async def change_password(body: PasswordChangeIn, request: Request, me: Me, session: Session,
-                          passwords: Hasher):
-    await _require_password(passwords, me, body.current_password, "current_password")
+                          passwords: Hasher, settings: Config, denylist: Denylist):
+    await _require_password(session, settings, passwords, me, body.current_password,
+                            "current_password")
     domain.check_password(body.new_password, "new_password", me.email)
     me.password_hash = await passwords.hash(body.new_password)
     me.updated_at = datetime.now(UTC)
-    # The other sessions end; the one making the change goes on.
-    await refresh.revoke_all(session, me.id, keep_family=session_family(request))
+    # The other sessions end (their access tokens too); the one making the change goes on.
+    ended = await refresh.revoke_all(session, me.id, keep_family=session_family(request))
+    await refresh.announce_ended(session, me.id, ended)
+    await repository.announce_password_changed(session, me, "change")
     await session.commit()
+    await denylist.revoke_now(sessions=ended)
     log.info("password_changed", account_id=str(me.id))
     return Response(status_code=204)
 
@@ -139,7 +163,8 @@ async def _privacy(session, me: Account, settings) -> PrivacyOut:
     history = await repository.consent_history(session, me.id)
     return PrivacyOut(
         privacy_policy_version=me.privacy_policy_version, accepted_at=me.privacy_accepted_at,
-        marketing_consent=me.marketing_consent,
+        marketing_consent=domain.marketing_counts(me),
+        marketing_consent_pending=me.marketing_consent and not domain.marketing_counts(me),
         current_privacy_policy_version=settings.privacy_policy_version,
         consents_history=[ConsentEntry.model_validate(c, from_attributes=True) for c in history],
     )
@@ -203,11 +228,15 @@ async def export(me: Me, session: Session, settings: Config):
 
 
 @router.delete("", status_code=204)
-async def delete_account(body: DeleteIn, me: Me, session: Session, passwords: Hasher):
-    await _require_password(passwords, me, body.password, "password")
+async def delete_account(body: DeleteIn, me: Me, session: Session, passwords: Hasher,
+                         settings: Config, denylist: Denylist):
+    await _require_password(session, settings, passwords, me, body.password, "password")
     await repository.erase(session, me)
-    # Other services redact what they hold on this id (orders keep what invoicing law requires).
+    # Other services redact what they hold on this id (orders keep what invoicing law requires);
+    # the same event puts the id on every verifier's deny-list.
     await emit(session, "account.deleted", AccountDeleted(account_id=me.id))
     await session.commit()
+    # Its live access tokens stop now, before the event has even travelled.
+    await denylist.revoke_now(subjects=[me.id])
     log.info("account_deleted", account_id=str(me.id))
     return Response(status_code=204)

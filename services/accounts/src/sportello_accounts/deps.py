@@ -13,6 +13,7 @@ from sportello.contracts.fields import FieldError
 from sportello.db import get_session
 from sportello.errors import NotFound, ProblemError, ValidationFailed
 from sportello.proxies import client_address as client_address_of
+from sportello.revocations import Revocations
 from sportello.tokens import TokenIssuer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,7 +54,12 @@ async def _issuer(request: Request) -> TokenIssuer:
     return request.app.state.issuer
 
 
+async def _revocations(request: Request) -> Revocations:
+    return request.app.state.revocations
+
+
 Config = Annotated[AccountsSettings, Depends(_settings)]
+Denylist = Annotated[Revocations, Depends(_revocations)]
 Hasher = Annotated[Passwords, Depends(_passwords)]
 Issuer = Annotated[TokenIssuer, Depends(_issuer)]
 

@@ -13,10 +13,10 @@ from importlib.resources import files
 
 from email_validator import EmailNotValidError, validate_email
 from sportello.contracts.fields import FieldError
-from sportello.errors import ValidationFailed
 
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 256  # argon2 accepts more, but a megabyte "password" is only a CPU attack
+# The one password rule, in the contracts: the storefront shows the same numbers as its hints.
+from sportello.contracts.people import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from sportello.errors import ValidationFailed
 
 
 class Role(StrEnum):
@@ -124,6 +124,12 @@ def refresh_outcome(state: RefreshState | None, now: datetime) -> RefreshOutcome
 
 
 # --- consents ----------------------------------------------------------------------------------
+
+
+def marketing_counts(account) -> bool:
+    """A marketing consent counts only for an address its owner confirmed (GDPR art. 7: proof
+    that the person at that address agreed)."""
+    return bool(account.marketing_consent and account.email_confirmed_at is not None)
 
 
 class Consent(StrEnum):

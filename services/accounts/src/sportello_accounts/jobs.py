@@ -1,4 +1,4 @@
-"""Scheduled clean-up: old rate counters, ended sessions, used or expired reset links."""
+"""Scheduled clean-up: old rate counters, ended sessions, used or expired links, old login sources."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ _PURGES = (
     "DELETE FROM rate_counters WHERE expires_at < now()",
     "DELETE FROM refresh_tokens WHERE expires_at < now() - interval '7 days'",
     "DELETE FROM password_resets WHERE expires_at < now() - interval '1 day'",
+    "DELETE FROM email_confirmations WHERE expires_at < now() - interval '1 day'",
+    # Past any `known_source_days` in use: an address unseen this long is a stranger again.
+    "DELETE FROM login_sources WHERE last_login_at < now() - interval '365 days'",
 )
 
 

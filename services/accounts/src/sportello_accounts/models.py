@@ -43,7 +43,9 @@ class Account(Base):
     phone: Mapped[str | None] = mapped_column(Text)
     privacy_policy_version: Mapped[str | None] = mapped_column(Text)
     privacy_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # As the customer asked; it counts only once the address is confirmed (`marketing_counts`).
     marketing_consent: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -61,6 +63,8 @@ class RefreshToken(Base):
     family_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     token_hash: Mapped[str] = mapped_column(Text, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    family_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                        server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     spent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -76,6 +80,34 @@ class PasswordReset(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EmailConfirmation(Base):
+    """A link sent to an address to prove its owner reads it (registration or a new email)."""
+
+    __tablename__ = "email_confirmations"
+    __table_args__ = (Index("ix_email_confirmations_account", "account_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(Text)
+    token_hash: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginSource(Base):
+    """An address (by hash) the account logged in from: it may still try while its email is
+    under attack from elsewhere (see `api.login`)."""
+
+    __tablename__ = "login_sources"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    source_hash: Mapped[str] = mapped_column(Text, primary_key=True)
+    last_login_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())
 
 
 class BillingProfile(Base):

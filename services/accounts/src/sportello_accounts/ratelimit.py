@@ -50,6 +50,15 @@ async def hit(session: AsyncSession, window_seconds: int, *limits: Limit) -> Non
         raise TooManyRequests(retry_after)
 
 
+async def within(session: AsyncSession, window_seconds: int, limit: Limit) -> bool:
+    """Count one against `limit` and say whether it is still within (commits, as `hit`)."""
+    try:
+        await hit(session, window_seconds, limit)
+    except TooManyRequests:
+        return False
+    return True
+
+
 async def give_back(session: AsyncSession, window_seconds: int, *limits: Limit) -> None:
     """Uncount one attempt (the caller commits)."""
     bucket, _ = rate_bucket(time.time(), window_seconds)

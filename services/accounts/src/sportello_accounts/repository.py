@@ -5,16 +5,32 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sportello.contracts.events import AccountRegistered, AccountUpdated, PasswordResetRequested
+from sportello.contracts.events import (
+    AccountRegistered,
+    AccountUpdated,
+    EmailChangeRequested,
+    PasswordChanged,
+    PasswordResetRequested,
+)
 from sportello.messaging import emit
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello_accounts.domain import Consent, Role, deleted_email, new_secret, secret_hash
+from sportello_accounts.domain import (
+    Consent,
+    Role,
+    deleted_email,
+    marketing_counts,
+    new_secret,
+    secret_hash,
+)
 from sportello_accounts.models import (
     Account,
     BillingProfile,
     ConsentEvent,
+    EmailConfirmation,
+    LoginSource,
     PasswordReset,
     RefreshToken,
 )
@@ -34,7 +50,7 @@ async def email_taken(session: AsyncSession, email: str, other_than: uuid.UUID |
 
 async def create_account(
     session: AsyncSession, *, email: str, password_hash: str, first_name: str, last_name: str,
-    role: Role, privacy_version: str | None, marketing: bool,
+    role: Role, privacy_version: str | None, marketing: bool, confirm_hours: int = 48,
 ) -> Account:
     """A new account with its consents recorded (the caller commits)."""
     now = datetime.now(UTC)
@@ -53,9 +69,12 @@ async def create_account(
                                  granted=marketing, policy_version=privacy_version, at=now))
     if role is Role.CUSTOMER:
         # Staff users are internal: nobody else needs to learn of them (no welcome email).
+        raw, expires_at = await start_email_confirmation(session, account, email, confirm_hours)
+        # The welcome email carries the link; until it is opened the consent does not count.
         await emit(session, "account.registered", AccountRegistered(
             account_id=account.id, email=email, first_name=first_name, last_name=last_name,
-            marketing_consent=marketing))
+            marketing_consent=marketing_counts(account), confirm_token=raw,
+            confirm_expires_at=expires_at))
     return account
 
 
@@ -63,7 +82,83 @@ async def announce_update(session: AsyncSession, account: Account) -> None:
     account.updated_at = datetime.now(UTC)
     await emit(session, "account.updated", AccountUpdated(
         account_id=account.id, email=account.email, first_name=account.first_name,
-        last_name=account.last_name, phone=account.phone))
+        last_name=account.last_name, phone=account.phone,
+        email_confirmed=account.email_confirmed_at is not None,
+        marketing_consent=marketing_counts(account)))
+
+
+async def start_email_confirmation(session: AsyncSession, account: Account, email: str,
+                                   hours: int) -> tuple[str, datetime]:
+    """A single-use link proving `email` is read by this account's owner → (secret, expiry).
+    A newer link for the account replaces the older ones."""
+    await session.execute(
+        update(EmailConfirmation)
+        .where(EmailConfirmation.account_id == account.id, EmailConfirmation.used_at.is_(None))
+        .values(used_at=datetime.now(UTC)))
+    raw = new_secret()
+    expires_at = datetime.now(UTC) + timedelta(hours=hours)
+    session.add(EmailConfirmation(account_id=account.id, email=email, token_hash=secret_hash(raw),
+                                  expires_at=expires_at))
+    return raw, expires_at
+
+
+async def request_email_change(session: AsyncSession, account: Account, new_email: str,
+                               hours: int) -> None:
+    raw, expires_at = await start_email_confirmation(session, account, new_email, hours)
+    await emit(session, "account.email_change_requested", EmailChangeRequested(
+        account_id=account.id, email=account.email, new_email=new_email,
+        first_name=account.first_name, token=raw, expires_at=expires_at))
+
+
+async def pending_email(session: AsyncSession, account: Account) -> str | None:
+    """A new address waiting for its confirmation link to be opened, if any."""
+    return await session.scalar(
+        select(EmailConfirmation.email)
+        .where(EmailConfirmation.account_id == account.id, EmailConfirmation.used_at.is_(None),
+               EmailConfirmation.expires_at > datetime.now(UTC),
+               EmailConfirmation.email != account.email)
+        .order_by(EmailConfirmation.created_at.desc()).limit(1))
+
+
+async def use_email_confirmation(session: AsyncSession, raw: str) -> tuple[Account, str] | None:
+    """Spend a valid confirmation link (atomically) → (its account, the address it proves)."""
+    now = datetime.now(UTC)
+    row = (await session.execute(
+        update(EmailConfirmation)
+        .where(EmailConfirmation.token_hash == secret_hash(raw), EmailConfirmation.used_at.is_(None),
+               EmailConfirmation.expires_at > now)
+        .values(used_at=now)
+        .returning(EmailConfirmation.account_id, EmailConfirmation.email))).first()
+    if row is None:
+        return None
+    account = await session.get(Account, row.account_id)
+    if account is None or account.deleted_at is not None:
+        return None
+    return account, row.email
+
+
+async def announce_password_changed(session: AsyncSession, account: Account, via: str) -> None:
+    """The security notice to the account's address (in the change's transaction)."""
+    await emit(session, "account.password_changed", PasswordChanged(
+        account_id=account.id, email=account.email, first_name=account.first_name, via=via,
+        at=datetime.now(UTC)))
+
+
+async def known_source(session: AsyncSession, account_id: uuid.UUID, source: str,
+                       days: int) -> bool:
+    since = datetime.now(UTC) - timedelta(days=days)
+    return await session.scalar(select(LoginSource.account_id).where(
+        LoginSource.account_id == account_id, LoginSource.source_hash == secret_hash(source),
+        LoginSource.last_login_at > since)) is not None
+
+
+async def remember_source(session: AsyncSession, account_id: uuid.UUID, source: str) -> None:
+    now = datetime.now(UTC)
+    await session.execute(
+        insert(LoginSource).values(account_id=account_id, source_hash=secret_hash(source),
+                                   last_login_at=now)
+        .on_conflict_do_update(index_elements=["account_id", "source_hash"],
+                               set_={"last_login_at": now}))
 
 
 async def start_password_reset(session: AsyncSession, account: Account, minutes: int) -> None:
@@ -103,7 +198,8 @@ async def use_password_reset(session: AsyncSession, raw: str) -> Account | None:
 async def erase(session: AsyncSession, account: Account) -> None:
     """Erase what identifies the person; keep an anonymous tombstone (id, role, dates) so the id
     the other services hold still resolves to "deleted" (the caller emits and commits)."""
-    for table in (BillingProfile, ConsentEvent, PasswordReset, RefreshToken):
+    for table in (BillingProfile, ConsentEvent, PasswordReset, RefreshToken, EmailConfirmation,
+                  LoginSource):
         await session.execute(delete(table).where(table.account_id == account.id))
     now = datetime.now(UTC)
     account.email = deleted_email(account.id)
@@ -114,6 +210,7 @@ async def erase(session: AsyncSession, account: Account) -> None:
     account.privacy_policy_version = None
     account.privacy_accepted_at = None
     account.marketing_consent = False
+    account.email_confirmed_at = None
     account.deleted_at = now
     account.updated_at = now
 

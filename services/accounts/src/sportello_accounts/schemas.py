@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
+from sportello.contracts.people import PersonName
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Letters, spaces, apostrophes, hyphens and dots: the shared rule billing applies too.
+Name = PersonName
 Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
 # Length rules are checked by the domain (one Italian message); this bounds the body only.
 Password = Annotated[str, StringConstraints(max_length=1024)]
@@ -60,6 +62,9 @@ class ProfileOut(BaseModel):
     phone: str | None = None
     role: str
     created_at: datetime
+    email_confirmed: bool = False
+    # A new address asked for and not confirmed yet (the login stays `email` until then).
+    pending_email: str | None = None
 
 
 class ProfilePatch(Request):
@@ -88,7 +93,10 @@ class ConsentEntry(BaseModel):
 class PrivacyOut(BaseModel):
     privacy_policy_version: str | None
     accepted_at: datetime | None
+    # What counts: given, and for an address its owner confirmed.
     marketing_consent: bool
+    # Given but waiting for the address to be confirmed.
+    marketing_consent_pending: bool = False
     # The notice in force now: when it differs from the accepted one, the client asks again.
     current_privacy_policy_version: str
     consents_history: list[ConsentEntry]
@@ -106,6 +114,10 @@ class DeleteIn(Request):
 
 class ResetRequestIn(Request):
     email: Annotated[str, StringConstraints(max_length=254)]
+
+
+class EmailConfirmIn(Request):
+    token: Secret
 
 
 class ResetConfirmIn(Request):

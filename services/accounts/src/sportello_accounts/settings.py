@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
 from sportello.settings import Settings
 
 
@@ -23,15 +22,29 @@ class AccountsSettings(Settings):
     # The privacy notice a customer accepts at registration; a new version asks again.
     privacy_policy_version: str = "2026-01"
 
-    # Rate limits: at most N failed logins per email and per client address in each window;
-    # at most N password-reset requests (each sends an email) per email and per address.
+    # Rate limits (OWASP ASVS 2.2.1: stop guessing, never lock the owner out), per window:
+    # - one source (client address) may fail 5 logins for one email, then that source is refused
+    #   for the window; the owner elsewhere is not;
+    # - one source may fail 30 logins over all emails (credential stuffing);
+    # - over all sources, 25 failures per email (100 an hour at most, ASVS's ceiling): past it only
+    #   a known source (an address the account logged in from in `known_source_days`) may try.
     rate_window_seconds: int = 900
-    login_failures_per_email: int = 5
+    login_failures_per_email_and_address: int = 5
     login_failures_per_address: int = 30
-    resets_per_email: int = 3
+    login_failures_per_email: int = 25
+    known_source_days: int = 90
+    # Reset requests (each sends an email): 3 per email from one source (then 429 to that
+    # source), 20 per source; over all sources 5 emails per address and window, later requests
+    # answer the same 202 but send nothing, as the links already sent still work.
+    resets_per_email_and_address: int = 3
     resets_per_address: int = 20
+    reset_emails_per_email: int = 5
+    # Wrong current passwords (change password or email, delete account) per account.
+    reauth_failures_per_account: int = 5
 
     password_reset_minutes: int = 60
+    # How long the link that confirms an address (registration, a new email) works.
+    email_confirm_hours: int = 48
 
 
 def accounts_settings(settings: Settings) -> AccountsSettings:

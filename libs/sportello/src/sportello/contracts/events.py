@@ -40,7 +40,11 @@ class AccountRegistered(Payload):
     email: str
     first_name: str
     last_name: str
+    # Counts only for a confirmed address: false at registration, see `account.updated`.
     marketing_consent: bool = False
+    # The single-use secret of the link that confirms the address (its hash stays in accounts).
+    confirm_token: str | None = None
+    confirm_expires_at: datetime | None = None
 
 
 class AccountUpdated(Payload):
@@ -49,6 +53,37 @@ class AccountUpdated(Payload):
     first_name: str
     last_name: str
     phone: str | None = None
+    email_confirmed: bool = False
+    # What counts: the customer said yes and the address is confirmed.
+    marketing_consent: bool = False
+
+
+class AccountSessionsRevoked(Payload):
+    """Sessions (the `sid` of access tokens) that ended: logout, password change, reuse."""
+
+    account_id: uuid.UUID
+    session_ids: list[uuid.UUID]
+
+
+class PasswordChanged(Payload):
+    """A security notice to the account's address ("se non sei stato tu…")."""
+
+    account_id: uuid.UUID
+    email: str
+    first_name: str
+    via: Literal["change", "reset"]
+    at: datetime
+
+
+class EmailChangeRequested(Payload):
+    """A new address awaits its owner's confirmation; the current one is told."""
+
+    account_id: uuid.UUID
+    email: str            # the current address (login and contact until confirmed)
+    new_email: str
+    first_name: str
+    token: str            # single-use secret of the confirmation link (accounts keeps its hash)
+    expires_at: datetime
 
 
 class AccountDeleted(Payload):
@@ -277,6 +312,9 @@ EVENTS: dict[str, type[Payload]] = {
     "account.updated": AccountUpdated,
     "account.deleted": AccountDeleted,
     "account.password_reset_requested": PasswordResetRequested,
+    "account.sessions_revoked": AccountSessionsRevoked,
+    "account.password_changed": PasswordChanged,
+    "account.email_change_requested": EmailChangeRequested,
     "catalog.service.published": ServicePublished,
     "catalog.service.retired": ServiceRetired,
     "cart.checked_out": CartCheckedOut,
