@@ -10,6 +10,8 @@ from sportello.contracts.events import (
     AccountDeleted,
     AccountRegistered,
     BankTransferInstructions,
+    EmailChangeRequested,
+    PasswordChanged,
     Contact,
     OrderCancelled,
     OrderPaid,
@@ -70,7 +72,24 @@ def priced_lines() -> list[PricedLine]:
 def account_registered(who: Contact | None = None) -> AccountRegistered:
     who = who or customer()
     return AccountRegistered(account_id=who.account_id, email=who.email,
-                             first_name=who.first_name, last_name=who.last_name)
+                             first_name=who.first_name, last_name=who.last_name,
+                             confirm_token="conf_Zz9+/k=", confirm_expires_at=PLACED_AT
+                             + timedelta(hours=48))
+
+
+def password_changed(who: Contact | None = None, via: str = "change") -> PasswordChanged:
+    who = who or customer()
+    return PasswordChanged(account_id=who.account_id, email=who.email, first_name=who.first_name,
+                           via=via, at=PLACED_AT)
+
+
+def email_change_requested(who: Contact | None = None,
+                           new_email: str | None = None) -> EmailChangeRequested:
+    who = who or customer()
+    return EmailChangeRequested(
+        account_id=who.account_id, email=who.email,
+        new_email=new_email or f"nuova.{uuid.uuid4().hex[:8]}@example.it",
+        first_name=who.first_name, token="chg_Q1+/w=", expires_at=PLACED_AT + timedelta(hours=48))
 
 
 def password_reset_requested(who: Contact | None = None) -> PasswordResetRequested:

@@ -51,7 +51,11 @@ async def test_order_paid_sends_the_confirmation_with_the_full_summary_and_alert
 CASES = [
     # event type, payload factory, [(recipient: "customer" | "staff", subject, text fragments)]
     ("account.registered", samples.account_registered,
-     [("customer", "Benvenuto su Sportello Servizi S.r.l.", ["Mario", "/account", "IL MIO ACCOUNT"])]),
+     [("customer", "Benvenuto su Sportello Servizi S.r.l.",
+       ["Mario", "/account", "IL MIO ACCOUNT", "/conferma-email?token=conf_Zz9%2B%2Fk%3D"])]),
+    ("account.password_changed", lambda: samples.password_changed(via="reset"),
+     [("customer", "La password del tuo account è stata modificata",
+       ["Se non sei stato tu", "reimpostata", "/password-dimenticata"])]),
     ("account.password_reset_requested", samples.password_reset_requested,
      [("customer", "Reimposta la tua password",
        ["/reimposta-password?token=tok_Ab3%2B%2Fx%3Dyz", "1 ora", "24 novembre 2026 alle 11:30"])]),
@@ -236,3 +240,17 @@ async def test_account_deleted_redacts_the_customers_address_name_and_bodies(
     assert len(stored) == 2
     assert all(n.body_text is None and n.body_html is None for n in stored)
     assert all(who.email not in (n.recipient + (n.recipient_name or "")) for n in stored)
+
+
+async def test_an_email_change_sends_the_link_to_the_new_address_and_a_notice_to_the_old(
+        client, sink, mailbox, staff):
+    data = samples.email_change_requested()
+    envelope = await publish_event(sink, "account.email_change_requested", data)
+    await staff.wait_all_sent(envelope.id, 2)
+    [link] = await mailbox.wait_for(data.new_email)
+    assert "Conferma il tuo nuovo indirizzo email" in link["subject"]
+    assert "/conferma-email?token=chg_Q1%2B%2Fw%3D" in link["text"]
+    [notice] = await mailbox.wait_for(data.email)
+    assert "modifica dell'indirizzo email" in notice["subject"]
+    assert "Se non sei stato tu" in notice["text"] and data.new_email in notice["text"]
+    assert "/conferma-email" not in notice["text"]  # the link goes to the new address only

@@ -11,6 +11,8 @@ from sportello_notifications.emails import render, template_names
 SAMPLES = {
     "account.registered": samples.account_registered,
     "account.password_reset_requested": samples.password_reset_requested,
+    "account.password_changed": samples.password_changed,
+    "account.email_change_requested": samples.email_change_requested,
     "order.placed": lambda: samples.order_placed(bank_transfer=True),
     "order.paid": samples.order_paid,
     "order.payment_failed": samples.order_payment_failed,

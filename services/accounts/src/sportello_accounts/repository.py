@@ -137,8 +137,19 @@ async def use_email_confirmation(session: AsyncSession, raw: str) -> tuple[Accou
     return account, row.email
 
 
+async def cancel_email_changes(session: AsyncSession, account: Account) -> None:
+    """A new password also withdraws a pending change of address (the notice to the current
+    address says so: whoever knew the old password may have asked for it)."""
+    await session.execute(
+        update(EmailConfirmation)
+        .where(EmailConfirmation.account_id == account.id, EmailConfirmation.used_at.is_(None),
+               EmailConfirmation.email != account.email)
+        .values(used_at=datetime.now(UTC)))
+
+
 async def announce_password_changed(session: AsyncSession, account: Account, via: str) -> None:
     """The security notice to the account's address (in the change's transaction)."""
+    await cancel_email_changes(session, account)
     await emit(session, "account.password_changed", PasswordChanged(
         account_id=account.id, email=account.email, first_name=account.first_name, via=via,
         at=datetime.now(UTC)))

@@ -11,11 +11,13 @@ from urllib.parse import quote as urlquote
 from sportello.contracts.events import (
     AccountRegistered,
     Contact,
+    EmailChangeRequested,
     OrderCancelled,
     OrderPaid,
     OrderPaymentFailed,
     OrderPlaced,
     OrderStatusChanged,
+    PasswordChanged,
     PasswordResetRequested,
     QuoteExpired,
     QuoteIssued,
@@ -55,10 +57,39 @@ def _to_staff(settings: Settings, template: str, about: Contact, context: dict, 
 # --- accounts -------------------------------------------------------------------------------
 
 
+def _confirm_url(settings: Settings, token: str) -> str:
+    return _url(settings, f"/conferma-email?token={urlquote(token, safe='')}")
+
+
 def account_registered(data: AccountRegistered, settings: Settings) -> list[Draft]:
     who = Contact(account_id=data.account_id, email=data.email, first_name=data.first_name,
                   last_name=data.last_name)
-    return [_to_customer("benvenuto", who, {"account_url": _url(settings, "/account")})]
+    confirm_url = _confirm_url(settings, data.confirm_token) if data.confirm_token else None
+    return [_to_customer("benvenuto", who, {"account_url": _url(settings, "/account"),
+                                            "confirm_url": confirm_url,
+                                            "confirm_expires_at": data.confirm_expires_at})]
+
+
+def password_changed(data: PasswordChanged, settings: Settings) -> list[Draft]:
+    """A security notice: whoever did not change it learns at once, and how to take it back."""
+    who = Contact(account_id=data.account_id, email=data.email, first_name=data.first_name,
+                  last_name="")
+    return [_to_customer("password_modificata", who, {
+        "via": data.via, "at": data.at, "forgot_url": _url(settings, "/password-dimenticata")})]
+
+
+def email_change_requested(data: EmailChangeRequested, settings: Settings) -> list[Draft]:
+    """The link to the new address; a security notice to the current one."""
+    current = Contact(account_id=data.account_id, email=data.email, first_name=data.first_name,
+                      last_name="")
+    new = Contact(account_id=data.account_id, email=data.new_email, first_name=data.first_name,
+                  last_name="")
+    return [
+        _to_customer("conferma_email", new, {
+            "confirm_url": _confirm_url(settings, data.token), "expires_at": data.expires_at}),
+        _to_customer("email_in_modifica", current, {
+            "new_email": data.new_email, "forgot_url": _url(settings, "/password-dimenticata")}),
+    ]
 
 
 def password_reset_requested(data: PasswordResetRequested, settings: Settings) -> list[Draft]:
@@ -158,6 +189,8 @@ def quote_expired(data: QuoteExpired, settings: Settings) -> list[Draft]:
 # event type → the function that says which emails it means.
 BY_EVENT = {
     "account.registered": account_registered,
+    "account.password_changed": password_changed,
+    "account.email_change_requested": email_change_requested,
     "account.password_reset_requested": password_reset_requested,
     "order.placed": order_placed,
     "order.paid": order_paid,

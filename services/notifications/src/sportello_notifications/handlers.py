@@ -29,6 +29,14 @@ async def on_account_registered(session: AsyncSession, event: Envelope) -> None:
     await _emails_of(session, event, drafts.account_registered)
 
 
+async def on_password_changed(session: AsyncSession, event: Envelope) -> None:
+    await _emails_of(session, event, drafts.password_changed)
+
+
+async def on_email_change_requested(session: AsyncSession, event: Envelope) -> None:
+    await _emails_of(session, event, drafts.email_change_requested)
+
+
 async def on_password_reset_requested(session: AsyncSession, event: Envelope) -> None:
     await _emails_of(session, event, drafts.password_reset_requested)
 
@@ -78,6 +86,8 @@ async def on_quote_expired(session: AsyncSession, event: Envelope) -> None:
 HANDLERS = {
     "account.registered": on_account_registered,
     "account.password_reset_requested": on_password_reset_requested,
+    "account.password_changed": on_password_changed,
+    "account.email_change_requested": on_email_change_requested,
     "account.deleted": on_account_deleted,
     "order.placed": on_order_placed,
     "order.paid": on_order_paid,
