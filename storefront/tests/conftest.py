@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-import itsdangerous
 import pytest
+import redis
 from asgi_lifespan import LifespanManager
 from sportello_storefront.app import create_app
 from sportello_storefront.settings import StorefrontSettings
@@ -25,34 +24,38 @@ async def shop(system):
 
 @asynccontextmanager
 async def local_shop(settings, gateway_url: str, *, visitor: str = "127.0.0.1",
-                     secret: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
+                     **overrides) -> AsyncIterator[httpx.AsyncClient]:
     """The storefront app in-process against a real gateway, for a visitor at the address
-    `visitor`, its session cookie signed with `secret`: for the tests that must look inside the
-    visitor's session (tokens) or choose where the visitor comes from (rate limits)."""
+    `visitor` (the peer the storefront sees): for the tests that must look inside the visitor's
+    session (tokens) or choose where the visitor comes from (rate limits)."""
     app = create_app(StorefrontSettings(**{**settings.model_dump(), "gateway_url": gateway_url,
-                                           "storefront_secret": secret}))
+                                           **overrides}))
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app, client=(visitor, 40000))
         async with httpx.AsyncClient(transport=transport, base_url=settings.storefront_url,
                                      timeout=15) as c:
+            c.app = app
             yield c
 
 
 SESSION_COOKIE = "sportello_sessione"
 
 
-def read_session(client: httpx.AsyncClient, secret: str) -> dict:
-    """The visitor's session as the storefront signed it into its cookie."""
-    signed = client.cookies[SESSION_COOKIE].encode()
-    return json.loads(base64.b64decode(itsdangerous.TimestampSigner(secret).unsign(signed)))
+def _session_key(settings, client: httpx.AsyncClient) -> str:
+    return f"{settings.redis_prefix}session:{SESSION_COOKIE}:{client.cookies[SESSION_COOKIE]}"
 
 
-def write_session(client: httpx.AsyncClient, secret: str, session: dict) -> None:
-    """Put `session` in the visitor's cookie, signed as the storefront would."""
-    data = base64.b64encode(json.dumps(session).encode())
-    value = itsdangerous.TimestampSigner(secret).sign(data).decode()
-    cookie = next(c for c in client.cookies.jar if c.name == SESSION_COOKIE)
-    client.cookies.set(SESSION_COOKIE, value, domain=cookie.domain, path=cookie.path)
+def read_session(settings, client: httpx.AsyncClient) -> dict:
+    """The visitor's session as the storefront keeps it (server-side, in Redis)."""
+    with redis.Redis.from_url(settings.redis_url) as r:
+        stored = r.get(_session_key(settings, client))
+    return json.loads(stored) if stored else {}
+
+
+def write_session(settings, client: httpx.AsyncClient, session: dict) -> None:
+    """Change the visitor's session on the server, as a later page would have."""
+    with redis.Redis.from_url(settings.redis_url) as r:
+        r.set(_session_key(settings, client), json.dumps(session), keepttl=True)
 
 
 @pytest.fixture(scope="module")

@@ -27,8 +27,6 @@ GOOD_BILLING = {
     "address.city": "Milano", "address.province": "MI", "address.country": "IT",
     "email": "mario@example.it",
 }
-# The session cookie's key of the in-process storefronts of the token tests.
-SECRET = "segreto-delle-prove-di-sessione"
 
 
 async def register(shop, email: str | None = None) -> str:
@@ -248,17 +246,17 @@ async def test_order_detail_shows_lines_history_and_billing(shop):
 
 
 async def test_an_expired_access_token_is_refreshed_server_side(system):
-    async with local_shop(system.settings, system.settings.gateway_url, secret=SECRET) as shop:
+    async with local_shop(system.settings, system.settings.gateway_url) as shop:
         email = await register(shop)
         # The access token in the visitor's session expires (the real token, ten minutes past
         # its expiry): the gateway refuses it, the storefront must refresh with the refresh
         # token, retry, and the page must just work.
-        session = read_session(shop, SECRET)
+        session = read_session(system.settings, shop)
         access_token, refresh_token = session["access_token"], session["refresh_token"]
-        write_session(shop, SECRET, {**session, "access_token": expired_like(system, access_token)})
+        write_session(system.settings, shop, {**session, "access_token": expired_like(system, access_token)})
         r = await shop.get("/account/profilo")
         assert r.status_code == 200 and email in r.text
-        renewed = read_session(shop, SECRET)
+        renewed = read_session(system.settings, shop)
     assert renewed["refresh_token"] != refresh_token and renewed["access_token"] != access_token
     # The old refresh token was spent on accounts' refresh endpoint by the storefront.
     async with httpx.AsyncClient(base_url=system.api, timeout=10) as api:
@@ -267,14 +265,14 @@ async def test_an_expired_access_token_is_refreshed_server_side(system):
 
 
 async def test_a_refused_refresh_logs_out_and_asks_to_log_in(system):
-    async with local_shop(system.settings, system.settings.gateway_url, secret=SECRET) as shop:
+    async with local_shop(system.settings, system.settings.gateway_url) as shop:
         await register(shop)
-        session = read_session(shop, SECRET)
+        session = read_session(system.settings, shop)
         # Accounts revokes the refresh token and the access token expires.
         async with httpx.AsyncClient(base_url=system.api, timeout=10) as api:
             r = await api.post("/accounts/logout", json={"refresh_token": session["refresh_token"]})
             assert r.status_code == 204
-        write_session(shop, SECRET, {
+        write_session(system.settings, shop, {
             **session, "access_token": expired_like(system, session["access_token"])})
         r = await shop.get("/account/ordini")
         assert r.status_code == 303 and r.headers["location"] == "/accedi?next=%2Faccount%2Fordini"

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import gc
-import secrets
 from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sportello.observability import RequestContextMiddleware, configure_logging
+from sportello.proxies import TrustedProxies
 from sportello.service import add_health_routes
 from sportello.settings import Settings
+from sportello.websessions import ServerSessionMiddleware, SessionStore
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
 from sportello_storefront.formatting import moment, money
 from sportello_storefront.gateway import Gateway, GatewayUnavailable, LoginRequired, RateLimited
@@ -28,6 +28,7 @@ log = structlog.get_logger()
 def create_app(settings: Settings | None = None) -> FastAPI:
     # The shared settings (tests pass theirs) plus the storefront's own, read from the env.
     settings = StorefrontSettings(**settings.model_dump()) if settings else StorefrontSettings()
+    sessions = SessionStore(settings, settings.storefront_cookie, settings.cookie_secure)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -41,10 +42,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await gateway.close()
+            await sessions.close()
 
     app = FastAPI(title="Sportello storefront", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.settings = settings
+    app.state.sessions = sessions
+    app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     for module in (catalog, cart, checkout, auth, account):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -59,14 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_page_errors(app)
 
     # Outermost last: request id → security headers → session.
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.storefront_secret or secrets.token_urlsafe(48),
-        session_cookie=settings.storefront_cookie,
-        max_age=settings.storefront_session_days * 86400,
-        same_site="lax",
-        https_only=settings.cookie_secure,
-    )
+    # Server-side sessions: the cookie is an id, the tokens stay in Redis.
+    app.add_middleware(ServerSessionMiddleware, store=sessions)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     app.add_middleware(RequestContextMiddleware, service="storefront")
     return app

@@ -8,11 +8,9 @@ from sportello.settings import Settings
 
 
 class StorefrontSettings(Settings):
-    # Signs the session cookie. Every replica must share it; without one, a random key is made
-    # per process (fine for development: a restart only logs visitors out).
-    storefront_secret: str | None = None
+    # The session cookie (an id: the session itself is in Redis, shared by every replica). It
+    # lives as long as a login may (`session_absolute_hours`, shared with accounts).
     storefront_cookie: str = "sportello_sessione"
-    storefront_session_days: int = 14
 
     @property
     def cookie_secure(self) -> bool:

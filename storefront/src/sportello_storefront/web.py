@@ -14,6 +14,8 @@ from urllib.parse import quote, urlsplit
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sportello.contracts.people import MIN_PASSWORD_LENGTH
+from sportello.proxies import client_address
 
 from sportello_storefront.formatting import FILTERS
 from sportello_storefront.gateway import Api
@@ -40,6 +42,8 @@ LABELS = {
     "privacy": "INFORMAZIONI PRIVACY",
 }
 templates.env.globals["L"] = LABELS
+# From the one password rule (the contracts), so the hint never drifts from what accounts checks.
+templates.env.globals["password_hint"] = f"Almeno {MIN_PASSWORD_LENGTH} caratteri."
 
 
 class CsrfFailed(Exception):
@@ -50,7 +54,22 @@ async def api(request: Request) -> Api:
     """FastAPI dependency: the gateway on behalf of this visitor (async: a plain `def` would be
     run in a worker thread on every page)."""
     return Api(request.app.state.gateway, request.session, request.headers.get("x-request-id"),
-               request.client.host if request.client else None)
+               visitor_address(request))
+
+
+def visitor_address(request: Request) -> str | None:
+    """The visitor's address behind the ingress (trusted proxies, the shared rule): the gateway
+    counts its limits on it, so each visitor has their own bucket."""
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers.get("x-forwarded-for"),
+                          request.app.state.trusted_proxies)[0]
+
+
+def new_session(request: Request) -> None:
+    """At login and logout: a new session id and a new CSRF token (no fixation, and a copy of
+    the cookie or a form taken before is worth nothing after)."""
+    request.session.regenerate()
+    request.session.pop("csrf", None)
 
 
 def csrf_token(request: Request) -> str:

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sportello_storefront.answers import billing_from_form
 from sportello_storefront.gateway import Api
 from sportello_storefront.routes.checkout import billing_values, transfer_instructions
-from sportello_storefront.web import api, flash, form_data, poll, redirect, render
+from sportello_storefront.web import api, flash, form_data, new_session, poll, redirect, render
 
 router = APIRouter(prefix="/account")
 
@@ -218,6 +218,7 @@ async def delete_account(request: Request, gw: Api = Depends(api)):
                                require_login=True)
         if result.ok:
             request.session.clear()
+            new_session(request)
             flash(request, "Il tuo account è stato eliminato. Ci dispiace vederti andare.")
             return redirect("/")
         errors = result.field_errors() or {"password": "La password non è corretta."}

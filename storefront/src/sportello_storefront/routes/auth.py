@@ -1,4 +1,5 @@
-"""Accedi, Registrati, Esci, password dimenticata / reimposta: tokens go into the session only."""
+"""Accedi, Registrati, Esci, password dimenticata / reimposta, conferma email: tokens go into the
+session only."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sportello_storefront.web import (
     api,
     flash,
     form_data,
+    new_session,
     redirect,
     remember_cart_count,
     render,
@@ -22,11 +24,10 @@ from sportello_storefront.web import (
 log = structlog.get_logger()
 router = APIRouter()
 
-MIN_PASSWORD = 8
-
 
 async def sign_in(request: Request, gw: Api, pair: dict[str, Any]) -> None:
     """Keep the tokens, remember who this is, and move the anonymous cart into theirs."""
+    new_session(request)
     gw.store_tokens(pair)
     me = await gw.get("/accounts/me")
     if me.ok:
@@ -121,6 +122,7 @@ async def logout(request: Request, gw: Api = Depends(api)):
     if token:
         await gw.post("/accounts/logout", json={"refresh_token": token}, auth=False)
     request.session.clear()
+    new_session(request)
     flash(request, "Sei uscito dal tuo account.")
     return redirect("/")
 
@@ -167,3 +169,24 @@ async def reset(request: Request, gw: Api = Depends(api)):
                                   "Richiedine uno nuovo.")
     return render(request, "reset.html", 422, token=token, errors=errors,
                   problem="Controlla i campi evidenziati.")
+
+
+@router.get("/conferma-email")
+async def confirm_email_page(request: Request, token: str = ""):
+    # A button, not a GET that confirms: mail scanners open links, only a person presses.
+    return render(request, "confirm_email.html", token=token)
+
+
+@router.post("/conferma-email")
+async def confirm_email(request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    result = await gw.post("/accounts/email/confirm", auth=False,
+                           json={"token": data.get("token", "")})
+    if result.ok:
+        if request.session.get("user"):
+            request.session["user"] = {**request.session["user"], "email": result.body["email"]}
+        flash(request, "Indirizzo email confermato.")
+        return redirect("/account" if gw.logged_in else "/accedi")
+    problem = ("Questo indirizzo è già usato da un altro account." if result.status == 409 else
+               "Il link di conferma non è valido o è scaduto.")
+    return render(request, "confirm_email.html", 400, token=data.get("token", ""), problem=problem)
