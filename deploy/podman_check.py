@@ -78,6 +78,7 @@ def run_settings(kind: str, keys_dir: Path) -> Settings:
         db_suffix=f"_{kind}{run_id}",
         exchange=f"sportello.{kind}.{run_id}",
         queue_prefix=f"{kind}{run_id}.",
+        redis_prefix=f"{kind}{run_id}:",
         jwt_keys_dir=keys_dir,
         payment_sandbox_secret=secrets.token_urlsafe(32),
         log_json=False,

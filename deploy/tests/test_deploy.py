@@ -227,3 +227,31 @@ def test_host_compose_override_moves_every_process_onto_the_hosts_servers():
             if var.endswith("_URL") or var == "SPORTELLO_SMTP_HOST":
                 assert var in env, f"{name} keeps the in-stack {var}"
                 assert "127.0.0.1" in env[var], f"{name}: {var} points off the host"
+
+
+def _trusted(env_value: str) -> list[str]:
+    return json.loads(env_value)
+
+
+def test_the_proxies_in_front_are_trusted_and_nobody_else():
+    """Without these the gateway counts every shop visitor as the storefront and the storefront
+    every visitor as the ingress: one rate-limit bucket for the whole shop."""
+    services = compose()["services"]
+    storefront_ip = services["storefront"]["networks"]["default"]["ipv4_address"]
+    gateway_ip = services["gateway"]["networks"]["default"]["ipv4_address"]
+    assert _trusted(services["gateway"]["environment"]["SPORTELLO_TRUSTED_PROXIES"]) == [
+        f"{storefront_ip}/32"]
+    assert _trusted(services["accounts"]["environment"]["SPORTELLO_TRUSTED_PROXIES"]) == [
+        f"{gateway_ip}/32"]
+    assert _trusted(services["storefront"]["environment"]["SPORTELLO_TRUSTED_PROXIES"]) == []
+    deployments = {d["metadata"]["name"]: d for _, d in k8s_documents(K8S / "base")
+                   if d["kind"] == "Deployment"}
+
+    def trusted(name):
+        env = deployments[name]["spec"]["template"]["spec"]["containers"][0]["env"]
+        return _trusted(next(e["value"] for e in env if e["name"] == "SPORTELLO_TRUSTED_PROXIES"))
+
+    ingress, pods = trusted("storefront"), trusted("accounts")
+    assert ingress and set(trusted("gateway")) == {*ingress, *pods}
+    for entries in (ingress, pods):
+        assert "0.0.0.0/0" not in entries and "::/0" not in entries

@@ -67,6 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ServerSessionMiddleware, store=sessions)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     app.add_middleware(RequestContextMiddleware, service="storefront")
+    # The storefront reads X-Forwarded-For itself (`visitor_address`, settings.trusted_proxies),
+    # so uvicorn must not rewrite the peer from it first with its own trust list.
+    app.uvicorn_options = {"proxy_headers": False, "server_header": False}
     return app
 
 

@@ -100,6 +100,16 @@ async def _reachable(settings: Settings) -> list[str]:
             f"RabbitMQ non raggiungibile ({settings.amqp_url}): {e.__class__.__name__}. "
             "Avvialo con: rabbitmq-server -detached"
         )
+    try:
+        import redis.asyncio as redis
+
+        async with redis.from_url(settings.redis_url, socket_connect_timeout=5) as client:
+            await client.ping()
+    except Exception as e:
+        problems.append(
+            f"Redis non raggiungibile ({settings.redis_url}): {e.__class__.__name__}. "
+            "Avvialo con: redis-server --daemonize yes"
+        )
     return problems
 
 
