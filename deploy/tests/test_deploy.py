@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import kubernetes_validate
 import pytest
 import yaml
-
 from sportello.settings import SERVICE_PORTS, SERVICES, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,7 +123,7 @@ def k8s_documents(folder: Path) -> list[tuple[Path, dict]]:
 def test_manifests_validate_against_the_kubernetes_schemas(folder):
     docs = k8s_documents(folder)
     assert docs
-    for path, doc in docs:
+    for _path, doc in docs:
         kubernetes_validate.validate(doc, "1.31.0", strict=True)
 
 

@@ -62,11 +62,14 @@ async def issue_pair(session: AsyncSession, issuer: TokenIssuer, account: Accoun
 async def rotate(session: AsyncSession, issuer: TokenIssuer, raw: str) -> dict:
     """Spend `raw` and answer the next pair; Unauthorized (after revoking on reuse) otherwise."""
     now = datetime.now(UTC)
-    # Spend atomically: of two concurrent refreshes with the same token only one wins.
+    oldest_start = now - timedelta(hours=issuer.settings.session_absolute_hours)
+    # Spend atomically: of two concurrent refreshes with the same token only one wins. Past the
+    # absolute limit of its login no token refreshes, whatever its own expiry says.
     spent = await session.execute(
         update(RefreshToken)
         .where(RefreshToken.token_hash == secret_hash(raw), RefreshToken.spent_at.is_(None),
-               RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > now)
+               RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > now,
+               RefreshToken.family_started_at > oldest_start)
         .values(spent_at=now)
         .returning(RefreshToken.account_id, RefreshToken.family_id,
                    RefreshToken.family_started_at)
