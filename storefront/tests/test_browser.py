@@ -293,6 +293,8 @@ async def test_every_il_mio_account_page(page: Page, system):
     await page.get_by_role("button", name="Salva le preferenze").click()
     await expect(page.get_by_text("Preferenze sul trattamento dei dati aggiornate.")).to_be_visible()
     await expect(page.get_by_label(starts("Voglio ricevere novità e offerte"))).to_be_checked()
+    # The address is not confirmed yet: the choice is kept, and counts once it is.
+    await expect(page.get_by_text(starts("Il consenso varrà quando avrai confermato"))).to_be_visible()
     marketing = page.get_by_role("row", name=re.compile("Comunicazioni commerciali"))
     await expect(marketing.last).to_contain_text("Dato")
     await shot(page, "19-privacy")
