@@ -166,3 +166,28 @@ async def test_reset_requests_are_limited_per_source_and_never_leave_the_owner_w
     r = await client.post("/api/accounts/password-reset/confirm",
                           json={"token": sent[0].data["token"], "new_password": "ricomincio-da-capo-3"})
     assert r.status_code == 204
+
+
+async def test_the_deny_list_is_fed_from_the_events_too(client, settings):
+    """Should Redis fail between accounts' commit and its direct write, the event committed in
+    the same transaction still puts the session and the erased account on the list."""
+    import uuid
+
+    from sportello.contracts.events import AccountSessionsRevoked
+    from sportello.revocations import Revocations
+    from sportello.testing import publish_event, wait_for
+
+    account, sid = uuid.uuid4(), uuid.uuid4()
+    revocations = Revocations(settings)
+    try:
+        assert not await revocations.is_revoked(account, str(sid))
+        await publish_event(settings, "account.sessions_revoked",
+                            AccountSessionsRevoked(account_id=account, session_ids=[sid]),
+                            producer="accounts")
+        await wait_for(lambda: revocations.is_revoked(uuid.uuid4(), str(sid)),
+                       message="session denied")
+        await publish_event(settings, "account.deleted", AccountDeleted(account_id=account),
+                            producer="accounts")
+        await wait_for(lambda: revocations.is_revoked(account, None), message="subject denied")
+    finally:
+        await revocations.close()
