@@ -28,7 +28,14 @@ from sportello_accounts.deps import (
     reject_nul,
     session_family,
 )
-from sportello_accounts.models import Account, BillingProfile, ConsentEvent, PasswordReset, RefreshToken
+from sportello_accounts.models import (
+    Account,
+    BillingProfile,
+    ConsentEvent,
+    LoginSource,
+    PasswordReset,
+    RefreshToken,
+)
 from sportello_accounts.ratelimit import Limit, give_back, hit
 from sportello_accounts.schemas import (
     ConsentEntry,
@@ -215,7 +222,12 @@ async def export(me: Me, session: Session, settings: Config):
     privacy = await _privacy(session, me, settings)
     return {
         "exported_at": datetime.now(UTC),
-        "account": {**_profile(me).model_dump(), "updated_at": me.updated_at},
+        "account": {**_profile(me, await repository.pending_email(session, me)).model_dump(),
+                    "updated_at": me.updated_at, "email_confirmed_at": me.email_confirmed_at},
+        # Addresses are kept only as hashes (to spare known places the email's guess ceiling).
+        "login_places": [{"last_login_at": at} for at in await session.scalars(
+            select(LoginSource.last_login_at).where(LoginSource.account_id == me.id)
+            .order_by(LoginSource.last_login_at))],
         "privacy": privacy.model_dump(),
         "billing": billing.data if billing else None,
         # Tokens themselves are never kept; when each session started, was used and ended is.
