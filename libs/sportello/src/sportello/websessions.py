@@ -16,10 +16,15 @@ from typing import Any
 
 import redis.asyncio as redis
 import structlog
+from starlette.responses import PlainTextResponse
 
 from sportello.settings import Settings
 
 log = structlog.get_logger()
+
+UNAVAILABLE = PlainTextResponse(
+    "Servizio momentaneamente non disponibile: riprova tra qualche istante.", status_code=503,
+    headers={"Retry-After": "5", "Cache-Control": "no-store"})
 
 CREATED = "_created"
 
@@ -63,7 +68,12 @@ class ServerSessionMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         sid = self._cookie_of(scope)
-        stored = await self.redis.get(self.prefix + sid) if sid else None
+        try:
+            stored = await self.redis.get(self.prefix + sid) if sid else None
+        except redis.RedisError as e:
+            # Without its session a page could only pretend: say so, as for a service that is down.
+            log.warning("sessions_unreachable", error=type(e).__name__)
+            return await UNAVAILABLE(scope, receive, send)
         data = json.loads(stored) if stored else {}
         if stored is None:
             sid = None  # unknown or ended: a copy of an old cookie opens nothing
