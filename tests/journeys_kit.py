@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 from sportello.testing import wait_for
 
+ROME = ZoneInfo("Europe/Rome")
 PASSWORD = "Una-password-lunga-2026"
 TEST_CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12/35", "cvc": "123",
              "holder": "Mario Rossi"}
@@ -103,7 +105,8 @@ async def pay_by_card(api, customer: Customer, order_id: str, card: dict | None 
 
 
 def valid_until(days: int = 30) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
+    """A validity date as staff give it: days from today in Rome, the business's calendar."""
+    return (datetime.now(ROME).date() + timedelta(days=days)).isoformat()
 
 
 class Mailbox:
