@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sportello import paging
 from sportello.auth import Staff
 from sportello.db import get_session
 from sportello.errors import NotFound
@@ -112,7 +113,7 @@ async def list_services(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    offset = repository.decode_cursor(cursor)
+    offset = paging.decode_offset(cursor)
 
     def render(session: AsyncSession):
         return _services_page(session, category, q, limit, offset)

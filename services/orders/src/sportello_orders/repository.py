@@ -3,14 +3,12 @@ keyset paging, the scans of the handlers and the job."""
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from datetime import datetime, timedelta
 
-from sportello.contracts.fields import FieldError
-from sportello.errors import NotFound, ValidationFailed
+from sportello.errors import NotFound
 from sportello.numbering import next_yearly_number
+from sportello.paging import keyset_page
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,31 +87,6 @@ async def list_for_staff(session: AsyncSession, status: str | None, customer_id:
 
 async def page(session: AsyncSession, query, limit: int, cursor: str | None, render):
     """Newest first, keyset-paged on (placed_at, id)."""
-    if cursor:
-        placed_at, last_id = decode_cursor(cursor)
-        query = query.where(or_(Order.placed_at < placed_at,
-                                and_(Order.placed_at == placed_at, Order.id < last_id)))
-    rows = (await session.execute(
-        query.order_by(Order.placed_at.desc(), Order.id.desc()).limit(limit + 1)
-    )).scalars().all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1]) if more else None
+    rows, next_cursor = await keyset_page(session, query, Order.placed_at, Order.id,
+                                          limit=limit, cursor=cursor)
     return schemas.Page(items=[render(o) for o in rows], next_cursor=next_cursor)
-
-
-def encode_cursor(order: Order) -> str:
-    raw = json.dumps([order.placed_at.isoformat(), str(order.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        placed_at, last_id = json.loads(raw)
-        when = datetime.fromisoformat(placed_at)
-        if when.tzinfo is None:
-            raise ValueError("naive")
-        return when, uuid.UUID(last_id)
-    except (ValueError, TypeError) as e:
-        raise ValidationFailed([FieldError(field="cursor", message="Cursore non valido.")]) from e
