@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sportello.contracts.idempotency import key_errors
 
 from sportello_storefront.formatting import FILTERS
 from sportello_storefront.gateway import Api
@@ -76,11 +77,18 @@ async def form_data(request: Request) -> dict[str, Any]:
     return data
 
 
-def idempotency_key(data: dict[str, Any]) -> str:
+def idempotency_key(data: dict[str, Any]) -> str | None:
     """The key a page put in its form when rendered: a double submit (two requests racing with
-    the same cookie) sends the same key, so the API answers both with the first outcome."""
-    key = str(data.get("idempotency_key") or "")
-    return key if 1 <= len(key) <= 255 else secrets.token_urlsafe(16)
+    the same cookie) sends the same key, so the API answers both with the first outcome. A form
+    without a key asked for no deduplication and gets a fresh one; a key the API would refuse is
+    None, never swapped for a random one (that would let a double submit happen twice)."""
+    if "idempotency_key" not in data:
+        return secrets.token_urlsafe(16)
+    key = str(data["idempotency_key"])
+    return None if key_errors(key) else key
+
+
+STALE_FORM = "La pagina non era più valida: controlla e conferma di nuovo."
 
 
 def flash(request: Request, message: str, kind: str = "success") -> None:

@@ -18,6 +18,7 @@ from sportello.contracts.events import (
 )
 from sportello.contracts.events import Contact as ContactPayload
 from sportello.contracts.fields import prefixed
+from sportello.contracts.idempotency import KEY_REUSED
 from sportello.contracts.money import totals
 from sportello.errors import Conflict, ValidationFailed
 from sportello.messaging import emit
@@ -114,7 +115,7 @@ async def replay(session: AsyncSession, customer_id: uuid.UUID, scope: str, key:
     if prior is None:
         return None
     if prior.fingerprint != fingerprint:
-        raise ValidationFailed([domain.KEY_REUSED])
+        raise ValidationFailed([KEY_REUSED])
     return prior.response
 
 

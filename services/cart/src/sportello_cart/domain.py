@@ -163,16 +163,6 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def check_idempotency_key(key: str | None) -> str:
-    if key is None or not key.strip():
-        raise ValidationFailed([FieldError(field="Idempotency-Key",
-                                           message="Intestazione obbligatoria (1-255 caratteri).")])
-    if len(key) > 255:
-        raise ValidationFailed([FieldError(field="Idempotency-Key",
-                                           message="Al massimo 255 caratteri.")])
-    return key
-
-
 def nul_errors(value: Any, at: str) -> list[FieldError]:
     """A NUL character anywhere in a string: PostgreSQL cannot store it, so refuse it by name."""
     if isinstance(value, str):
@@ -192,5 +182,3 @@ def refuse_nul(body: dict[str, Any]) -> None:
         raise ValidationFailed(errors)
 
 
-KEY_REUSED = FieldError(field="Idempotency-Key",
-                        message="Questa chiave è già stata usata per una richiesta diversa.")

@@ -6,9 +6,11 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from sportello.contracts.idempotency import HEADER
 
 from sportello_storefront.gateway import Api
 from sportello_storefront.web import (
+    STALE_FORM,
     api,
     bump_cart_count,
     flash,
@@ -132,8 +134,11 @@ async def quote_request_page(request: Request, gw: Api = Depends(api)):
 async def submit_quote_request(request: Request, gw: Api = Depends(api)):
     data = await form_data(request)
     message = (data.get("message") or "").strip() or None
+    if (key := idempotency_key(data)) is None:
+        return render(request, "quote_request.html", 422, cart=await load_cart(gw, "/cart/quote"),
+                      key=str(uuid.uuid4()), values=data, problem=STALE_FORM)
     result = await gw.post("/cart/quote/submit", json={"message": message},
-                           headers={"Idempotency-Key": idempotency_key(data)}, require_login=True)
+                           headers={HEADER: key}, require_login=True)
     if result.status == 202:
         return redirect(f"/preventivo/inviato/{result.body['quote_id']}")
     cart = await load_cart(gw, "/cart/quote")

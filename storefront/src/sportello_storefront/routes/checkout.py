@@ -6,11 +6,13 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from sportello.contracts.idempotency import HEADER
 
 from sportello_storefront.answers import billing_from_form, form_values_from_billing
 from sportello_storefront.gateway import Api, ApiResult
 from sportello_storefront.routes.cart import EMPTY, load_cart
 from sportello_storefront.web import (
+    STALE_FORM,
     api,
     flash,
     form_data,
@@ -131,19 +133,24 @@ async def complete(request: Request, gw: Api = Depends(api)):
     billing = await load_billing(gw)
     if billing is None:
         return redirect("/checkout/fatturazione")
-    cart = await load_cart(gw)
     if method not in ("card", "bank_transfer"):
-        return render(request, "checkout_payment.html", 422, cart=cart, billing=billing,
-                      values=data, errors={"payment_method": "Scegli un metodo di pagamento."},
+        return render(request, "checkout_payment.html", 422, cart=await load_cart(gw),
+                      billing=billing, values=data,
+                      errors={"payment_method": "Scegli un metodo di pagamento."},
                       key=str(uuid.uuid4()))
+    if (key := idempotency_key(data)) is None:
+        return render(request, "checkout_payment.html", 422, cart=await load_cart(gw),
+                      billing=billing, values=data, key=str(uuid.uuid4()), problem=STALE_FORM)
     result = await gw.post("/cart/checkout", json={"billing": billing, "payment_method": method},
-                           headers={"Idempotency-Key": idempotency_key(data)}, require_login=True)
+                           headers={HEADER: key}, require_login=True)
     if result.status != 202:
         errors = result.field_errors(strip_prefix="billing.")
         if result.status == 422 and set(errors) - {"payment_method"}:
             flash(request, "Controlla i dati di fatturazione.", "error")
             return redirect("/checkout/fatturazione")
         line_problems = result.body.get("lines", []) if isinstance(result.body, dict) else []
+        # The cart is read only here: a checkout that went through has emptied it.
+        cart = await load_cart(gw)
         return render(request, "checkout_payment.html", 409, cart=cart, billing=billing,
                       values=data, errors=errors, line_problems=line_problems, key=str(uuid.uuid4()),
                       problem=result.detail or "Non è stato possibile completare l'acquisto.")
