@@ -1,4 +1,5 @@
-"""Italian formatting of money, dates and statuses for the templates (Babel, it_IT)."""
+"""Italian formatting of money, dates and quote statuses for the templates (Babel, it_IT); an
+order's status comes labelled from orders (`status_label`)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,6 @@ from sportello.contracts.money import vat_cents
 LOCALE = "it_IT"
 ROME = ZoneInfo("Europe/Rome")
 
-ORDER_STATUS = {
-    "awaiting_payment": "In attesa di pagamento",
-    "payment_failed": "Pagamento non riuscito",
-    "paid": "Pagato",
-    "in_progress": "In lavorazione",
-    "completed": "Completato",
-    "cancelled": "Annullato",
-    "refunded": "Rimborsato",
-}
 QUOTE_STATUS = {
     "requested": "Richiesto",
     "quoted": "Preventivo disponibile",
@@ -92,7 +84,6 @@ FILTERS = {
     "vat_rate": vat_rate,
     "day": day,
     "moment": moment,
-    "order_status": lambda s: ORDER_STATUS.get(s, s),
     "quote_status": lambda s: QUOTE_STATUS.get(s, s),
     "payment_method": lambda s: PAYMENT_METHOD.get(s, s),
 }

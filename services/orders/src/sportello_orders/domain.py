@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from sportello.contracts.labels import ORDER_STATUS_LABELS
 from sportello.errors import Conflict
 
 
@@ -20,15 +21,8 @@ class Status(StrEnum):
     REFUNDED = "refunded"
 
 
-LABELS = {
-    Status.AWAITING_PAYMENT: "In attesa di pagamento",
-    Status.PAYMENT_FAILED: "Pagamento non riuscito",
-    Status.PAID: "Pagato",
-    Status.IN_PROGRESS: "In lavorazione",
-    Status.COMPLETED: "Completato",
-    Status.CANCELLED: "Annullato",
-    Status.REFUNDED: "Rimborsato",
-}
+# Status values are the keys of the shared table (a StrEnum looks up as its string).
+LABELS = ORDER_STATUS_LABELS
 
 # The order's state machine (ARCHITECTURE.md): from → the statuses it may move to.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
