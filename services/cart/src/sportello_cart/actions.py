@@ -14,12 +14,12 @@ from sportello.contracts.events import (
     PricedLine,
     QuoteCartSubmitted,
     QuoteRequestLine,
-    ServiceRef,
+    snapshot_of,
 )
 from sportello.contracts.events import Contact as ContactPayload
 from sportello.contracts.fields import prefixed
 from sportello.contracts.idempotency import KEY_REUSED
-from sportello.contracts.money import totals
+from sportello.contracts.money import line_amounts, totals
 from sportello.errors import Conflict, ValidationFailed
 from sportello.messaging import emit
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -163,13 +163,10 @@ async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout
 
 
 def priced_line(line: CartLine) -> PricedLine:
-    out = views.line_out(line)
-    return PricedLine(
-        line_id=line.id, service=ServiceRef(**out.service.model_dump()), answers=out.answers,
-        answer_labels=out.answer_labels, quantity=out.quantity, unit_net_cents=out.unit_net_cents,
-        vat_rate_bp=out.vat_rate_bp, net_cents=out.net_cents, vat_cents=out.vat_cents,
-        gross_cents=out.gross_cents, quote_id=line.quote_id,
-    )
+    """The contract's line, straight from the row (a purchase line always has its price)."""
+    amounts = line_amounts(line.unit_net_cents, line.quantity, line.vat_rate_bp)
+    return PricedLine(line_id=line.id, quote_id=line.quote_id,
+                      **{**snapshot_of(line), **amounts.model_dump()})
 
 
 
@@ -197,13 +194,7 @@ async def submit_quote(session: AsyncSession, customer_id: uuid.UUID, email: str
     quote_id = uuid.uuid4()
     await emit(session, "quote_cart.submitted", QuoteCartSubmitted(
         quote_id=quote_id, customer=customer, message=message,
-        lines=[QuoteRequestLine(
-            line_id=line.id,
-            service=ServiceRef(slug=line.service_slug, name=line.service_name,
-                               version=line.service_version),
-            vat_rate_bp=line.vat_rate_bp, answers=line.answers,
-            answer_labels=line.answer_labels, quantity=line.quantity,
-        ) for line in lines],
+        lines=[QuoteRequestLine(line_id=line.id, **snapshot_of(line)) for line in lines],
     ))
     await repository.empty_cart(session, cart.id)
     response = {"quote_id": str(quote_id)}

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sportello.contracts.events import AccountRegistered, AccountUpdated, QuoteAccepted, ServiceSnapshot
+from sportello.contracts.events import (
+    AccountRegistered,
+    AccountUpdated,
+    QuoteAccepted,
+    ServiceSnapshot,
+    snapshot_columns,
+)
 from sportello.contracts.events import Contact as ContactPayload
 from sportello.errors import NotFound
 from sqlalchemy import delete, func, select, update
@@ -209,11 +215,8 @@ async def add_quoted_lines(session: AsyncSession, data: QuoteAccepted) -> None:
                                     Kind.PURCHASE)
     for q in data.lines:
         await session.execute(insert(CartLine).values(
-            id=uuid.uuid4(), cart_id=cart.id, service_slug=q.service.slug,
-            service_name=q.service.name, service_version=q.service.version,
-            answers=q.answers, answer_labels=[label.model_dump() for label in q.answer_labels],
-            quantity=q.quantity, unit_net_cents=q.unit_net_cents, vat_rate_bp=q.vat_rate_bp,
-            quote_id=data.quote_id, quote_line_id=q.line_id,
+            id=uuid.uuid4(), cart_id=cart.id, **snapshot_columns(q),
+            unit_net_cents=q.unit_net_cents, quote_id=data.quote_id, quote_line_id=q.line_id,
         ).on_conflict_do_nothing(constraint="uq_cart_lines_quote_line"))
 
 

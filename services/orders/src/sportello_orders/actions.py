@@ -20,7 +20,8 @@ from sportello.contracts.events import (
     OrderPlaced,
     OrderStatusChanged,
     PricedLine,
-    ServiceRef,
+    priced_snapshot_columns,
+    priced_snapshot_of,
 )
 from sportello.contracts.money import Totals, totals
 from sportello.errors import Conflict
@@ -72,15 +73,8 @@ async def create_from_checkout(session: AsyncSession, data: CartCheckedOut,
         placed_at=now,
         updated_at=now,
         lines=[
-            OrderLine(
-                position=i, line_id=line.line_id, service_slug=line.service.slug,
-                service_name=line.service.name, service_version=line.service.version,
-                answers=line.answers,
-                answer_labels=[a.model_dump(mode="json") for a in line.answer_labels],
-                quantity=line.quantity, unit_net_cents=line.unit_net_cents,
-                vat_rate_bp=line.vat_rate_bp, net_cents=line.net_cents,
-                vat_cents=line.vat_cents, gross_cents=line.gross_cents, quote_id=line.quote_id,
-            )
+            OrderLine(position=i, line_id=line.line_id, quote_id=line.quote_id,
+                      **priced_snapshot_columns(line))
             for i, line in enumerate(data.lines)
         ],
         history=[StatusChange(from_status=None, status=Status.AWAITING_PAYMENT.value, at=now,
@@ -151,15 +145,7 @@ def order_totals(order: Order) -> Totals:
 
 def priced_lines(order: Order) -> list[PricedLine]:
     return [
-        PricedLine(
-            line_id=line.line_id,
-            service=ServiceRef(slug=line.service_slug, name=line.service_name,
-                               version=line.service_version),
-            answers=line.answers, answer_labels=line.answer_labels, quantity=line.quantity,
-            unit_net_cents=line.unit_net_cents, vat_rate_bp=line.vat_rate_bp,
-            net_cents=line.net_cents, vat_cents=line.vat_cents, gross_cents=line.gross_cents,
-            quote_id=line.quote_id,
-        )
+        PricedLine(line_id=line.line_id, quote_id=line.quote_id, **priced_snapshot_of(line))
         for line in order.lines
     ]
 
