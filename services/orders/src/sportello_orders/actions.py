@@ -105,22 +105,36 @@ async def move(session: AsyncSession, order: Order, to: Status, actor: Actor, *,
         order.paid_at = m.at
     order.history.append(StatusChange(from_status=m.from_status.value, status=to.value, at=m.at,
                                       actor=actor.value, actor_id=actor_id, note=note))
-    who = contact(order)
-    if to == Status.PAID:
-        await emit(session, "order.paid", paid_event(order))
-    elif to == Status.PAYMENT_FAILED:
-        await emit(session, "order.payment_failed", OrderPaymentFailed(
-            order_id=order.id, number=order.number, customer=who,
-            total_gross_cents=order.gross_cents, reason=reason))
-    elif to == Status.CANCELLED:
-        await emit(session, "order.cancelled", OrderCancelled(
-            order_id=order.id, number=order.number, customer=who, reason=reason or note))
+    if to in OWN_EVENT:
+        event_type, payload = OWN_EVENT[to]
+        await emit(session, event_type, payload(order, reason, note))
     await emit(session, "order.status_changed", OrderStatusChanged(
-        order_id=order.id, number=order.number, customer=who, from_status=m.from_status.value,
-        status=to.value, note=note, at=m.at))
+        order_id=order.id, number=order.number, customer=contact(order),
+        from_status=m.from_status.value, status=to.value, note=note, at=m.at))
     log.info("order_status_changed", order_id=str(order.id), number=order.number,
              from_status=m.from_status.value, status=to.value, actor=actor.value)
     return m
+
+
+def payment_failed_event(order: Order, reason: str | None) -> OrderPaymentFailed:
+    return OrderPaymentFailed(order_id=order.id, number=order.number, customer=contact(order),
+                              total_gross_cents=order.gross_cents, reason=reason)
+
+
+def cancelled_event(order: Order, reason: str | None) -> OrderCancelled:
+    return OrderCancelled(order_id=order.id, number=order.number, customer=contact(order),
+                          reason=reason)
+
+
+# The statuses announced by their own event too, besides order.status_changed: event type, and
+# its payload from (order, reason, note).
+OWN_EVENT = {
+    Status.PAID: ("order.paid", lambda order, reason, note: paid_event(order)),
+    Status.PAYMENT_FAILED: ("order.payment_failed",
+                            lambda order, reason, note: payment_failed_event(order, reason)),
+    Status.CANCELLED: ("order.cancelled",
+                       lambda order, reason, note: cancelled_event(order, reason or note)),
+}
 
 
 def paid_event(order: Order) -> OrderPaid:
@@ -158,16 +172,19 @@ def bank_transfer(order: Order, settings: Settings) -> BankTransferInstructions 
 
 
 
-def redact(order: Order, now: datetime) -> None:
-    order.customer_email = domain.REDACTED
-    order.customer_first_name = domain.REDACTED
-    order.customer_last_name = domain.REDACTED
-    for line in order.lines:
-        # The customer's own words; the invoice needs the service, quantity and amounts only.
-        line.answers = {}
-        line.answer_labels = []
-    order.redacted_at = now
-    order.updated_at = now
+async def redact_customer(session: AsyncSession, account_id: uuid.UUID) -> int:
+    """account.deleted: erase what invoicing law does not require (domain.redact); an unpaid
+    order is cancelled and loses its billing data too. How many orders it touched."""
+    orders = await repository.of_customer(session, account_id)
+    now = datetime.now(UTC)
+    for order in orders:
+        domain.redact(order, now)
+        if domain.can_transition(order.status, Status.CANCELLED):
+            await move(session, order, Status.CANCELLED, Actor.SYSTEM,
+                       note="Annullato: l'account è stato eliminato.", reason="account_deleted")
+        if not domain.keeps_billing(order.status):
+            order.billing = None
+    return len(orders)
 
 
 # --- payments --------------------------------------------------------------------------------
@@ -176,8 +193,7 @@ def redact(order: Order, now: datetime) -> None:
 def check_payable(order: Order, method: str) -> None:
     if order.payment_method != method:
         raise Conflict("Questo ordine ha un altro metodo di pagamento.")
-    if Status(order.status) not in domain.UNPAID or (
-            method == "bank_transfer" and order.status != Status.AWAITING_PAYMENT):
+    if not domain.may_pay(order.status, method):
         raise Conflict(f"L'ordine è «{domain.LABELS[Status(order.status)]}»: non c'è nulla da pagare.")
 
 
@@ -271,9 +287,7 @@ async def _apply(session: AsyncSession, provider: str, event: WebhookEvent, now:
         await move(session, order, Status.PAYMENT_FAILED, Actor.PROVIDER,
                    note=domain.failure_note(event.reason), reason=event.reason)
     elif decision.announce_failure:
-        await emit(session, "order.payment_failed", OrderPaymentFailed(
-            order_id=order.id, number=order.number, customer=contact(order),
-            total_gross_cents=order.gross_cents, reason=event.reason))
+        await emit(session, "order.payment_failed", payment_failed_event(order, event.reason))
     if decision.reason in ("amount_mismatch", "order_not_payable"):
         # Money may have been taken for an order we cannot fulfil: staff must look at it.
         log.error("payment_needs_staff", order_id=str(order.id), number=order.number,

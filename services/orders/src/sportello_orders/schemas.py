@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sportello.contracts.forms import AnswerLabel
 from sportello.contracts.money import Totals
 
-StaffTarget = Literal["in_progress", "completed", "refunded", "cancelled"]
+from sportello_orders.domain import STAFF_MOVES
+
+StaffTarget = Literal[tuple(s.value for s in STAFF_MOVES)]  # the domain's rule, as the API says it
 StatusName = Literal["awaiting_payment", "payment_failed", "paid", "in_progress", "completed",
                      "cancelled", "refunded"]
 

@@ -56,8 +56,7 @@ def _common(order: Order, settings: Settings) -> dict:
             method=order.payment_method, status=PAYMENT_STATUS[status], paid_at=order.paid_at,
             bank_transfer=schemas.BankTransferOut(**transfer.model_dump()) if transfer else None,
         ),
-        can_pay=status in domain.UNPAID and not (
-            order.payment_method == "bank_transfer" and status != Status.AWAITING_PAYMENT),
+        can_pay=domain.may_pay(order.status, order.payment_method),
         can_cancel=domain.can_transition(order.status, Status.CANCELLED),
     )
 
