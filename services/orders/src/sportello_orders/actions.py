@@ -27,13 +27,11 @@ from sportello.contracts.money import Totals, totals
 from sportello.errors import Conflict
 from sportello.messaging import emit
 from sportello.settings import Settings, get_settings
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_orders import domain, repository
 from sportello_orders.domain import Actor, Move, PaymentStatus, Status
-from sportello_orders.models import Order, OrderLine, Payment, ProviderEvent, StatusChange
+from sportello_orders.models import Order, OrderLine, Payment, StatusChange
 from sportello_orders.providers import HostedSession, PaymentProvider, SessionRequest, WebhookEvent
 
 log = structlog.get_logger()
@@ -231,18 +229,11 @@ async def apply_webhook(session: AsyncSession, provider: str, event: WebhookEven
     The event id is recorded first: a replayed or duplicated webhook finds it and changes nothing.
     """
     now = datetime.now(UTC)
-    first = await session.execute(
-        insert(ProviderEvent).values(
-            provider=provider, event_id=event.event_id, order_id=event.order_id,
-            session_id=event.session_id, outcome=event.outcome, result="received", received_at=now,
-        ).on_conflict_do_nothing().returning(ProviderEvent.event_id)
-    )
-    if first.first() is None:
+    if not await repository.record_provider_event(session, provider, event, now):
         log.info("webhook_duplicate", provider=provider, event_id=event.event_id)
         return "duplicate"
     result = await _apply(session, provider, event, now)
-    record = await session.get(ProviderEvent, (provider, event.event_id))
-    record.result = result
+    await repository.set_provider_event_result(session, provider, event.event_id, result)
     log.info("webhook_applied", provider=provider, event_id=event.event_id,
              order_id=str(event.order_id), outcome=event.outcome, result=result)
     return result
@@ -251,17 +242,12 @@ async def apply_webhook(session: AsyncSession, provider: str, event: WebhookEven
 async def _apply(session: AsyncSession, provider: str, event: WebhookEvent, now: datetime) -> str:
     if event.outcome is None:
         return "ignored_event_type"
-    order = None
-    if event.order_id is not None:
-        order = (await session.execute(
-            select(Order).where(Order.id == event.order_id).with_for_update()
-            .execution_options(populate_existing=True))).scalar_one_or_none()
+    order = await repository.find_locked(session, event.order_id)
     if order is None:
         log.warning("webhook_unknown_order", provider=provider, event_id=event.event_id)
         return "unknown_order"
     session_key = event.session_id or f"event:{event.event_id}"
-    payment = (await session.execute(select(Payment).where(
-        Payment.provider == provider, Payment.provider_session_id == session_key))).scalar_one_or_none()
+    payment = await repository.payment_of_session(session, provider, session_key)
     if payment is None:
         # The provider knows an attempt we did not record (e.g. our commit failed after the
         # session was created): what it says about the money still counts.
@@ -271,9 +257,7 @@ async def _apply(session: AsyncSession, provider: str, event: WebhookEvent, now:
                           created_at=now, updated_at=now)
         session.add(payment)
         await session.flush()
-    latest = (await session.execute(
-        select(Payment.id).where(Payment.order_id == order.id)
-        .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(1))).scalar_one()
+    latest = await repository.latest_payment_id(session, order.id)
     decision = domain.decide_outcome(order.status, payment.status, latest == payment.id,
                                      event.outcome, event.amount_cents, order.gross_cents)
     if decision.payment_status is not None:
