@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sportello.contracts.events import (
@@ -231,3 +231,12 @@ def remember_answer(session: AsyncSession, customer_id: uuid.UUID, scope: str, k
                     fingerprint: str, response: dict[str, Any]) -> None:
     session.add(IdempotentRequest(customer_id=customer_id, scope=scope, key=key,
                                   fingerprint=fingerprint, response=response))
+
+
+async def delete_idle_sessions(session: AsyncSession, idle_for: timedelta) -> int:
+    """Forget anonymous carts untouched for `idle_for`: how many sessions went."""
+    # Carts and their lines go with the session (ON DELETE CASCADE). Idempotent by nature.
+    result = await session.execute(
+        delete(CartSession).where(CartSession.touched_at < func.now() - idle_for)
+    )
+    return result.rowcount or 0
