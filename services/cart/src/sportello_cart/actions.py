@@ -16,7 +16,6 @@ from sportello.contracts.events import (
     QuoteRequestLine,
     snapshot_of,
 )
-from sportello.contracts.events import Contact as ContactPayload
 from sportello.contracts.fields import prefixed
 from sportello.contracts.idempotency import KEY_REUSED
 from sportello.contracts.money import line_amounts, totals
@@ -48,8 +47,7 @@ async def add_line(session: AsyncSession, owner: Owner, kind: Kind, body: AddIte
                                    body.service_slug)
     priced = domain.price_line(service, body.answers)
     cart_id, count = await repository.cart_for_adding(session, owner, kind)
-    if count >= domain.MAX_LINES:
-        raise Conflict(f"Il carrello può contenere al massimo {domain.MAX_LINES} righe.")
+    domain.check_room(count)
     line = CartLine(
         id=uuid.uuid4(), cart_id=cart_id, service_slug=service.slug, service_name=service.name,
         service_version=service.version, answers=priced.answers,
@@ -71,9 +69,7 @@ async def change_line(session: AsyncSession, owner: Owner, kind: Kind, line_id: 
     the current service, which is also how a customer accepts a changed price."""
     domain.refuse_nul(body.model_dump())
     line = await repository.own_line(session, owner, kind, line_id)
-    if line.quote_id is not None:
-        raise Conflict("Questa riga viene da un preventivo accettato: non si può modificare, "
-                       "solo rimuovere.")
+    domain.check_changeable(line.quote_id)
     service = domain.check_service(kind, await repository.service(session, line.service_slug),
                                    line.service_slug)
     answers = body.answers if body.answers is not None else line.answers
@@ -146,8 +142,8 @@ async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout
     if problems:
         raise Conflict("Alcune righe del carrello sono cambiate dall'aggiunta: controllale "
                        "prima di completare l'acquisto.", extra={"lines": problems})
-    customer = (await repository.contact(session, customer_id)
-                or domain.contact_from_billing(customer_id, billing))
+    customer = domain.the_customer(customer_id, await repository.contact(session, customer_id),
+                                   billing=billing)
     priced = [priced_line(line) for line in lines]
     order_id = uuid.uuid4()
     await emit(session, "cart.checked_out", CartCheckedOut(
@@ -184,13 +180,8 @@ async def submit_quote(session: AsyncSession, customer_id: uuid.UUID, email: str
     lines = await repository.lines_of(session, cart.id) if cart else []
     if cart is None or not lines:
         raise Conflict("La richiesta di preventivo è vuota.")
-    customer = await repository.contact(session, customer_id)
-    if customer is None and email:
-        # The profile has not reached the cart yet: the token's email is enough to answer.
-        customer = ContactPayload(account_id=customer_id, email=email, first_name="", last_name="")
-    if customer is None:
-        raise Conflict("Il tuo profilo non è ancora disponibile: riprova tra qualche istante.",
-                       headers={"Retry-After": "1"})
+    customer = domain.the_customer(customer_id, await repository.contact(session, customer_id),
+                                   email=email)
     quote_id = uuid.uuid4()
     await emit(session, "quote_cart.submitted", QuoteCartSubmitted(
         quote_id=quote_id, customer=customer, message=message,
