@@ -29,20 +29,30 @@ async def dashboard(request: Request, gw: Api = Depends(api)):
     return render(request, "account/dashboard.html", section="", profile=await me(gw))
 
 
+async def list_page(gw: Api, path: str, cursor: str | None) -> dict:
+    """One page of the customer's orders or quotes from `cursor`; an empty page if unreadable."""
+    params = {"limit": 20, **({"cursor": cursor} if cursor else {})}
+    result = await gw.get(path, params=params, require_login=True)
+    return result.body if result.ok else {"items": [], "next_cursor": None}
+
+
+async def own_or_404(gw: Api, path: str) -> dict:
+    """One order or quote of the customer; anything but 200 is a 404 page."""
+    result = await gw.get(path, require_login=True)
+    if result.status != 200:
+        raise HTTPException(404)
+    return result.body
+
+
 @router.get("/ordini")
 async def orders(request: Request, cursor: str | None = None, gw: Api = Depends(api)):
-    params = {"limit": 20, **({"cursor": cursor} if cursor else {})}
-    result = await gw.get("/orders", params=params, require_login=True)
-    page = result.body if result.ok else {"items": [], "next_cursor": None}
-    return render(request, "account/orders.html", section="orders", page=page)
+    return render(request, "account/orders.html", section="orders",
+                  page=await list_page(gw, "/orders", cursor))
 
 
 @router.get("/ordini/{order_id}")
 async def order_detail(order_id: str, request: Request, gw: Api = Depends(api)):
-    result = await gw.get(f"/orders/{order_id}", require_login=True)
-    if result.status != 200:
-        raise HTTPException(404)
-    order = result.body
+    order = await own_or_404(gw, f"/orders/{order_id}")
     return render(request, "account/order.html", section="orders", order=order,
                   transfer=await transfer_instructions(request, gw, order))
 
@@ -62,18 +72,14 @@ async def cancel_order(order_id: str, request: Request, gw: Api = Depends(api)):
 
 @router.get("/preventivi")
 async def quotes(request: Request, cursor: str | None = None, gw: Api = Depends(api)):
-    params = {"limit": 20, **({"cursor": cursor} if cursor else {})}
-    result = await gw.get("/quotes", params=params, require_login=True)
-    page = result.body if result.ok else {"items": [], "next_cursor": None}
-    return render(request, "account/quotes.html", section="quotes", page=page)
+    return render(request, "account/quotes.html", section="quotes",
+                  page=await list_page(gw, "/quotes", cursor))
 
 
 @router.get("/preventivi/{quote_id}")
 async def quote_detail(quote_id: str, request: Request, gw: Api = Depends(api)):
-    result = await gw.get(f"/quotes/{quote_id}", require_login=True)
-    if result.status != 200:
-        raise HTTPException(404)
-    return render(request, "account/quote.html", section="quotes", quote=result.body)
+    return render(request, "account/quote.html", section="quotes",
+                  quote=await own_or_404(gw, f"/quotes/{quote_id}"))
 
 
 async def cart_has_quote_lines(gw: Api, quote_id: str) -> bool:
