@@ -252,7 +252,9 @@ class BankTransferInstructions(Payload):
     amount_cents: int
 
 
-class OrderPlaced(Payload):
+class OrderSnapshot(Payload):
+    """The order as its readers need it whole: lines, totals, billing, how it is paid."""
+
     order_id: uuid.UUID
     number: str
     customer: Contact
@@ -260,18 +262,14 @@ class OrderPlaced(Payload):
     totals: Totals
     billing: Billing
     payment_method: PaymentMethod
+
+
+class OrderPlaced(OrderSnapshot):
     placed_at: datetime
     bank_transfer: BankTransferInstructions | None = None
 
 
-class OrderPaid(Payload):
-    order_id: uuid.UUID
-    number: str
-    customer: Contact
-    lines: list[PricedLine]
-    totals: Totals
-    billing: Billing
-    payment_method: PaymentMethod
+class OrderPaid(OrderSnapshot):
     paid_at: datetime
     quote_ids: list[uuid.UUID] = []
 
