@@ -115,6 +115,29 @@ async def replay(session: AsyncSession, customer_id: uuid.UUID, scope: str, key:
     return prior.response
 
 
+async def lines_to_submit(session: AsyncSession, customer_id: uuid.UUID, kind: Kind, scope: str,
+                          key: str, fingerprint: str, empty: str):
+    """(first answer, None, []) when this key was used already; else (None, cart, its lines),
+    the cart locked: the row lock serialises submissions of one cart, so the second sees it
+    empty (or its key used). An empty cart is Conflict(`empty`)."""
+    cart = await repository.find_cart(session, Owner(customer_id=customer_id), kind, lock=True)
+    if (answer := await replay(session, customer_id, scope, key, fingerprint)) is not None:
+        return answer, None, []
+    lines = await repository.lines_of(session, cart.id) if cart else []
+    if cart is None or not lines:
+        raise Conflict(empty)
+    return None, cart, lines
+
+
+async def answer_once(session: AsyncSession, cart_id: uuid.UUID, customer_id: uuid.UUID,
+                      scope: str, key: str, fingerprint: str, response: dict) -> dict:
+    """Empty the submitted cart, keep the answer for its key, commit (with the event emitted)."""
+    await repository.empty_cart(session, cart_id)
+    repository.remember_answer(session, customer_id, scope, key, fingerprint, response)
+    await session.commit()
+    return response
+
+
 async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout,
                    key: str) -> dict:
     domain.refuse_nul(body.model_dump(mode="json"))
@@ -123,14 +146,10 @@ async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout
     if errors:
         raise ValidationFailed(prefixed(errors, "billing"))
     billing = normalised(body.billing)
-    owner = Owner(customer_id=customer_id)
-    # The row lock serialises checkouts of one cart: the second sees it empty (or its key used).
-    cart = await repository.find_cart(session, owner, Kind.PURCHASE, lock=True)
-    if (answer := await replay(session, customer_id, "checkout", key, fingerprint)) is not None:
+    answer, cart, lines = await lines_to_submit(session, customer_id, Kind.PURCHASE, "checkout",
+                                                key, fingerprint, "Il carrello è vuoto.")
+    if answer is not None:
         return answer
-    lines = await repository.lines_of(session, cart.id) if cart else []
-    if cart is None or not lines:
-        raise Conflict("Il carrello è vuoto.")
     replica = await repository.services(session, {line.service_slug for line in lines})
     problems = domain.reprice_problems([
         domain.LineToCheck(id=line.id, service_slug=line.service_slug,
@@ -150,10 +169,8 @@ async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout
         order_id=order_id, customer=customer, lines=priced, totals=totals(priced),
         billing=billing, payment_method=body.payment_method,
     ))
-    await repository.empty_cart(session, cart.id)
-    response = {"order_id": str(order_id)}
-    repository.remember_answer(session, customer_id, "checkout", key, fingerprint, response)
-    await session.commit()
+    response = await answer_once(session, cart.id, customer_id, "checkout", key, fingerprint,
+                                 {"order_id": str(order_id)})
     log.info("cart_checked_out", order_id=str(order_id), account_id=str(customer_id), lines=len(priced))
     return response
 
@@ -173,13 +190,10 @@ async def submit_quote(session: AsyncSession, customer_id: uuid.UUID, email: str
     domain.refuse_nul(body.model_dump())
     message = body.message.strip() if body.message and body.message.strip() else None
     fingerprint = domain.fingerprint({"message": message})
-    owner = Owner(customer_id=customer_id)
-    cart = await repository.find_cart(session, owner, Kind.QUOTE, lock=True)
-    if (answer := await replay(session, customer_id, "quote", key, fingerprint)) is not None:
+    answer, cart, lines = await lines_to_submit(session, customer_id, Kind.QUOTE, "quote", key,
+                                                fingerprint, "La richiesta di preventivo è vuota.")
+    if answer is not None:
         return answer
-    lines = await repository.lines_of(session, cart.id) if cart else []
-    if cart is None or not lines:
-        raise Conflict("La richiesta di preventivo è vuota.")
     customer = domain.the_customer(customer_id, await repository.contact(session, customer_id),
                                    email=email)
     quote_id = uuid.uuid4()
@@ -187,10 +201,8 @@ async def submit_quote(session: AsyncSession, customer_id: uuid.UUID, email: str
         quote_id=quote_id, customer=customer, message=message,
         lines=[QuoteRequestLine(line_id=line.id, **snapshot_of(line)) for line in lines],
     ))
-    await repository.empty_cart(session, cart.id)
-    response = {"quote_id": str(quote_id)}
-    repository.remember_answer(session, customer_id, "quote", key, fingerprint, response)
-    await session.commit()
+    response = await answer_once(session, cart.id, customer_id, "quote", key, fingerprint,
+                                 {"quote_id": str(quote_id)})
     log.info("quote_cart_submitted", quote_id=str(quote_id), account_id=str(customer_id),
              lines=len(lines))
     return response
