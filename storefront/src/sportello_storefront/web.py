@@ -95,6 +95,14 @@ def flash(request: Request, message: str, kind: str = "success") -> None:
     request.session.setdefault("flash", []).append({"kind": kind, "message": message})
 
 
+def flash_outcome(request: Request, ok: bool, detail: str | None, done: str, refused: str) -> None:
+    """How a change went: `done`, or the API's reason (else `refused`) as an error."""
+    if ok:
+        flash(request, done)
+    else:
+        flash(request, detail or refused, "error")
+
+
 CART_COUNT = "cart_count"
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sportello_storefront.answers import billing_from_form
 from sportello_storefront.gateway import Api
 from sportello_storefront.routes.checkout import billing_values, transfer_instructions
-from sportello_storefront.web import api, flash, form_data, poll, redirect, render
+from sportello_storefront.web import api, flash, flash_outcome, form_data, poll, redirect, render
 
 router = APIRouter(prefix="/account")
 
@@ -63,10 +63,8 @@ async def cancel_order(order_id: str, request: Request, gw: Api = Depends(api)):
     result = await gw.post(f"/orders/{order_id}/cancel", require_login=True)
     if result.status == 404:
         raise HTTPException(404)
-    if result.ok:
-        flash(request, "Ordine annullato.")
-    else:
-        flash(request, result.detail or "Questo ordine non può più essere annullato.", "error")
+    flash_outcome(request, result.ok, result.detail, "Ordine annullato.",
+                  "Questo ordine non può più essere annullato.")
     return redirect(f"/account/ordini/{order_id}")
 
 
@@ -111,10 +109,8 @@ async def decline_quote(quote_id: str, request: Request, gw: Api = Depends(api))
                            require_login=True)
     if result.status == 404:
         raise HTTPException(404)
-    if result.ok:
-        flash(request, "Hai rifiutato il preventivo.")
-    else:
-        flash(request, result.detail or "Questo preventivo non può essere rifiutato.", "error")
+    flash_outcome(request, result.ok, result.detail, "Hai rifiutato il preventivo.",
+                  "Questo preventivo non può essere rifiutato.")
     return redirect(f"/account/preventivi/{quote_id}")
 
 
@@ -197,10 +193,8 @@ async def privacy_save(request: Request, gw: Api = Depends(api)):
     if data.get("privacy_accepted") == "on":
         body["privacy_accepted"] = True  # accepting a newer version of the notice
     result = await gw.call("PUT", "/accounts/me/privacy", require_login=True, json=body)
-    if result.ok:
-        flash(request, "Preferenze sul trattamento dei dati aggiornate.")
-    else:
-        flash(request, result.detail or "Preferenze non aggiornate.", "error")
+    flash_outcome(request, result.ok, result.detail,
+                  "Preferenze sul trattamento dei dati aggiornate.", "Preferenze non aggiornate.")
     return redirect("/account/privacy")
 
 

@@ -14,6 +14,7 @@ from sportello_storefront.web import (
     api,
     bump_cart_count,
     flash,
+    flash_outcome,
     form_data,
     idempotency_key,
     redirect,
@@ -63,10 +64,8 @@ async def remove_line(line_id: str, request: Request, gw: Api = Depends(api)):
     result = await gw.call("DELETE", f"/cart/items/{line_id}")
     if result.ok:
         bump_cart_count(request.session, -1)
-    if result.ok or result.status == 404:
-        flash(request, "Servizio rimosso dal carrello.")
-    else:
-        flash(request, result.detail or "Non è stato possibile rimuovere la riga.", "error")
+    flash_outcome(request, result.ok or result.status == 404, result.detail,
+                  "Servizio rimosso dal carrello.", "Non è stato possibile rimuovere la riga.")
     return redirect("/carrello")
 
 
@@ -111,10 +110,9 @@ async def quote_cart_page(request: Request, gw: Api = Depends(api)):
 async def remove_quote_line(line_id: str, request: Request, gw: Api = Depends(api)):
     await form_data(request)
     result = await gw.call("DELETE", f"/cart/quote/items/{line_id}")
-    if result.ok or result.status == 404:
-        flash(request, "Servizio rimosso dal carrello preventivi.")
-    else:
-        flash(request, result.detail or "Non è stato possibile rimuovere la riga.", "error")
+    flash_outcome(request, result.ok or result.status == 404, result.detail,
+                  "Servizio rimosso dal carrello preventivi.",
+                  "Non è stato possibile rimuovere la riga.")
     return redirect("/carrello-preventivi")
 
 
