@@ -214,14 +214,16 @@ async def update_service(slug: str, body: ServicePatch, staff: Staff, request: R
 @router.post("/api/staff/catalog/services/{slug}/retire", response_model=ServiceDetail,
              responses=NOT_FOUND)
 async def retire_service(slug: str, staff: Staff, request: Request, session: Session):
-    await actions.set_status(session, slug, Status.RETIRED)
-    await commit(request, session)
-    return await _service_answer(session, slug)
+    return await _set_status(request, session, slug, Status.RETIRED)
 
 
 @router.post("/api/staff/catalog/services/{slug}/reactivate", response_model=ServiceDetail,
              responses=NOT_FOUND)
 async def reactivate_service(slug: str, staff: Staff, request: Request, session: Session):
-    await actions.set_status(session, slug, Status.ACTIVE)
+    return await _set_status(request, session, slug, Status.ACTIVE)
+
+
+async def _set_status(request: Request, session: AsyncSession, slug: str, status: Status):
+    await actions.set_status(session, slug, status)
     await commit(request, session)
     return await _service_answer(session, slug)
