@@ -15,8 +15,6 @@ from sportello_notifications.sender import Sender
 
 async def start_sender(app: FastAPI) -> None:
     settings = app.state.settings
-    # Handlers receive only a session: the settings (staff address, links) travel on it.
-    app.state.sessionmaker.configure(info={"service": "notifications", "settings": settings})
     app.state.sender = Sender(settings, app.state.sessionmaker,
                               asyncpg_dsn(settings.database_url("notifications")))
     await app.state.sender.start()

@@ -10,17 +10,18 @@ from __future__ import annotations
 import structlog
 from sportello.contracts.envelope import Envelope
 from sportello.contracts.events import AccountDeleted
+from sportello.db import session_settings
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_notifications import drafts
-from sportello_notifications.repository import record, redact_account, settings_of
+from sportello_notifications.repository import record, redact_account
 
 log = structlog.get_logger()
 
 
 async def record_emails(session: AsyncSession, event: Envelope) -> None:
     """Any event of drafts.BY_EVENT: the emails it means, recorded pending."""
-    planned = drafts.BY_EVENT[event.type](event.payload(), settings_of(session))
+    planned = drafts.BY_EVENT[event.type](event.payload(), session_settings(session))
     created = await record(session, event, planned)
     log.info("notifications_recorded", event_type=event.type, event_id=str(event.id),
              templates=[d.template for d in planned], created=created)

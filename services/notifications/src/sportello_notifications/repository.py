@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 from sportello.contracts.envelope import Envelope
+from sportello.db import session_settings
 from sportello.paging import keyset_page
-from sportello.settings import Settings
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,14 +21,9 @@ NOTIFY_CHANNEL = "sportello_notifications"
 _NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
 
 
-def settings_of(session: AsyncSession) -> Settings:
-    """The service's settings, put on every session by the app (handlers get only a session)."""
-    return session.info["settings"]
-
-
 async def record(session: AsyncSession, event: Envelope, drafts: list[Draft]) -> int:
     """Render and store each draft as a pending email, at most once per dedup key."""
-    settings = settings_of(session)
+    settings = session_settings(session)
     common = {"business": settings.business_name, "shop_url": settings.storefront_url}
     created = 0
     for draft in drafts:

@@ -26,7 +26,7 @@ from sportello.contracts.events import (
 from sportello.contracts.money import Totals, totals
 from sportello.errors import Conflict
 from sportello.messaging import emit
-from sportello.settings import Settings, get_settings
+from sportello.settings import Settings
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_orders import domain, repository
@@ -35,11 +35,6 @@ from sportello_orders.models import Order, OrderLine, Payment, StatusChange
 from sportello_orders.providers import HostedSession, PaymentProvider, SessionRequest, WebhookEvent
 
 log = structlog.get_logger()
-
-
-def session_settings(session: AsyncSession) -> Settings:
-    """The app's settings travel in the sessionmaker's info (set by the app at startup)."""
-    return session.info.get("settings") or get_settings()
 
 
 async def create_from_checkout(session: AsyncSession, data: CartCheckedOut,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import structlog
 from sportello.contracts.envelope import Envelope
 from sportello.contracts.events import AccountDeleted, CartCheckedOut
+from sportello.db import session_settings
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_orders import actions
-from sportello_orders.actions import session_settings
 
 log = structlog.get_logger()
 
