@@ -7,9 +7,8 @@ import json
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from sportello_storefront.answers import billing_from_form
 from sportello_storefront.gateway import Api
-from sportello_storefront.routes.checkout import billing_values, transfer_instructions
+from sportello_storefront.routes.checkout import billing_values, save_billing, transfer_instructions
 from sportello_storefront.web import api, flash, flash_outcome, form_data, poll, redirect, render
 
 router = APIRouter(prefix="/account")
@@ -44,6 +43,16 @@ async def own_or_404(gw: Api, path: str) -> dict:
     return result.body
 
 
+async def change(request: Request, gw: Api, path: str, body: dict | None, done: str,
+                 refused: str, back: str):
+    """POST a change of an own order or quote, say how it went, and go back to its page."""
+    result = await gw.post(path, json=body, require_login=True)
+    if result.status == 404:
+        raise HTTPException(404)
+    flash_outcome(request, result.ok, result.detail, done, refused)
+    return redirect(back)
+
+
 @router.get("/ordini")
 async def orders(request: Request, cursor: str | None = None, gw: Api = Depends(api)):
     return render(request, "account/orders.html", section="orders",
@@ -60,12 +69,8 @@ async def order_detail(order_id: str, request: Request, gw: Api = Depends(api)):
 @router.post("/ordini/{order_id}/annulla")
 async def cancel_order(order_id: str, request: Request, gw: Api = Depends(api)):
     await form_data(request)
-    result = await gw.post(f"/orders/{order_id}/cancel", require_login=True)
-    if result.status == 404:
-        raise HTTPException(404)
-    flash_outcome(request, result.ok, result.detail, "Ordine annullato.",
-                  "Questo ordine non può più essere annullato.")
-    return redirect(f"/account/ordini/{order_id}")
+    return await change(request, gw, f"/orders/{order_id}/cancel", None, "Ordine annullato.",
+                        "Questo ordine non può più essere annullato.", f"/account/ordini/{order_id}")
 
 
 @router.get("/preventivi")
@@ -105,13 +110,9 @@ async def accept_quote(quote_id: str, request: Request, gw: Api = Depends(api)):
 async def decline_quote(quote_id: str, request: Request, gw: Api = Depends(api)):
     data = await form_data(request)
     reason = (data.get("reason") or "").strip() or None
-    result = await gw.post(f"/quotes/{quote_id}/decline", json={"reason": reason},
-                           require_login=True)
-    if result.status == 404:
-        raise HTTPException(404)
-    flash_outcome(request, result.ok, result.detail, "Hai rifiutato il preventivo.",
-                  "Questo preventivo non può essere rifiutato.")
-    return redirect(f"/account/preventivi/{quote_id}")
+    return await change(request, gw, f"/quotes/{quote_id}/decline", {"reason": reason},
+                        "Hai rifiutato il preventivo.",
+                        "Questo preventivo non può essere rifiutato.", f"/account/preventivi/{quote_id}")
 
 
 @router.get("/profilo")
@@ -168,15 +169,10 @@ async def billing(request: Request, gw: Api = Depends(api)):
 
 @router.post("/fatturazione")
 async def billing_save(request: Request, gw: Api = Depends(api)):
-    data = await form_data(request)
-    result = await gw.call("PUT", "/accounts/me/billing", json=billing_from_form(data),
-                           require_login=True)
-    if result.ok:
+    if (again := await save_billing(gw, await form_data(request))) is None:
         flash(request, "Dati di fatturazione salvati.")
         return redirect("/account/fatturazione")
-    return render(request, "account/billing.html", 422, section="billing", values=data,
-                  errors=result.field_errors(),
-                  problem=result.detail or "Controlla i dati di fatturazione.")
+    return render(request, "account/billing.html", 422, section="billing", **again)
 
 
 @router.get("/privacy")

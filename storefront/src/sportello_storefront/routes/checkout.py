@@ -48,6 +48,17 @@ async def billing_values(gw: Api) -> dict[str, Any]:
     return values
 
 
+async def save_billing(gw: Api, data: dict[str, Any]) -> dict[str, Any] | None:
+    """PUT the form's billing data to the profile: None when saved, else what the form shows
+    again (the values as typed, the errors by field, the problem)."""
+    result = await gw.call("PUT", "/accounts/me/billing", json=billing_from_form(data),
+                           require_login=True)
+    if result.ok:
+        return None
+    return {"values": data, "errors": result.field_errors(),
+            "problem": result.detail or "Controlla i dati di fatturazione."}
+
+
 @router.get("/checkout")
 async def checkout_start(request: Request, gw: Api = Depends(api)):
     if not gw.logged_in:
@@ -69,15 +80,9 @@ async def billing_page(request: Request, gw: Api = Depends(api)):
 
 @router.post("/checkout/fatturazione")
 async def billing_save(request: Request, gw: Api = Depends(api)):
-    data = await form_data(request)
-    result = await gw.call("PUT", "/accounts/me/billing", json=billing_from_form(data),
-                           require_login=True)
-    if result.ok:
+    if (again := await save_billing(gw, await form_data(request))) is None:
         return redirect("/checkout/pagamento")
-    cart = await load_cart(gw)
-    return render(request, "checkout_billing.html", 422, cart=cart, values=data,
-                  errors=result.field_errors(),
-                  problem=result.detail or "Controlla i dati di fatturazione.")
+    return render(request, "checkout_billing.html", 422, cart=await load_cart(gw), **again)
 
 
 @router.get("/checkout/pagamento")
