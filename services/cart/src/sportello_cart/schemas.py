@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sportello.contracts.billing import Billing
-from sportello.contracts.forms import AnswerLabel
+from sportello.contracts.events import LineSnapshot
 from sportello.contracts.money import Totals
 
 from sportello_cart.domain import MAX_MESSAGE, MAX_QUANTITY
@@ -37,21 +37,12 @@ class QuoteSubmit(Strict):
     message: str | None = Field(default=None, max_length=MAX_MESSAGE)
 
 
-class ServiceRefOut(BaseModel):
-    slug: str
-    name: str
-    version: int
+class LineOut(LineSnapshot):
+    """The contract's line as the cart holds it, with its price (none on quote-cart lines)."""
 
-
-class LineOut(BaseModel):
     id: uuid.UUID
-    service: ServiceRefOut
-    answers: dict[str, Any]
-    answer_labels: list[AnswerLabel]
-    quantity: int
     # Null on quote-cart lines: a quote has no price until staff set one.
     unit_net_cents: int | None = None
-    vat_rate_bp: int
     net_cents: int | None = None
     vat_cents: int | None = None
     gross_cents: int | None = None
