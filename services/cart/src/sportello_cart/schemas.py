@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sportello.contracts.billing import Billing
-from sportello.contracts.events import LineSnapshot
+from sportello.contracts.events import MaybePricedSnapshot
 from sportello.contracts.money import Totals
 
 from sportello_cart.domain import MAX_MESSAGE, MAX_QUANTITY
@@ -37,15 +37,11 @@ class QuoteSubmit(Strict):
     message: str | None = Field(default=None, max_length=MAX_MESSAGE)
 
 
-class LineOut(LineSnapshot):
-    """The contract's line as the cart holds it, with its price (none on quote-cart lines)."""
+class LineOut(MaybePricedSnapshot):
+    """The contract's line as the cart holds it; no price on quote-cart lines (a quote has none
+    until staff set one)."""
 
     id: uuid.UUID
-    # Null on quote-cart lines: a quote has no price until staff set one.
-    unit_net_cents: int | None = None
-    net_cents: int | None = None
-    vat_cents: int | None = None
-    gross_cents: int | None = None
     locked_by_quote: uuid.UUID | None = None
 
 

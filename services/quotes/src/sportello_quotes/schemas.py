@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
-from sportello.contracts.events import LineSnapshot
+from sportello.contracts.events import MaybePricedSnapshot
 from sportello.contracts.money import Totals
 
 # Ten million euro per unit: far above any real service, far below what a bigint can hold.
@@ -60,15 +60,11 @@ class RejectIn(BaseModel):
 # --- answers ----------------------------------------------------------------------------------
 
 
-class LineOut(LineSnapshot):
-    """The contract's line as requested; its prices once staff have priced the quote."""
+class LineOut(MaybePricedSnapshot):
+    """The contract's line as requested; its prices (the current revision's) once staff have
+    priced the quote."""
 
     line_id: uuid.UUID
-    # Present once staff have priced the quote (the current revision's prices).
-    unit_net_cents: int | None = None
-    net_cents: int | None = None
-    vat_cents: int | None = None
-    gross_cents: int | None = None
 
 
 class HistoryOut(BaseModel):

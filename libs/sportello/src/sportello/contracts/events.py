@@ -128,6 +128,15 @@ class PricedSnapshot(LineSnapshot):
     gross_cents: int
 
 
+class MaybePricedSnapshot(LineSnapshot):
+    """A line that may not have a price yet (a quote request before staff price it)."""
+
+    unit_net_cents: int | None = None
+    net_cents: int | None = None
+    vat_cents: int | None = None
+    gross_cents: int | None = None
+
+
 class PricedLine(PricedSnapshot):
     """A bought line as it will stay on the order: answers, labels, prices and VAT."""
 
