@@ -31,6 +31,17 @@ log = structlog.get_logger()
 Hook = Callable[[FastAPI], Awaitable[None]]
 
 
+def closing(attribute: str, method: str = "aclose") -> Hook:
+    """A shutdown hook that closes `app.state.<attribute>` (with `method`), if startup made it."""
+
+    async def close(app: FastAPI) -> None:
+        thing = getattr(app.state, attribute, None)
+        if thing is not None:
+            await getattr(thing, method)()
+
+    return close
+
+
 @dataclass
 class Service:
     name: str

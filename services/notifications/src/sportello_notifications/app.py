@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from sportello.db import asyncpg_dsn
-from sportello.service import Service
+from sportello.service import Service, closing
 
 from sportello_notifications import api
 from sportello_notifications.handlers import HANDLERS
@@ -20,12 +20,6 @@ async def start_sender(app: FastAPI) -> None:
     await app.state.sender.start()
 
 
-async def stop_sender(app: FastAPI) -> None:
-    sender = getattr(app.state, "sender", None)
-    if sender is not None:
-        await sender.stop()
-
-
 service = Service(
     name="notifications",
     routers=[api.router],
@@ -34,7 +28,7 @@ service = Service(
     # Notifications announce nothing: no outbox relay to run.
     publishes=False,
     on_startup=[start_sender],
-    on_shutdown=[stop_sender],
+    on_shutdown=[closing("sender", "stop")],
 )
 
 
