@@ -28,11 +28,17 @@ async def dashboard(request: Request, gw: Api = Depends(api)):
     return render(request, "account/dashboard.html", section="", profile=await me(gw))
 
 
-async def list_page(gw: Api, path: str, cursor: str | None) -> dict:
-    """One page of the customer's orders or quotes from `cursor`; an empty page if unreadable."""
-    params = {"limit": 20, **({"cursor": cursor} if cursor else {})}
-    result = await gw.get(path, params=params, require_login=True)
-    return result.body if result.ok else {"items": [], "next_cursor": None}
+def add_list_page(path: str, api_path: str, section: str) -> None:
+    """I MIEI ORDINI and I MIEI PREVENTIVI: one page of the API's list from `cursor` (an empty
+    page if it cannot be read), in account/<section>.html."""
+
+    async def list_page(request: Request, cursor: str | None = None, gw: Api = Depends(api)):
+        params = {"limit": 20, **({"cursor": cursor} if cursor else {})}
+        result = await gw.get(api_path, params=params, require_login=True)
+        page = result.body if result.ok else {"items": [], "next_cursor": None}
+        return render(request, f"account/{section}.html", section=section, page=page)
+
+    router.add_api_route(path, list_page, methods=["GET"], name=section)
 
 
 async def own_or_404(gw: Api, path: str) -> dict:
@@ -53,10 +59,8 @@ async def change(request: Request, gw: Api, path: str, body: dict | None, done: 
     return redirect(back)
 
 
-@router.get("/ordini")
-async def orders(request: Request, cursor: str | None = None, gw: Api = Depends(api)):
-    return render(request, "account/orders.html", section="orders",
-                  page=await list_page(gw, "/orders", cursor))
+add_list_page("/ordini", "/orders", "orders")
+add_list_page("/preventivi", "/quotes", "quotes")
 
 
 @router.get("/ordini/{order_id}")
@@ -71,12 +75,6 @@ async def cancel_order(order_id: str, request: Request, gw: Api = Depends(api)):
     await form_data(request)
     return await change(request, gw, f"/orders/{order_id}/cancel", None, "Ordine annullato.",
                         "Questo ordine non può più essere annullato.", f"/account/ordini/{order_id}")
-
-
-@router.get("/preventivi")
-async def quotes(request: Request, cursor: str | None = None, gw: Api = Depends(api)):
-    return render(request, "account/quotes.html", section="quotes",
-                  page=await list_page(gw, "/quotes", cursor))
 
 
 @router.get("/preventivi/{quote_id}")
