@@ -265,8 +265,7 @@ def _check_choice(f: FormField, value: Any) -> tuple[Any, str | None]:
 
 
 def _check_checkbox(f: FormField, value: Any) -> tuple[Any, str | None]:
-    b = _parse_bool(value)
-    if b is None:
+    if (b := _parse_bool(value)) is None:
         return None, "Valore non valido (sì o no)."
     if f.required and not b:
         return None, "Questa casella è obbligatoria."
