@@ -1,5 +1,5 @@
-"""The rules of an order: its state machine, payment outcomes, the auto-cancel note, what
-redaction keeps. No I/O."""
+"""The rules of an order: its state machine, the moves staff may make, who may pay, payment
+outcomes, the auto-cancel note, redaction and what it keeps. No I/O."""
 
 from __future__ import annotations
 
