@@ -27,7 +27,7 @@ import uuid
 import httpx
 from sportello.db import drop_database
 from sportello.settings import Settings
-from sportello.testing.processes import free_port, settings_env
+from sportello.testing.processes import free_port, settings_env, wait_http
 
 
 def bare_app():
@@ -47,18 +47,6 @@ def serve_bare(port: int) -> None:
 
     uvicorn.run(bare_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False,
                 loop="uvloop", http="httptools")
-
-
-def wait_healthy(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} not healthy after {timeout}s")
 
 
 def to_ms(value: str) -> float:
@@ -144,10 +132,10 @@ def main() -> int:
                                   stdout=log, stderr=subprocess.STDOUT))
     try:
         bare = f"http://127.0.0.1:{bare_port}"
-        wait_healthy(bare + "/bare")
+        wait_http(bare + "/bare", 60)
         targets = {"bare FastAPI route": f"{bare}/bare"}
         for size, s in settings.items():
-            wait_healthy(s.catalog_url + "/healthz")
+            wait_http(s.catalog_url + "/healthz", 60)
             api = f"{s.catalog_url}/api/catalog"
             copy = "-7" if size != "small" else ""
             targets |= {

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 from sportello.testing import bearer
-from sportello.testing.processes import free_port
+from sportello.testing.processes import free_port, wait_http
 from sportello.testing.run import _run_settings, drop_run
 
 BARE_APP = """
@@ -45,18 +45,6 @@ async def healthz():
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
-def wait_http(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer")
 
 
 def wrk(url: str, connections: int, seconds: int) -> dict:

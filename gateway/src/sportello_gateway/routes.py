@@ -1,5 +1,5 @@
 """Which service serves each public path (a table of prefixes) and its edge policy: who may call
-(the conditions of `policy_for`), the rate-limit class, the long timeout.
+(a table of exact paths and subtrees), the rate-limit class, the long timeout.
 
 Pure functions of (method, path): no I/O, unit-tested on their own. A request goes to exactly one
 service, chosen by the longest matching prefix; services serve the full public paths themselves.
@@ -67,7 +67,25 @@ _LIMITED = {
     ("POST", "/api/cart/checkout"): "checkout",
 }
 _SLOW = {"/api/accounts/me/export"}
-_READS = {"GET", "HEAD"}
+_READS = frozenset({"GET", "HEAD"})
+
+# Who may call: an exact path first; else the first subtree rule that matches (the prefix itself
+# and the paths below it, or only below it when it ends in "/"; for the methods given, or any);
+# anything else wants a valid token (CUSTOMER).
+_EXACT_ACCESS: dict[str, Access] = {
+    **dict.fromkeys(_ACCOUNTS_PUBLIC, Access.PUBLIC),
+    "/api/cart/session": Access.PUBLIC,
+    "/api/cart/checkout": Access.CUSTOMER,
+    "/api/cart/quote/submit": Access.CUSTOMER,
+    "/api/cart/merge": Access.CUSTOMER,
+}
+_SUBTREE_ACCESS: tuple[tuple[str, frozenset[str] | None, Access], ...] = (
+    ("/api/staff/", None, Access.STAFF),
+    ("/api/catalog", _READS, Access.PUBLIC),
+    ("/api/cart", None, Access.CART),
+    # The provider signs its calls; orders checks the signature.
+    ("/api/payments/webhooks/", None, Access.PUBLIC),
+)
 
 
 def service_for(path: str) -> str | None:
@@ -94,21 +112,15 @@ def policy_for(method: str, path: str) -> Policy | None:
     path = path.rstrip("/") or path
     limit = _LIMITED.get((method, path))
     slow = path in _SLOW
-    if path.startswith("/api/staff/"):
-        access = Access.STAFF
-    elif service == "accounts":
-        access = Access.PUBLIC if path in _ACCOUNTS_PUBLIC else Access.CUSTOMER
-    elif service == "catalog":
-        access = Access.PUBLIC if method in _READS else Access.CUSTOMER
-    elif service == "cart":
-        if path == "/api/cart/session":
-            access = Access.PUBLIC
-        elif path in ("/api/cart/checkout", "/api/cart/quote/submit", "/api/cart/merge"):
-            access = Access.CUSTOMER
-        else:
-            access = Access.CART
-    elif path.startswith("/api/payments/webhooks/"):
-        access = Access.PUBLIC   # the provider signs its calls; orders checks the signature
-    else:
-        access = Access.CUSTOMER
-    return Policy(service=service, access=access, limit=limit, slow=slow)
+    return Policy(service=service, access=access_for(method, path), limit=limit, slow=slow)
+
+
+def access_for(method: str, path: str) -> Access:
+    if path in _EXACT_ACCESS:
+        return _EXACT_ACCESS[path]
+    for prefix, methods, access in _SUBTREE_ACCESS:
+        below = path.startswith(prefix) if prefix.endswith("/") else (
+            path == prefix or path.startswith(prefix + "/"))
+        if below and (methods is None or method in methods):
+            return access
+    return Access.CUSTOMER

@@ -87,6 +87,20 @@ def warm_up() -> None:
     gc.freeze()
 
 
+# The failures whose page says always the same: status, title, message.
+FIXED_PAGES: dict[type[Exception], tuple[int, str, str]] = {
+    GatewayUnavailable: (503, "Servizio momentaneamente non disponibile",
+                         "Non riusciamo a completare la richiesta in questo momento. "
+                         "Riprova tra qualche istante."),
+    CsrfFailed: (400, "Modulo scaduto", "Il modulo è scaduto o non è valido. Torna indietro, "
+                                        "ricarica la pagina e riprova."),
+}
+HTTP_PAGES = {
+    404: ("Pagina non trovata", "La pagina che cerchi non esiste o non è più disponibile."),
+    405: ("Operazione non consentita", "Questa pagina non accetta questa operazione."),
+}
+
+
 def install_page_errors(app: FastAPI) -> None:
     """Every failure becomes an Italian page, never a stack trace."""
 
@@ -94,11 +108,13 @@ def install_page_errors(app: FastAPI) -> None:
     async def _login(request: Request, exc: LoginRequired):
         return redirect(login_url(request))
 
-    @app.exception_handler(GatewayUnavailable)
-    async def _unavailable(request: Request, exc: GatewayUnavailable):
-        return render(request, "error.html", 503, title="Servizio momentaneamente non disponibile",
-                      message="Non riusciamo a completare la richiesta in questo momento. "
-                              "Riprova tra qualche istante.")
+    async def _fixed(request: Request, exc: Exception):
+        status, title, message = next(page for kind, page in FIXED_PAGES.items()
+                                      if isinstance(exc, kind))
+        return render(request, "error.html", status, title=title, message=message)
+
+    for exc_type in FIXED_PAGES:
+        app.add_exception_handler(exc_type, _fixed)
 
     @app.exception_handler(RateLimited)
     async def _rate_limited(request: Request, exc: RateLimited):
@@ -108,20 +124,11 @@ def install_page_errors(app: FastAPI) -> None:
         response.headers["Retry-After"] = exc.retry_after
         return response
 
-    @app.exception_handler(CsrfFailed)
-    async def _csrf(request: Request, exc: CsrfFailed):
-        return render(request, "error.html", 400, title="Modulo scaduto",
-                      message="Il modulo è scaduto o non è valido. Torna indietro, ricarica la "
-                              "pagina e riprova.")
-
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        if exc.status_code == 404:
-            return render(request, "error.html", 404, title="Pagina non trovata",
-                          message="La pagina che cerchi non esiste o non è più disponibile.")
-        if exc.status_code == 405:
-            return render(request, "error.html", 405, title="Operazione non consentita",
-                          message="Questa pagina non accetta questa operazione.")
+        if exc.status_code in HTTP_PAGES:
+            title, message = HTTP_PAGES[exc.status_code]
+            return render(request, "error.html", exc.status_code, title=title, message=message)
         return render(request, "error.html", exc.status_code, title="Richiesta non valida",
                       message=str(exc.detail) if isinstance(exc.detail, str) else "")
 

@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sportello.contracts.idempotency import key_errors
 from sportello.contracts.people import MIN_PASSWORD_LENGTH
 from sportello.proxies import client_address
 
@@ -95,15 +96,30 @@ async def form_data(request: Request) -> dict[str, Any]:
     return data
 
 
-def idempotency_key(data: dict[str, Any]) -> str:
+def idempotency_key(data: dict[str, Any]) -> str | None:
     """The key a page put in its form when rendered: a double submit (two requests racing with
-    the same cookie) sends the same key, so the API answers both with the first outcome."""
-    key = str(data.get("idempotency_key") or "")
-    return key if 1 <= len(key) <= 255 else secrets.token_urlsafe(16)
+    the same cookie) sends the same key, so the API answers both with the first outcome. A form
+    without a key asked for no deduplication and gets a fresh one; a key the API would refuse is
+    None, never swapped for a random one (that would let a double submit happen twice)."""
+    if "idempotency_key" not in data:
+        return secrets.token_urlsafe(16)
+    key = str(data["idempotency_key"])
+    return None if key_errors(key) else key
+
+
+STALE_FORM = "La pagina non era più valida: controlla e conferma di nuovo."
 
 
 def flash(request: Request, message: str, kind: str = "success") -> None:
     request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+
+
+def flash_outcome(request: Request, ok: bool, detail: str | None, done: str, refused: str) -> None:
+    """How a change went: `done`, or the API's reason (else `refused`) as an error."""
+    if ok:
+        flash(request, done)
+    else:
+        flash(request, detail or refused, "error")
 
 
 CART_COUNT = "cart_count"

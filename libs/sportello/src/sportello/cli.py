@@ -128,11 +128,18 @@ async def migrate(settings: Settings) -> None:
     await declare_all(settings, consumers)
 
 
-def cmd_migrate(argv: list[str]) -> int:
+def _settings_if_reachable() -> Settings | None:
+    """The settings, once PostgreSQL and RabbitMQ answer; None (and why, on stderr) if not."""
     settings = get_settings()
     problems = asyncio.run(_reachable(settings))
     if problems:
         print("\n".join(problems), file=sys.stderr)
+        return None
+    return settings
+
+
+def cmd_migrate(argv: list[str]) -> int:
+    if (settings := _settings_if_reachable()) is None:
         return 1
     asyncio.run(migrate(settings))
     print("Database e code pronti:", ", ".join(services()))
@@ -164,10 +171,7 @@ def _wait_http(url: str, timeout: float) -> bool:
 
 def cmd_up(argv: list[str]) -> int:
     """Everything a new machine needs to show the shop: databases, keys, demo data, processes."""
-    settings = get_settings()
-    problems = asyncio.run(_reachable(settings))
-    if problems:
-        print("\n".join(problems), file=sys.stderr)
+    if (settings := _settings_if_reachable()) is None:
         return 1
     from sportello.keys import ensure_key
 

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from sportello.settings import Settings, get_settings
+
 # Constraint names Alembic can reproduce, the same in every service.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -34,6 +36,11 @@ class Base(DeclarativeBase):
     """Base of the shared tables (outbox, inbox). Services declare their own base per database."""
 
     metadata = new_metadata()
+
+
+def session_settings(session: AsyncSession) -> Settings:
+    """The app's settings, which the service factory puts on every session it makes."""
+    return session.info.get("settings") or get_settings()
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:

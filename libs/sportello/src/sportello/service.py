@@ -32,6 +32,17 @@ log = structlog.get_logger()
 Hook = Callable[[FastAPI], Awaitable[None]]
 
 
+def closing(attribute: str, method: str = "aclose") -> Hook:
+    """A shutdown hook that closes `app.state.<attribute>` (with `method`), if startup made it."""
+
+    async def close(app: FastAPI) -> None:
+        thing = getattr(app.state, attribute, None)
+        if thing is not None:
+            await getattr(thing, method)()
+
+    return close
+
+
 @dataclass
 class Service:
     name: str
@@ -56,7 +67,8 @@ class Service:
             engine = make_engine(url, settings.db_pool_size)
             app.state.engine = engine
             app.state.sessionmaker = make_sessionmaker(engine)
-            app.state.sessionmaker.configure(info={"service": service.name})
+            # Handlers and jobs get only a session: the settings travel on it (db.session_settings).
+            app.state.sessionmaker.configure(info={"service": service.name, "settings": settings})
             app.state.verifier = TokenVerifier(settings)
             app.state.revocations = Revocations(settings)
             app.state.relay = None

@@ -14,11 +14,11 @@ from sportello.contracts.events import (
     PricedLine,
     QuoteCartSubmitted,
     QuoteRequestLine,
-    ServiceRef,
+    snapshot_of,
 )
-from sportello.contracts.events import Contact as ContactPayload
 from sportello.contracts.fields import prefixed
-from sportello.contracts.money import totals
+from sportello.contracts.idempotency import KEY_REUSED
+from sportello.contracts.money import line_amounts, totals
 from sportello.errors import Conflict, ValidationFailed
 from sportello.messaging import emit
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,8 +47,7 @@ async def add_line(session: AsyncSession, owner: Owner, kind: Kind, body: AddIte
                                    body.service_slug)
     priced = domain.price_line(service, body.answers)
     cart_id, count = await repository.cart_for_adding(session, owner, kind)
-    if count >= domain.MAX_LINES:
-        raise Conflict(f"Il carrello può contenere al massimo {domain.MAX_LINES} righe.")
+    domain.check_room(count)
     line = CartLine(
         id=uuid.uuid4(), cart_id=cart_id, service_slug=service.slug, service_name=service.name,
         service_version=service.version, answers=priced.answers,
@@ -70,9 +69,7 @@ async def change_line(session: AsyncSession, owner: Owner, kind: Kind, line_id: 
     the current service, which is also how a customer accepts a changed price."""
     domain.refuse_nul(body.model_dump())
     line = await repository.own_line(session, owner, kind, line_id)
-    if line.quote_id is not None:
-        raise Conflict("Questa riga viene da un preventivo accettato: non si può modificare, "
-                       "solo rimuovere.")
+    domain.check_changeable(line.quote_id)
     service = domain.check_service(kind, await repository.service(session, line.service_slug),
                                    line.service_slug)
     answers = body.answers if body.answers is not None else line.answers
@@ -114,8 +111,31 @@ async def replay(session: AsyncSession, customer_id: uuid.UUID, scope: str, key:
     if prior is None:
         return None
     if prior.fingerprint != fingerprint:
-        raise ValidationFailed([domain.KEY_REUSED])
+        raise ValidationFailed([KEY_REUSED])
     return prior.response
+
+
+async def lines_to_submit(session: AsyncSession, customer_id: uuid.UUID, kind: Kind, scope: str,
+                          key: str, fingerprint: str, empty: str):
+    """(first answer, None, []) when this key was used already; else (None, cart, its lines),
+    the cart locked: the row lock serialises submissions of one cart, so the second sees it
+    empty (or its key used). An empty cart is Conflict(`empty`)."""
+    cart = await repository.find_cart(session, Owner(customer_id=customer_id), kind, lock=True)
+    if (answer := await replay(session, customer_id, scope, key, fingerprint)) is not None:
+        return answer, None, []
+    lines = await repository.lines_of(session, cart.id) if cart else []
+    if cart is None or not lines:
+        raise Conflict(empty)
+    return None, cart, lines
+
+
+async def answer_once(session: AsyncSession, cart_id: uuid.UUID, customer_id: uuid.UUID,
+                      scope: str, key: str, fingerprint: str, response: dict) -> dict:
+    """Empty the submitted cart, keep the answer for its key, commit (with the event emitted)."""
+    await repository.empty_cart(session, cart_id)
+    repository.remember_answer(session, customer_id, scope, key, fingerprint, response)
+    await session.commit()
+    return response
 
 
 async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout,
@@ -126,14 +146,10 @@ async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout
     if errors:
         raise ValidationFailed(prefixed(errors, "billing"))
     billing = normalised(body.billing)
-    owner = Owner(customer_id=customer_id)
-    # The row lock serialises checkouts of one cart: the second sees it empty (or its key used).
-    cart = await repository.find_cart(session, owner, Kind.PURCHASE, lock=True)
-    if (answer := await replay(session, customer_id, "checkout", key, fingerprint)) is not None:
+    answer, cart, lines = await lines_to_submit(session, customer_id, Kind.PURCHASE, "checkout",
+                                                key, fingerprint, "Il carrello è vuoto.")
+    if answer is not None:
         return answer
-    lines = await repository.lines_of(session, cart.id) if cart else []
-    if cart is None or not lines:
-        raise Conflict("Il carrello è vuoto.")
     replica = await repository.services(session, {line.service_slug for line in lines})
     problems = domain.reprice_problems([
         domain.LineToCheck(id=line.id, service_slug=line.service_slug,
@@ -145,30 +161,25 @@ async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout
     if problems:
         raise Conflict("Alcune righe del carrello sono cambiate dall'aggiunta: controllale "
                        "prima di completare l'acquisto.", extra={"lines": problems})
-    customer = (await repository.contact(session, customer_id)
-                or domain.contact_from_billing(customer_id, billing))
+    customer = domain.the_customer(customer_id, await repository.contact(session, customer_id),
+                                   billing=billing)
     priced = [priced_line(line) for line in lines]
     order_id = uuid.uuid4()
     await emit(session, "cart.checked_out", CartCheckedOut(
         order_id=order_id, customer=customer, lines=priced, totals=totals(priced),
         billing=billing, payment_method=body.payment_method,
     ))
-    await repository.empty_cart(session, cart.id)
-    response = {"order_id": str(order_id)}
-    repository.remember_answer(session, customer_id, "checkout", key, fingerprint, response)
-    await session.commit()
+    response = await answer_once(session, cart.id, customer_id, "checkout", key, fingerprint,
+                                 {"order_id": str(order_id)})
     log.info("cart_checked_out", order_id=str(order_id), account_id=str(customer_id), lines=len(priced))
     return response
 
 
 def priced_line(line: CartLine) -> PricedLine:
-    out = views.line_out(line)
-    return PricedLine(
-        line_id=line.id, service=ServiceRef(**out.service.model_dump()), answers=out.answers,
-        answer_labels=out.answer_labels, quantity=out.quantity, unit_net_cents=out.unit_net_cents,
-        vat_rate_bp=out.vat_rate_bp, net_cents=out.net_cents, vat_cents=out.vat_cents,
-        gross_cents=out.gross_cents, quote_id=line.quote_id,
-    )
+    """The contract's line, straight from the row (a purchase line always has its price)."""
+    amounts = line_amounts(line.unit_net_cents, line.quantity, line.vat_rate_bp)
+    return PricedLine(line_id=line.id, quote_id=line.quote_id,
+                      **{**snapshot_of(line), **amounts.model_dump()})
 
 
 
@@ -179,35 +190,19 @@ async def submit_quote(session: AsyncSession, customer_id: uuid.UUID, email: str
     domain.refuse_nul(body.model_dump())
     message = body.message.strip() if body.message and body.message.strip() else None
     fingerprint = domain.fingerprint({"message": message})
-    owner = Owner(customer_id=customer_id)
-    cart = await repository.find_cart(session, owner, Kind.QUOTE, lock=True)
-    if (answer := await replay(session, customer_id, "quote", key, fingerprint)) is not None:
+    answer, cart, lines = await lines_to_submit(session, customer_id, Kind.QUOTE, "quote", key,
+                                                fingerprint, "La richiesta di preventivo è vuota.")
+    if answer is not None:
         return answer
-    lines = await repository.lines_of(session, cart.id) if cart else []
-    if cart is None or not lines:
-        raise Conflict("La richiesta di preventivo è vuota.")
-    customer = await repository.contact(session, customer_id)
-    if customer is None and email:
-        # The profile has not reached the cart yet: the token's email is enough to answer.
-        customer = ContactPayload(account_id=customer_id, email=email, first_name="", last_name="")
-    if customer is None:
-        raise Conflict("Il tuo profilo non è ancora disponibile: riprova tra qualche istante.",
-                       headers={"Retry-After": "1"})
+    customer = domain.the_customer(customer_id, await repository.contact(session, customer_id),
+                                   email=email)
     quote_id = uuid.uuid4()
     await emit(session, "quote_cart.submitted", QuoteCartSubmitted(
         quote_id=quote_id, customer=customer, message=message,
-        lines=[QuoteRequestLine(
-            line_id=line.id,
-            service=ServiceRef(slug=line.service_slug, name=line.service_name,
-                               version=line.service_version),
-            vat_rate_bp=line.vat_rate_bp, answers=line.answers,
-            answer_labels=line.answer_labels, quantity=line.quantity,
-        ) for line in lines],
+        lines=[QuoteRequestLine(line_id=line.id, **snapshot_of(line)) for line in lines],
     ))
-    await repository.empty_cart(session, cart.id)
-    response = {"quote_id": str(quote_id)}
-    repository.remember_answer(session, customer_id, "quote", key, fingerprint, response)
-    await session.commit()
+    response = await answer_once(session, cart.id, customer_id, "quote", key, fingerprint,
+                                 {"quote_id": str(quote_id)})
     log.info("quote_cart_submitted", quote_id=str(quote_id), account_id=str(customer_id),
              lines=len(lines))
     return response

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Body, Depends, Header, Response
 from fastapi.responses import JSONResponse
 from sportello.auth import Customer, OptionalPrincipal
 from sportello.contracts.fields import FieldError
+from sportello.contracts.idempotency import check_idempotency_key
 from sportello.db import get_session
 from sportello.errors import Unauthorized, ValidationFailed
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello_cart import actions, domain, repository
+from sportello_cart import actions, repository
 from sportello_cart.domain import Kind
 from sportello_cart.repository import Owner
 from sportello_cart.schemas import (
@@ -99,7 +100,7 @@ async def merge(me: Customer, session: Session, cart_token: CartToken = None) ->
 @router.post("/checkout", status_code=202, response_model=OrderAccepted)
 async def checkout(body: Checkout, me: Customer, session: Session,
                    idempotency_key: IdempotencyKey = None):
-    key = domain.check_idempotency_key(idempotency_key)
+    key = check_idempotency_key(idempotency_key)
     response = await actions.checkout(session, me.id, body, key)
     return JSONResponse(response, status_code=202)
 
@@ -107,6 +108,6 @@ async def checkout(body: Checkout, me: Customer, session: Session,
 @router.post("/quote/submit", status_code=202, response_model=QuoteAccepted)
 async def submit_quote(me: Customer, session: Session, idempotency_key: IdempotencyKey = None,
                        body: Annotated[QuoteSubmit | None, Body()] = None):
-    key = domain.check_idempotency_key(idempotency_key)
+    key = check_idempotency_key(idempotency_key)
     response = await actions.submit_quote(session, me.id, me.email, body, key)
     return JSONResponse(response, status_code=202)

@@ -138,6 +138,34 @@ def reprice_problems(lines: list[LineToCheck],
     return problems
 
 
+def check_room(count: int) -> None:
+    """A cart holding `count` lines can take one more, or Conflict."""
+    if count >= MAX_LINES:
+        raise Conflict(f"Il carrello può contenere al massimo {MAX_LINES} righe.")
+
+
+def check_changeable(quote_id) -> None:
+    """A line from an accepted quote keeps what was agreed: it can be removed, not changed."""
+    if quote_id is not None:
+        raise Conflict("Questa riga viene da un preventivo accettato: non si può modificare, "
+                       "solo rimuovere.")
+
+
+def the_customer(account_id, known: Contact | None, *, billing: Billing | None = None,
+                 email: str | None = None) -> Contact:
+    """Who the customer is, as the events name them: the replica of their account once
+    account.registered has reached the cart; until then the billing data's names (checkout) or
+    the token's email (a quote request); with neither, Conflict: retry in a moment."""
+    if known is not None:
+        return known
+    if billing is not None:
+        return contact_from_billing(account_id, billing)
+    if email:
+        return Contact(account_id=account_id, email=email, first_name="", last_name="")
+    raise Conflict("Il tuo profilo non è ancora disponibile: riprova tra qualche istante.",
+                   headers={"Retry-After": "1"})
+
+
 def contact_from_billing(account_id, billing: Billing) -> Contact:
     """Fallback when account.registered has not reached the cart yet: the billing data's names.
 
@@ -163,16 +191,6 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def check_idempotency_key(key: str | None) -> str:
-    if key is None or not key.strip():
-        raise ValidationFailed([FieldError(field="Idempotency-Key",
-                                           message="Intestazione obbligatoria (1-255 caratteri).")])
-    if len(key) > 255:
-        raise ValidationFailed([FieldError(field="Idempotency-Key",
-                                           message="Al massimo 255 caratteri.")])
-    return key
-
-
 def nul_errors(value: Any, at: str) -> list[FieldError]:
     """A NUL character anywhere in a string: PostgreSQL cannot store it, so refuse it by name."""
     if isinstance(value, str):
@@ -192,5 +210,3 @@ def refuse_nul(body: dict[str, Any]) -> None:
         raise ValidationFailed(errors)
 
 
-KEY_REUSED = FieldError(field="Idempotency-Key",
-                        message="Questa chiave è già stata usata per una richiesta diversa.")

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sportello.contracts.events import AccountRegistered, AccountUpdated, QuoteAccepted, ServiceSnapshot
+from sportello.contracts.events import (
+    AccountRegistered,
+    AccountUpdated,
+    QuoteAccepted,
+    ServiceSnapshot,
+    snapshot_columns,
+)
 from sportello.contracts.events import Contact as ContactPayload
 from sportello.errors import NotFound
 from sqlalchemy import delete, func, select, update
@@ -209,11 +215,8 @@ async def add_quoted_lines(session: AsyncSession, data: QuoteAccepted) -> None:
                                     Kind.PURCHASE)
     for q in data.lines:
         await session.execute(insert(CartLine).values(
-            id=uuid.uuid4(), cart_id=cart.id, service_slug=q.service.slug,
-            service_name=q.service.name, service_version=q.service.version,
-            answers=q.answers, answer_labels=[label.model_dump() for label in q.answer_labels],
-            quantity=q.quantity, unit_net_cents=q.unit_net_cents, vat_rate_bp=q.vat_rate_bp,
-            quote_id=data.quote_id, quote_line_id=q.line_id,
+            id=uuid.uuid4(), cart_id=cart.id, **snapshot_columns(q),
+            unit_net_cents=q.unit_net_cents, quote_id=data.quote_id, quote_line_id=q.line_id,
         ).on_conflict_do_nothing(constraint="uq_cart_lines_quote_line"))
 
 
@@ -228,3 +231,12 @@ def remember_answer(session: AsyncSession, customer_id: uuid.UUID, scope: str, k
                     fingerprint: str, response: dict[str, Any]) -> None:
     session.add(IdempotentRequest(customer_id=customer_id, scope=scope, key=key,
                                   fingerprint=fingerprint, response=response))
+
+
+async def delete_idle_sessions(session: AsyncSession, idle_for: timedelta) -> int:
+    """Forget anonymous carts untouched for `idle_for`: how many sessions went."""
+    # Carts and their lines go with the session (ON DELETE CASCADE). Idempotent by nature.
+    result = await session.execute(
+        delete(CartSession).where(CartSession.touched_at < func.now() - idle_for)
+    )
+    return result.rowcount or 0

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sportello.contracts.billing import Billing
-from sportello.contracts.forms import AnswerLabel
+from sportello.contracts.events import MaybePricedSnapshot
 from sportello.contracts.money import Totals
 
 from sportello_cart.domain import MAX_MESSAGE, MAX_QUANTITY
@@ -37,24 +37,11 @@ class QuoteSubmit(Strict):
     message: str | None = Field(default=None, max_length=MAX_MESSAGE)
 
 
-class ServiceRefOut(BaseModel):
-    slug: str
-    name: str
-    version: int
+class LineOut(MaybePricedSnapshot):
+    """The contract's line as the cart holds it; no price on quote-cart lines (a quote has none
+    until staff set one)."""
 
-
-class LineOut(BaseModel):
     id: uuid.UUID
-    service: ServiceRefOut
-    answers: dict[str, Any]
-    answer_labels: list[AnswerLabel]
-    quantity: int
-    # Null on quote-cart lines: a quote has no price until staff set one.
-    unit_net_cents: int | None = None
-    vat_rate_bp: int
-    net_cents: int | None = None
-    vat_cents: int | None = None
-    gross_cents: int | None = None
     locked_by_quote: uuid.UUID | None = None
 
 

@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import uuid
 
+from sportello.contracts.events import snapshot_of
 from sportello.contracts.money import totals
 
 from sportello_cart import domain
 from sportello_cart.domain import Kind
 from sportello_cart.models import CartLine
-from sportello_cart.schemas import CartOut, LineOut, ServiceRefOut
+from sportello_cart.schemas import CartOut, LineOut
 
 
 def line_out(line: CartLine) -> LineOut:
     amounts = domain.amounts(line.unit_net_cents, line.quantity, line.vat_rate_bp)
     return LineOut(
         id=line.id,
-        service=ServiceRefOut(slug=line.service_slug, name=line.service_name,
-                              version=line.service_version),
-        answers=line.answers,
-        answer_labels=line.answer_labels,
-        quantity=line.quantity,
+        **snapshot_of(line),
         unit_net_cents=line.unit_net_cents,
-        vat_rate_bp=line.vat_rate_bp,
         net_cents=amounts.net_cents if amounts else None,
         vat_cents=amounts.vat_cents if amounts else None,
         gross_cents=amounts.gross_cents if amounts else None,

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sportello import paging
 from sportello.auth import Staff
 from sportello.db import get_session
 from sportello.errors import NotFound
@@ -112,7 +113,7 @@ async def list_services(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    offset = repository.decode_cursor(cursor)
+    offset = paging.decode_offset(cursor)
 
     def render(session: AsyncSession):
         return _services_page(session, category, q, limit, offset)
@@ -156,13 +157,19 @@ router.routes[:0] = [
 # --- staff writes -------------------------------------------------------------------------------
 
 
-async def _category_answer(session: AsyncSession, slug: str, status_code: int = 200) -> Response:
+async def _category_answer(request: Request, session: AsyncSession, slug: str,
+                           status_code: int = 200) -> Response:
+    """Commit the write, then answer with the category as it now reads."""
+    await commit(request, session)
     body = await _category(session, slug)
     assert body is not None  # just written in this session
     return json_response(body, status_code)
 
 
-async def _service_answer(session: AsyncSession, slug: str, status_code: int = 200) -> Response:
+async def _service_answer(request: Request, session: AsyncSession, slug: str,
+                          status_code: int = 200) -> Response:
+    """Commit the write, then answer with the service as it now reads (retired included)."""
+    await commit(request, session)
     body = await _service(session, slug, include_retired=True)
     assert body is not None
     return json_response(body, status_code)
@@ -171,25 +178,21 @@ async def _service_answer(session: AsyncSession, slug: str, status_code: int = 2
 @router.post("/api/staff/catalog/categories", status_code=201, response_model=CategoryDetail)
 async def create_category(body: CategoryIn, staff: Staff, request: Request, session: Session):
     await actions.create_category(session, body.slug, body.name, body.description, body.position)
-    await commit(request, session)
-    return await _category_answer(session, body.slug, 201)
+    return await _category_answer(request, session, body.slug, 201)
 
 
-@router.patch("/api/staff/catalog/categories/{slug}", response_model=CategoryDetail,
-              responses=NOT_FOUND)
+@router.patch("/api/staff/catalog/categories/{slug}", response_model=CategoryDetail, responses=NOT_FOUND)
 async def update_category(slug: str, body: CategoryPatch, staff: Staff, request: Request,
                           session: Session):
     await actions.update_category(session, slug, body.changes())
-    await commit(request, session)
-    return await _category_answer(session, slug)
+    return await _category_answer(request, session, slug)
 
 
 @router.post("/api/staff/catalog/services", status_code=201, response_model=ServiceDetail)
 async def create_service(body: ServiceIn, staff: Staff, request: Request, session: Session):
     content = ServiceContent(**dict(body))
     await actions.create_service(session, content)
-    await commit(request, session)
-    return await _service_answer(session, body.slug, 201)
+    return await _service_answer(request, session, body.slug, 201)
 
 
 @router.get("/api/staff/catalog/services/{slug}", response_model=ServiceDetail, responses=NOT_FOUND)
@@ -201,26 +204,25 @@ async def staff_get_service(slug: str, staff: Staff, session: Session):
     return json_response(body)
 
 
-@router.patch("/api/staff/catalog/services/{slug}", response_model=ServiceDetail,
-              responses=NOT_FOUND)
+@router.patch("/api/staff/catalog/services/{slug}", response_model=ServiceDetail, responses=NOT_FOUND)
 async def update_service(slug: str, body: ServicePatch, staff: Staff, request: Request,
                          session: Session):
     await actions.update_service(session, slug, body.changes())
-    await commit(request, session)
-    return await _service_answer(session, slug)
+    return await _service_answer(request, session, slug)
 
 
 @router.post("/api/staff/catalog/services/{slug}/retire", response_model=ServiceDetail,
              responses=NOT_FOUND)
 async def retire_service(slug: str, staff: Staff, request: Request, session: Session):
-    await actions.set_status(session, slug, Status.RETIRED)
-    await commit(request, session)
-    return await _service_answer(session, slug)
+    return await _set_status(request, session, slug, Status.RETIRED)
 
 
 @router.post("/api/staff/catalog/services/{slug}/reactivate", response_model=ServiceDetail,
              responses=NOT_FOUND)
 async def reactivate_service(slug: str, staff: Staff, request: Request, session: Session):
-    await actions.set_status(session, slug, Status.ACTIVE)
-    await commit(request, session)
-    return await _service_answer(session, slug)
+    return await _set_status(request, session, slug, Status.ACTIVE)
+
+
+async def _set_status(request: Request, session: AsyncSession, slug: str, status: Status):
+    await actions.set_status(session, slug, status)
+    return await _service_answer(request, session, slug)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from sportello.db import asyncpg_dsn
-from sportello.service import Service
+from sportello.service import Service, closing
 
 from sportello_catalog import api
 from sportello_catalog.cache import RenderedCache
@@ -18,16 +18,12 @@ async def start_cache(app: FastAPI) -> None:
     await app.state.catalog_cache.start()
 
 
-async def stop_cache(app: FastAPI) -> None:
-    await app.state.catalog_cache.stop()
-
-
 service = Service(
     name="catalog",
     routers=[api.router],
     migrations=Path(__file__).parent / "migrations",
     on_startup=[start_cache],
-    on_shutdown=[stop_cache],
+    on_shutdown=[closing("catalog_cache", "stop")],
 )
 
 

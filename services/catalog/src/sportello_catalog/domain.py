@@ -9,8 +9,7 @@ from typing import Any, Literal
 
 from sportello.contracts.events import CategoryRef, ServiceSnapshot
 from sportello.contracts.fields import FieldError, prefixed
-from sportello.contracts.forms import FormDefinition, definition_errors, price_from
-from sportello.contracts.money import percent_of
+from sportello.contracts.forms import FormDefinition, definition_errors, price_from, price_max
 from sportello.errors import Conflict
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -121,21 +120,6 @@ def nul_errors(**texts: str) -> list[FieldError]:
     """PostgreSQL cannot store NUL characters: refuse them here rather than fail on the insert."""
     return [FieldError(field=name, message="Il testo contiene caratteri non ammessi.")
             for name, value in texts.items() if "\x00" in value or "\\u0000" in value]
-
-
-def price_max(form: FormDefinition, base_net_cents: int | None) -> int:
-    """The dearest unit net price any answers can give (every surcharge and extra at its maximum)."""
-    subtotal, percent = base_net_cents or 0, 0
-    for f in form.fields:
-        if f.type in ("select", "radio") and f.options:
-            subtotal += max(o.price_cents for o in f.options)
-            percent += max(o.percent_bp for o in f.options)
-        elif f.type == "checkbox":
-            subtotal += f.price_cents or 0
-            percent += f.percent_bp or 0
-        elif f.type == "number" and f.unit_price_cents and isinstance(f.max, int):
-            subtotal += max(f.max, 0) * f.unit_price_cents
-    return subtotal + percent_of(subtotal, percent)
 
 
 def apply_patch(content: ServiceContent, changes: dict[str, Any]) -> ServiceContent:

@@ -1,15 +1,12 @@
 """Reading and writing the catalog's rows: the revision row (lock, bump, NOTIFY), services and
-categories by slug, the public reads and their offset cursor."""
+categories by slug, the public reads (paged by offset: the search ranks them)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Sequence
 
-from sportello.contracts.fields import FieldError
-from sportello.errors import ValidationFailed
+from sportello.paging import encode_offset
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,23 +88,6 @@ async def service(session: AsyncSession, slug: str, *, include_retired: bool = F
     return await session.scalar(query)
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        offset = int(text.removeprefix("o:")) if text.startswith("o:") else -1
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        offset = -1
-    if not 0 <= offset <= 1_000_000:
-        raise ValidationFailed([FieldError(field="cursor", message="Cursore non valido.")])
-    return offset
-
-
 async def services_page(session: AsyncSession, category_slug: str | None, q: str | None,
                         limit: int, offset: int) -> tuple[list[Service], str | None]:
     """One page of active services, optionally of one category and matching an Italian text
@@ -129,4 +109,4 @@ async def services_page(session: AsyncSession, category_slug: str | None, q: str
         query = query.order_by(*order)
     rows = list(await session.scalars(query.offset(offset).limit(limit + 1)))
     more = len(rows) > limit
-    return rows[:limit], encode_cursor(offset + limit) if more else None
+    return rows[:limit], encode_offset(offset + limit) if more else None

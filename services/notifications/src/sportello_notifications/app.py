@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from sportello.db import asyncpg_dsn
-from sportello.service import Service
+from sportello.service import Service, closing
 
 from sportello_notifications import api
 from sportello_notifications.handlers import HANDLERS
@@ -15,17 +15,9 @@ from sportello_notifications.sender import Sender
 
 async def start_sender(app: FastAPI) -> None:
     settings = app.state.settings
-    # Handlers receive only a session: the settings (staff address, links) travel on it.
-    app.state.sessionmaker.configure(info={"service": "notifications", "settings": settings})
     app.state.sender = Sender(settings, app.state.sessionmaker,
                               asyncpg_dsn(settings.database_url("notifications")))
     await app.state.sender.start()
-
-
-async def stop_sender(app: FastAPI) -> None:
-    sender = getattr(app.state, "sender", None)
-    if sender is not None:
-        await sender.stop()
 
 
 service = Service(
@@ -36,7 +28,7 @@ service = Service(
     # Notifications announce nothing: no outbox relay to run.
     publishes=False,
     on_startup=[start_sender],
-    on_shutdown=[stop_sender],
+    on_shutdown=[closing("sender", "stop")],
 )
 
 

@@ -9,6 +9,7 @@ from email.utils import parseaddr
 from enum import StrEnum
 from typing import Any
 
+from sportello.contracts.labels import ORDER_STATUS_LABELS
 from sportello.errors import Conflict
 
 
@@ -30,15 +31,6 @@ TRANSITIONS: dict[Status, set[Status]] = {
 MESSAGE_ID_NAMESPACE = uuid.UUID("0b8f3a52-2f5e-4b8e-9a43-6c1f5d0c9e17")
 REDACTED = "[dato rimosso]"
 
-ORDER_STATUS_LABELS = {
-    "awaiting_payment": "In attesa di pagamento",
-    "payment_failed": "Pagamento non riuscito",
-    "paid": "Pagato",
-    "in_progress": "In lavorazione",
-    "completed": "Completato",
-    "cancelled": "Annullato",
-    "refunded": "Rimborsato",
-}
 # Statuses whose own event (order.paid, order.payment_failed) already brings a richer email;
 # a status_changed to these would only repeat it.
 STATUSES_WITH_OWN_EMAIL = {"paid", "payment_failed", "awaiting_payment"}

@@ -9,46 +9,35 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sportello import formatting
 
 from sportello_notifications.domain import status_label
 
-LOCALE = "it_IT"
-ROME = ZoneInfo("Europe/Rome")
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 def eur(cents: int) -> str:
     """1.234,50 € — with a plain space, so the amount reads (and is searched) as written."""
-    return format_currency(Decimal(cents) / 100, "EUR", locale=LOCALE).replace("\xa0", " ")
+    return formatting.eur(cents).replace("\xa0", " ")
 
 
 def data(value: date | datetime | str) -> str:
     """24 novembre 2026 (a datetime is first moved to Italian time)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-    if isinstance(value, datetime):
-        value = value.astimezone(ROME).date()
-    return format_date(value, "d MMMM y", locale=LOCALE)
+    return formatting.day(value)
 
 
 def data_ora(value: datetime | str) -> str:
     """24 novembre 2026 alle 14:05, Italian time."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return format_datetime(value, "d MMMM y 'alle' HH:mm", tzinfo=ROME, locale=LOCALE)
+    return formatting.moment(value, "d MMMM y 'alle' HH:mm")
 
 
 def aliquota(vat_rate_bp: int) -> str:
     """2200 → 22%; 450 → 4,5%."""
-    return format_decimal(Decimal(vat_rate_bp) / 100, locale=LOCALE) + "%"
+    return formatting.rate(vat_rate_bp) + "%"
 
 
 ENV = Environment(

@@ -10,35 +10,21 @@ from __future__ import annotations
 import structlog
 from sportello.contracts.envelope import Envelope
 from sportello.contracts.events import AccountDeleted
+from sportello.db import session_settings
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_notifications import drafts
-from sportello_notifications.repository import record, redact_account, settings_of
+from sportello_notifications.repository import record, redact_account
 
 log = structlog.get_logger()
 
 
-async def _emails_of(session: AsyncSession, event: Envelope, make) -> None:
-    planned = make(event.payload(), settings_of(session))
+async def record_emails(session: AsyncSession, event: Envelope) -> None:
+    """Any event of drafts.BY_EVENT: the emails it means, recorded pending."""
+    planned = drafts.BY_EVENT[event.type](event.payload(), session_settings(session))
     created = await record(session, event, planned)
     log.info("notifications_recorded", event_type=event.type, event_id=str(event.id),
              templates=[d.template for d in planned], created=created)
-
-
-async def on_account_registered(session: AsyncSession, event: Envelope) -> None:
-    await _emails_of(session, event, drafts.account_registered)
-
-
-async def on_password_changed(session: AsyncSession, event: Envelope) -> None:
-    await _emails_of(session, event, drafts.password_changed)
-
-
-async def on_email_change_requested(session: AsyncSession, event: Envelope) -> None:
-    await _emails_of(session, event, drafts.email_change_requested)
-
-
-async def on_password_reset_requested(session: AsyncSession, event: Envelope) -> None:
-    await _emails_of(session, event, drafts.password_reset_requested)
 
 
 async def on_account_deleted(session: AsyncSession, event: Envelope) -> None:
@@ -47,55 +33,8 @@ async def on_account_deleted(session: AsyncSession, event: Envelope) -> None:
     log.info("account_redacted", account_id=str(data.account_id), notifications=redacted)
 
 
-async def on_order_placed(session: AsyncSession, event: Envelope) -> None:
-    await _emails_of(session, event, drafts.order_placed)
-
-
-async def on_order_paid(session: AsyncSession, event: Envelope) -> None:
-    await _emails_of(session, event, drafts.order_paid)
-
-
-async def on_order_payment_failed(session: AsyncSession, event: Envelope) -> None:
-    await _emails_of(session, event, drafts.order_payment_failed)
-
-
-async def on_order_status_changed(session: AsyncSession, event: Envelope) -> None:
-    await _emails_of(session, event, drafts.order_status_changed)
-
-
-async def on_order_cancelled(session: AsyncSession, event: Envelope) -> None:
-    await _emails_of(session, event, drafts.order_cancelled)
-
-
-async def on_quote_requested(session: AsyncSession, event: Envelope) -> None:
-    await _emails_of(session, event, drafts.quote_requested)
-
-
-async def on_quote_issued(session: AsyncSession, event: Envelope) -> None:
-    await _emails_of(session, event, drafts.quote_issued)
-
-
-async def on_quote_rejected(session: AsyncSession, event: Envelope) -> None:
-    await _emails_of(session, event, drafts.quote_rejected)
-
-
-async def on_quote_expired(session: AsyncSession, event: Envelope) -> None:
-    await _emails_of(session, event, drafts.quote_expired)
-
-
+# Every event that means emails goes through the table of drafts; account.deleted redacts.
 HANDLERS = {
-    "account.registered": on_account_registered,
-    "account.password_reset_requested": on_password_reset_requested,
-    "account.password_changed": on_password_changed,
-    "account.email_change_requested": on_email_change_requested,
+    **dict.fromkeys(drafts.BY_EVENT, record_emails),
     "account.deleted": on_account_deleted,
-    "order.placed": on_order_placed,
-    "order.paid": on_order_paid,
-    "order.payment_failed": on_order_payment_failed,
-    "order.status_changed": on_order_status_changed,
-    "order.cancelled": on_order_cancelled,
-    "quote.requested": on_quote_requested,
-    "quote.issued": on_quote_issued,
-    "quote.rejected": on_quote_rejected,
-    "quote.expired": on_quote_expired,
 }

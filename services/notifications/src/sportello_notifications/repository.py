@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
-from datetime import datetime
 
 from sportello.contracts.envelope import Envelope
-from sportello.contracts.fields import FieldError
-from sportello.errors import ValidationFailed
-from sportello.settings import Settings
-from sqlalchemy import select, text, tuple_, update
+from sportello.db import session_settings
+from sportello.paging import keyset_page
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,14 +21,9 @@ NOTIFY_CHANNEL = "sportello_notifications"
 _NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
 
 
-def settings_of(session: AsyncSession) -> Settings:
-    """The service's settings, put on every session by the app (handlers get only a session)."""
-    return session.info["settings"]
-
-
 async def record(session: AsyncSession, event: Envelope, drafts: list[Draft]) -> int:
     """Render and store each draft as a pending email, at most once per dedup key."""
-    settings = settings_of(session)
+    settings = session_settings(session)
     common = {"business": settings.business_name, "shop_url": settings.storefront_url}
     created = 0
     for draft in drafts:
@@ -71,20 +62,6 @@ async def redact_account(session: AsyncSession, account_id: uuid.UUID) -> int:
     return result.rowcount or 0
 
 
-def encode_cursor(row: Notification) -> str:
-    raw = f"{row.created_at.isoformat()}|{row.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _, ident = raw.partition("|")
-        return datetime.fromisoformat(at), uuid.UUID(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as e:
-        raise ValidationFailed([FieldError(field="cursor", message="Cursore non valido.")]) from e
-
-
 async def list_notifications(
     session: AsyncSession, *, recipient: str | None, status: str | None,
     event_id: uuid.UUID | None, limit: int, cursor: str | None,
@@ -97,9 +74,5 @@ async def list_notifications(
         q = q.where(Notification.status == status)
     if event_id:
         q = q.where(Notification.event_id == event_id)
-    if cursor:
-        q = q.where(tuple_(Notification.created_at, Notification.id) < decode_cursor(cursor))
-    q = q.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit + 1)
-    rows = list((await session.scalars(q)).all())
-    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return await keyset_page(session, q, Notification.created_at, Notification.id,
+                             limit=limit, cursor=cursor)

@@ -20,27 +20,21 @@ from sportello.contracts.events import (
     OrderPlaced,
     OrderStatusChanged,
     PricedLine,
-    ServiceRef,
+    priced_snapshot_columns,
+    priced_snapshot_of,
 )
 from sportello.contracts.money import Totals, totals
 from sportello.errors import Conflict
 from sportello.messaging import emit
-from sportello.settings import Settings, get_settings
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sportello.settings import Settings
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_orders import domain, repository
 from sportello_orders.domain import Actor, Move, PaymentStatus, Status
-from sportello_orders.models import Order, OrderLine, Payment, ProviderEvent, StatusChange
+from sportello_orders.models import Order, OrderLine, Payment, StatusChange
 from sportello_orders.providers import HostedSession, PaymentProvider, SessionRequest, WebhookEvent
 
 log = structlog.get_logger()
-
-
-def session_settings(session: AsyncSession) -> Settings:
-    """The app's settings travel in the sessionmaker's info (set by the app at startup)."""
-    return session.info.get("settings") or get_settings()
 
 
 async def create_from_checkout(session: AsyncSession, data: CartCheckedOut,
@@ -72,15 +66,8 @@ async def create_from_checkout(session: AsyncSession, data: CartCheckedOut,
         placed_at=now,
         updated_at=now,
         lines=[
-            OrderLine(
-                position=i, line_id=line.line_id, service_slug=line.service.slug,
-                service_name=line.service.name, service_version=line.service.version,
-                answers=line.answers,
-                answer_labels=[a.model_dump(mode="json") for a in line.answer_labels],
-                quantity=line.quantity, unit_net_cents=line.unit_net_cents,
-                vat_rate_bp=line.vat_rate_bp, net_cents=line.net_cents,
-                vat_cents=line.vat_cents, gross_cents=line.gross_cents, quote_id=line.quote_id,
-            )
+            OrderLine(position=i, line_id=line.line_id, quote_id=line.quote_id,
+                      **priced_snapshot_columns(line))
             for i, line in enumerate(data.lines)
         ],
         history=[StatusChange(from_status=None, status=Status.AWAITING_PAYMENT.value, at=now,
@@ -111,22 +98,36 @@ async def move(session: AsyncSession, order: Order, to: Status, actor: Actor, *,
         order.paid_at = m.at
     order.history.append(StatusChange(from_status=m.from_status.value, status=to.value, at=m.at,
                                       actor=actor.value, actor_id=actor_id, note=note))
-    who = contact(order)
-    if to == Status.PAID:
-        await emit(session, "order.paid", paid_event(order))
-    elif to == Status.PAYMENT_FAILED:
-        await emit(session, "order.payment_failed", OrderPaymentFailed(
-            order_id=order.id, number=order.number, customer=who,
-            total_gross_cents=order.gross_cents, reason=reason))
-    elif to == Status.CANCELLED:
-        await emit(session, "order.cancelled", OrderCancelled(
-            order_id=order.id, number=order.number, customer=who, reason=reason or note))
+    if to in OWN_EVENT:
+        event_type, payload = OWN_EVENT[to]
+        await emit(session, event_type, payload(order, reason, note))
     await emit(session, "order.status_changed", OrderStatusChanged(
-        order_id=order.id, number=order.number, customer=who, from_status=m.from_status.value,
-        status=to.value, note=note, at=m.at))
+        order_id=order.id, number=order.number, customer=contact(order),
+        from_status=m.from_status.value, status=to.value, note=note, at=m.at))
     log.info("order_status_changed", order_id=str(order.id), number=order.number,
              from_status=m.from_status.value, status=to.value, actor=actor.value)
     return m
+
+
+def payment_failed_event(order: Order, reason: str | None) -> OrderPaymentFailed:
+    return OrderPaymentFailed(order_id=order.id, number=order.number, customer=contact(order),
+                              total_gross_cents=order.gross_cents, reason=reason)
+
+
+def cancelled_event(order: Order, reason: str | None) -> OrderCancelled:
+    return OrderCancelled(order_id=order.id, number=order.number, customer=contact(order),
+                          reason=reason)
+
+
+# The statuses announced by their own event too, besides order.status_changed: event type, and
+# its payload from (order, reason, note).
+OWN_EVENT = {
+    Status.PAID: ("order.paid", lambda order, reason, note: paid_event(order)),
+    Status.PAYMENT_FAILED: ("order.payment_failed",
+                            lambda order, reason, note: payment_failed_event(order, reason)),
+    Status.CANCELLED: ("order.cancelled",
+                       lambda order, reason, note: cancelled_event(order, reason or note)),
+}
 
 
 def paid_event(order: Order) -> OrderPaid:
@@ -151,15 +152,7 @@ def order_totals(order: Order) -> Totals:
 
 def priced_lines(order: Order) -> list[PricedLine]:
     return [
-        PricedLine(
-            line_id=line.line_id,
-            service=ServiceRef(slug=line.service_slug, name=line.service_name,
-                               version=line.service_version),
-            answers=line.answers, answer_labels=line.answer_labels, quantity=line.quantity,
-            unit_net_cents=line.unit_net_cents, vat_rate_bp=line.vat_rate_bp,
-            net_cents=line.net_cents, vat_cents=line.vat_cents, gross_cents=line.gross_cents,
-            quote_id=line.quote_id,
-        )
+        PricedLine(line_id=line.line_id, quote_id=line.quote_id, **priced_snapshot_of(line))
         for line in order.lines
     ]
 
@@ -172,16 +165,19 @@ def bank_transfer(order: Order, settings: Settings) -> BankTransferInstructions 
 
 
 
-def redact(order: Order, now: datetime) -> None:
-    order.customer_email = domain.REDACTED
-    order.customer_first_name = domain.REDACTED
-    order.customer_last_name = domain.REDACTED
-    for line in order.lines:
-        # The customer's own words; the invoice needs the service, quantity and amounts only.
-        line.answers = {}
-        line.answer_labels = []
-    order.redacted_at = now
-    order.updated_at = now
+async def redact_customer(session: AsyncSession, account_id: uuid.UUID) -> int:
+    """account.deleted: erase what invoicing law does not require (domain.redact); an unpaid
+    order is cancelled and loses its billing data too. How many orders it touched."""
+    orders = await repository.of_customer(session, account_id)
+    now = datetime.now(UTC)
+    for order in orders:
+        domain.redact(order, now)
+        if domain.can_transition(order.status, Status.CANCELLED):
+            await move(session, order, Status.CANCELLED, Actor.SYSTEM,
+                       note="Annullato: l'account è stato eliminato.", reason="account_deleted")
+        if not domain.keeps_billing(order.status):
+            order.billing = None
+    return len(orders)
 
 
 # --- payments --------------------------------------------------------------------------------
@@ -190,8 +186,7 @@ def redact(order: Order, now: datetime) -> None:
 def check_payable(order: Order, method: str) -> None:
     if order.payment_method != method:
         raise Conflict("Questo ordine ha un altro metodo di pagamento.")
-    if Status(order.status) not in domain.UNPAID or (
-            method == "bank_transfer" and order.status != Status.AWAITING_PAYMENT):
+    if not domain.may_pay(order.status, method):
         raise Conflict(f"L'ordine è «{domain.LABELS[Status(order.status)]}»: non c'è nulla da pagare.")
 
 
@@ -229,18 +224,11 @@ async def apply_webhook(session: AsyncSession, provider: str, event: WebhookEven
     The event id is recorded first: a replayed or duplicated webhook finds it and changes nothing.
     """
     now = datetime.now(UTC)
-    first = await session.execute(
-        insert(ProviderEvent).values(
-            provider=provider, event_id=event.event_id, order_id=event.order_id,
-            session_id=event.session_id, outcome=event.outcome, result="received", received_at=now,
-        ).on_conflict_do_nothing().returning(ProviderEvent.event_id)
-    )
-    if first.first() is None:
+    if not await repository.record_provider_event(session, provider, event, now):
         log.info("webhook_duplicate", provider=provider, event_id=event.event_id)
         return "duplicate"
     result = await _apply(session, provider, event, now)
-    record = await session.get(ProviderEvent, (provider, event.event_id))
-    record.result = result
+    await repository.set_provider_event_result(session, provider, event.event_id, result)
     log.info("webhook_applied", provider=provider, event_id=event.event_id,
              order_id=str(event.order_id), outcome=event.outcome, result=result)
     return result
@@ -249,17 +237,12 @@ async def apply_webhook(session: AsyncSession, provider: str, event: WebhookEven
 async def _apply(session: AsyncSession, provider: str, event: WebhookEvent, now: datetime) -> str:
     if event.outcome is None:
         return "ignored_event_type"
-    order = None
-    if event.order_id is not None:
-        order = (await session.execute(
-            select(Order).where(Order.id == event.order_id).with_for_update()
-            .execution_options(populate_existing=True))).scalar_one_or_none()
+    order = await repository.find_locked(session, event.order_id)
     if order is None:
         log.warning("webhook_unknown_order", provider=provider, event_id=event.event_id)
         return "unknown_order"
     session_key = event.session_id or f"event:{event.event_id}"
-    payment = (await session.execute(select(Payment).where(
-        Payment.provider == provider, Payment.provider_session_id == session_key))).scalar_one_or_none()
+    payment = await repository.payment_of_session(session, provider, session_key)
     if payment is None:
         # The provider knows an attempt we did not record (e.g. our commit failed after the
         # session was created): what it says about the money still counts.
@@ -269,9 +252,7 @@ async def _apply(session: AsyncSession, provider: str, event: WebhookEvent, now:
                           created_at=now, updated_at=now)
         session.add(payment)
         await session.flush()
-    latest = (await session.execute(
-        select(Payment.id).where(Payment.order_id == order.id)
-        .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(1))).scalar_one()
+    latest = await repository.latest_payment_id(session, order.id)
     decision = domain.decide_outcome(order.status, payment.status, latest == payment.id,
                                      event.outcome, event.amount_cents, order.gross_cents)
     if decision.payment_status is not None:
@@ -285,9 +266,7 @@ async def _apply(session: AsyncSession, provider: str, event: WebhookEvent, now:
         await move(session, order, Status.PAYMENT_FAILED, Actor.PROVIDER,
                    note=domain.failure_note(event.reason), reason=event.reason)
     elif decision.announce_failure:
-        await emit(session, "order.payment_failed", OrderPaymentFailed(
-            order_id=order.id, number=order.number, customer=contact(order),
-            total_gross_cents=order.gross_cents, reason=event.reason))
+        await emit(session, "order.payment_failed", payment_failed_event(order, event.reason))
     if decision.reason in ("amount_mismatch", "order_not_payable"):
         # Money may have been taken for an order we cannot fulfil: staff must look at it.
         log.error("payment_needs_staff", order_id=str(order.id), number=order.number,

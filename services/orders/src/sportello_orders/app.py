@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from sportello.service import Service
+from sportello.service import Service, closing
 
 from sportello_orders import api, handlers, jobs
 from sportello_orders.providers import make_provider
@@ -14,16 +14,8 @@ from sportello_orders.providers import make_provider
 
 async def start_payments(app: FastAPI) -> None:
     settings = app.state.settings
-    # Handlers and jobs read the settings from their session (see actions.session_settings).
-    app.state.sessionmaker.configure(info={"service": "orders", "settings": settings})
     app.state.http = httpx.AsyncClient(timeout=10)
     app.state.provider = make_provider(settings, app.state.http)
-
-
-async def stop_payments(app: FastAPI) -> None:
-    http = getattr(app.state, "http", None)
-    if http is not None:
-        await http.aclose()
 
 
 service = Service(
@@ -36,7 +28,7 @@ service = Service(
     },
     jobs=[jobs.auto_cancel],
     on_startup=[start_payments],
-    on_shutdown=[stop_payments],
+    on_shutdown=[closing("http")],
 )
 
 

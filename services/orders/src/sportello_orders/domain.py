@@ -1,5 +1,5 @@
-"""The rules of an order: its state machine, payment outcomes, the auto-cancel note, what
-redaction keeps. No I/O."""
+"""The rules of an order: its state machine, the moves staff may make, who may pay, payment
+outcomes, the auto-cancel note, redaction and what it keeps. No I/O."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from sportello.contracts.labels import ORDER_STATUS_LABELS
 from sportello.errors import Conflict
 
 
@@ -20,15 +21,8 @@ class Status(StrEnum):
     REFUNDED = "refunded"
 
 
-LABELS = {
-    Status.AWAITING_PAYMENT: "In attesa di pagamento",
-    Status.PAYMENT_FAILED: "Pagamento non riuscito",
-    Status.PAID: "Pagato",
-    Status.IN_PROGRESS: "In lavorazione",
-    Status.COMPLETED: "Completato",
-    Status.CANCELLED: "Annullato",
-    Status.REFUNDED: "Rimborsato",
-}
+# Status values are the keys of the shared table (a StrEnum looks up as its string).
+LABELS = ORDER_STATUS_LABELS
 
 # The order's state machine (ARCHITECTURE.md): from → the statuses it may move to.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -42,6 +36,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 UNPAID = frozenset({Status.AWAITING_PAYMENT, Status.PAYMENT_FAILED})
+# What staff may move an order to by hand (paid comes from the provider or confirm-transfer).
+STAFF_MOVES = (Status.IN_PROGRESS, Status.COMPLETED, Status.REFUNDED, Status.CANCELLED)
 # Statuses after a payment was taken: an invoice exists, its data must be kept (10 years).
 INVOICED = frozenset({Status.PAID, Status.IN_PROGRESS, Status.COMPLETED, Status.REFUNDED})
 
@@ -85,6 +81,13 @@ def transition(order, to: Status, actor: Actor, note: str | None = None,
 
 def can_transition(current: str, to: Status) -> bool:
     return to in TRANSITIONS[Status(current)]
+
+
+def may_pay(status: str, method: str) -> bool:
+    """An unpaid order can be paid; a bank transfer only while it awaits payment (a transfer does
+    not fail: staff confirm it or the order is cancelled)."""
+    return Status(status) in UNPAID and not (
+        method == "bank_transfer" and status != Status.AWAITING_PAYMENT)
 
 
 # --- payments -------------------------------------------------------------------------------
@@ -156,6 +159,19 @@ def auto_cancel_note(method: str, card_hours: float, bank_transfer_hours: float)
 
 
 REDACTED = ""
+
+
+def redact(order, now: datetime) -> None:
+    """Erase the customer from `order` (and its lines): the name, the address, their own words.
+    The invoice needs the service, quantity and amounts only."""
+    order.customer_email = REDACTED
+    order.customer_first_name = REDACTED
+    order.customer_last_name = REDACTED
+    for line in order.lines:
+        line.answers = {}
+        line.answer_labels = []
+    order.redacted_at = now
+    order.updated_at = now
 
 
 def keeps_billing(status: str) -> bool:

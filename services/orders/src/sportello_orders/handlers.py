@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import structlog
 from sportello.contracts.envelope import Envelope
 from sportello.contracts.events import AccountDeleted, CartCheckedOut
+from sportello.db import session_settings
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello_orders import actions, domain, repository
-from sportello_orders.actions import session_settings
-from sportello_orders.domain import Actor, Status
+from sportello_orders import actions
 
 log = structlog.get_logger()
 
@@ -25,14 +22,5 @@ async def on_account_deleted(session: AsyncSession, event: Envelope) -> None:
     """Erase what invoicing law does not require. Unpaid orders are cancelled and lose their
     billing data too; paid ones keep the billing snapshot and amounts (10-year retention)."""
     data: AccountDeleted = event.payload()
-    orders = await repository.of_customer(session, data.account_id)
-    now = datetime.now(UTC)
-    for order in orders:
-        actions.redact(order, now)
-        if domain.can_transition(order.status, Status.CANCELLED):
-            await actions.move(session, order, Status.CANCELLED, Actor.SYSTEM,
-                               note="Annullato: l'account è stato eliminato.",
-                               reason="account_deleted")
-        if not domain.keeps_billing(order.status):
-            order.billing = None
-    log.info("orders_redacted", account_id=str(data.account_id), orders=len(orders))
+    orders = await actions.redact_customer(session, data.account_id)
+    log.info("orders_redacted", account_id=str(data.account_id), orders=orders)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sportello.db import session_settings
 from sportello.jobs import Job
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_orders import actions, domain, repository
-from sportello_orders.actions import session_settings
 from sportello_orders.domain import Actor, Status
 
 BATCH = 200

@@ -3,20 +3,20 @@ keyset paging, the scans of the handlers and the job."""
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from datetime import datetime, timedelta
 
-from sportello.contracts.fields import FieldError
-from sportello.errors import NotFound, ValidationFailed
+from sportello.errors import NotFound
 from sportello.numbering import next_yearly_number
+from sportello.paging import keyset_page
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_orders import domain, schemas
 from sportello_orders.domain import PaymentStatus
-from sportello_orders.models import Order, Payment
+from sportello_orders.models import Order, Payment, ProviderEvent
+from sportello_orders.providers import WebhookEvent
 
 
 async def next_number(session: AsyncSession, placed_at: datetime) -> str:
@@ -35,14 +35,56 @@ async def get_own(session: AsyncSession, order_id: uuid.UUID, customer_id: uuid.
 
 
 async def get(session: AsyncSession, order_id: uuid.UUID, *, lock: bool = False) -> Order:
+    order = await find(session, order_id, lock=lock)
+    if order is None:
+        raise NotFound("Ordine non trovato.")
+    return order
+
+
+async def find(session: AsyncSession, order_id: uuid.UUID, *, lock: bool = False) -> Order | None:
     query = select(Order).where(Order.id == order_id)
     if lock:
         # Serialise moves of one order (a webhook and a cancel arriving together).
         query = query.with_for_update().execution_options(populate_existing=True)
-    order = (await session.execute(query)).scalar_one_or_none()
-    if order is None:
-        raise NotFound("Ordine non trovato.")
-    return order
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def find_locked(session: AsyncSession, order_id: uuid.UUID | None) -> Order | None:
+    """The order a provider event names, locked; None when it names none we know."""
+    return None if order_id is None else await find(session, order_id, lock=True)
+
+
+# --- payments and provider events ---------------------------------------------------------------
+
+
+async def record_provider_event(session: AsyncSession, provider: str, event: WebhookEvent,
+                                now: datetime) -> bool:
+    """Keep a provider event's id; False when it was already kept (a replay or a duplicate)."""
+    first = await session.execute(
+        insert(ProviderEvent).values(
+            provider=provider, event_id=event.event_id, order_id=event.order_id,
+            session_id=event.session_id, outcome=event.outcome, result="received", received_at=now,
+        ).on_conflict_do_nothing().returning(ProviderEvent.event_id)
+    )
+    return first.first() is not None
+
+
+async def set_provider_event_result(session: AsyncSession, provider: str, event_id: str,
+                                    result: str) -> None:
+    record = await session.get(ProviderEvent, (provider, event_id))
+    record.result = result
+
+
+async def payment_of_session(session: AsyncSession, provider: str,
+                             session_key: str) -> Payment | None:
+    return (await session.execute(select(Payment).where(
+        Payment.provider == provider, Payment.provider_session_id == session_key))).scalar_one_or_none()
+
+
+async def latest_payment_id(session: AsyncSession, order_id: uuid.UUID) -> uuid.UUID:
+    return (await session.execute(
+        select(Payment.id).where(Payment.order_id == order_id)
+        .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(1))).scalar_one()
 
 
 async def of_customer(session: AsyncSession, customer_id: uuid.UUID) -> list[Order]:
@@ -89,31 +131,6 @@ async def list_for_staff(session: AsyncSession, status: str | None, customer_id:
 
 async def page(session: AsyncSession, query, limit: int, cursor: str | None, render):
     """Newest first, keyset-paged on (placed_at, id)."""
-    if cursor:
-        placed_at, last_id = decode_cursor(cursor)
-        query = query.where(or_(Order.placed_at < placed_at,
-                                and_(Order.placed_at == placed_at, Order.id < last_id)))
-    rows = (await session.execute(
-        query.order_by(Order.placed_at.desc(), Order.id.desc()).limit(limit + 1)
-    )).scalars().all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1]) if more else None
+    rows, next_cursor = await keyset_page(session, query, Order.placed_at, Order.id,
+                                          limit=limit, cursor=cursor)
     return schemas.Page(items=[render(o) for o in rows], next_cursor=next_cursor)
-
-
-def encode_cursor(order: Order) -> str:
-    raw = json.dumps([order.placed_at.isoformat(), str(order.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        placed_at, last_id = json.loads(raw)
-        when = datetime.fromisoformat(placed_at)
-        if when.tzinfo is None:
-            raise ValueError("naive")
-        return when, uuid.UUID(last_id)
-    except (ValueError, TypeError) as e:
-        raise ValidationFailed([FieldError(field="cursor", message="Cursore non valido.")]) from e

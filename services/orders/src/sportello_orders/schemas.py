@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sportello.contracts.forms import AnswerLabel
+from sportello.contracts.events import PricedSnapshot
 from sportello.contracts.money import Totals
 
-StaffTarget = Literal["in_progress", "completed", "refunded", "cancelled"]
+from sportello_orders.domain import STAFF_MOVES
+
+StaffTarget = Literal[tuple(s.value for s in STAFF_MOVES)]  # the domain's rule, as the API says it
 StatusName = Literal["awaiting_payment", "payment_failed", "paid", "in_progress", "completed",
                      "cancelled", "refunded"]
 
@@ -49,23 +51,10 @@ class StaffOrderSummary(OrderSummary):
     billing_name: str | None = None
 
 
-class ServiceOut(BaseModel):
-    slug: str
-    name: str
-    version: int
+class LineOut(PricedSnapshot):
+    """The contract's priced line, as the order keeps it."""
 
-
-class LineOut(BaseModel):
     id: uuid.UUID
-    service: ServiceOut
-    answers: dict[str, Any]
-    answer_labels: list[AnswerLabel]
-    quantity: int
-    unit_net_cents: int
-    vat_rate_bp: int
-    net_cents: int
-    vat_cents: int
-    gross_cents: int
     quote_id: uuid.UUID | None = None
 
 

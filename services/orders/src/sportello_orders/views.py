@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sportello.contracts.events import priced_snapshot_of
 from sportello.settings import Settings
 
 from sportello_orders import actions, domain, schemas
@@ -46,15 +47,7 @@ def _common(order: Order, settings: Settings) -> dict:
         id=order.id, number=order.number, status=order.status, status_label=label(order.status),
         placed_at=order.placed_at, currency=order.currency,
         lines=[
-            schemas.LineOut(
-                id=line.line_id,
-                service=schemas.ServiceOut(slug=line.service_slug, name=line.service_name,
-                                           version=line.service_version),
-                answers=line.answers, answer_labels=line.answer_labels, quantity=line.quantity,
-                unit_net_cents=line.unit_net_cents, vat_rate_bp=line.vat_rate_bp,
-                net_cents=line.net_cents, vat_cents=line.vat_cents, gross_cents=line.gross_cents,
-                quote_id=line.quote_id,
-            )
+            schemas.LineOut(id=line.line_id, quote_id=line.quote_id, **priced_snapshot_of(line))
             for line in order.lines
         ],
         totals=actions.order_totals(order), total_gross_cents=order.gross_cents,
@@ -63,8 +56,7 @@ def _common(order: Order, settings: Settings) -> dict:
             method=order.payment_method, status=PAYMENT_STATUS[status], paid_at=order.paid_at,
             bank_transfer=schemas.BankTransferOut(**transfer.model_dump()) if transfer else None,
         ),
-        can_pay=status in domain.UNPAID and not (
-            order.payment_method == "bank_transfer" and status != Status.AWAITING_PAYMENT),
+        can_pay=domain.may_pay(order.status, order.payment_method),
         can_cancel=domain.can_transition(order.status, Status.CANCELLED),
     )
 

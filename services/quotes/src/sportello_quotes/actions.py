@@ -22,6 +22,7 @@ from sportello.contracts.events import (
     QuoteRequested,
     QuoteRequestLine,
     ServiceRef,
+    snapshot_columns,
 )
 from sportello.errors import ValidationFailed
 from sportello.messaging import emit
@@ -84,12 +85,7 @@ async def record_request(session: AsyncSession, data: QuoteCartSubmitted, now: d
         customer_first_name=data.customer.first_name, customer_last_name=data.customer.last_name,
         message=data.message, revision=0, created_at=now, updated_at=now,
         lines=[
-            QuoteLine(
-                line_id=line.line_id, position=i, service_slug=line.service.slug,
-                service_name=line.service.name, service_version=line.service.version,
-                vat_rate_bp=line.vat_rate_bp, quantity=line.quantity, answers=line.answers,
-                answer_labels=[a.model_dump() for a in line.answer_labels],
-            )
+            QuoteLine(line_id=line.line_id, position=i, **snapshot_columns(line))
             for i, line in enumerate(data.lines)
         ],
         revisions=[],

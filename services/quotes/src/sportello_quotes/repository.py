@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sportello.contracts.fields import FieldError
-from sportello.errors import NotFound, ValidationFailed
+from sportello.errors import NotFound
 from sportello.numbering import next_yearly_number
-from sqlalchemy import Select, and_, or_, select
+from sportello.paging import keyset_page
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -93,40 +91,12 @@ class Page:
     next_cursor: str | None
 
 
-def encode_cursor(quote: Quote) -> str:
-    raw = json.dumps([quote.created_at.isoformat(), str(quote.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, quote_id = json.loads(raw)
-        parsed = datetime.fromisoformat(str(at)), uuid.UUID(str(quote_id))
-        if parsed[0].tzinfo is None:
-            raise ValueError("naive")
-        return parsed
-    except (ValueError, TypeError, UnicodeDecodeError):
-        raise ValidationFailed([FieldError(field="cursor", message="Cursore non valido.")]) from None
-
-
 async def page(session: AsyncSession, stmt: Select, *, limit: int, cursor: str | None,
                newest_first: bool) -> Page:
     """One page of `stmt` (a select of Quote) in (created_at, id) order, then the next cursor."""
-    if cursor:
-        at, quote_id = decode_cursor(cursor)
-        if newest_first:
-            stmt = stmt.where(or_(Quote.created_at < at,
-                                  and_(Quote.created_at == at, Quote.id < quote_id)))
-        else:
-            stmt = stmt.where(or_(Quote.created_at > at,
-                                  and_(Quote.created_at == at, Quote.id > quote_id)))
-    order = ((Quote.created_at.desc(), Quote.id.desc()) if newest_first
-             else (Quote.created_at.asc(), Quote.id.asc()))
-    rows = list((await session.scalars(stmt.order_by(*order).limit(limit + 1))).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1]) if more else None)
+    rows, next_cursor = await keyset_page(session, stmt, Quote.created_at, Quote.id, limit=limit,
+                                          cursor=cursor, newest_first=newest_first)
+    return Page(rows, next_cursor)
 
 
 async def list_own(session: AsyncSession, customer_id: uuid.UUID, *, limit: int,

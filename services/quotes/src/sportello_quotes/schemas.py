@@ -7,8 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
-from sportello.contracts.events import ServiceRef
-from sportello.contracts.forms import AnswerLabel
+from sportello.contracts.events import MaybePricedSnapshot
 from sportello.contracts.money import Totals
 
 # Ten million euro per unit: far above any real service, far below what a bigint can hold.
@@ -61,18 +60,11 @@ class RejectIn(BaseModel):
 # --- answers ----------------------------------------------------------------------------------
 
 
-class LineOut(BaseModel):
+class LineOut(MaybePricedSnapshot):
+    """The contract's line as requested; its prices (the current revision's) once staff have
+    priced the quote."""
+
     line_id: uuid.UUID
-    service: ServiceRef
-    answers: dict[str, Any]
-    answer_labels: list[AnswerLabel]
-    quantity: int
-    vat_rate_bp: int
-    # Present once staff have priced the quote (the current revision's prices).
-    unit_net_cents: int | None = None
-    net_cents: int | None = None
-    vat_cents: int | None = None
-    gross_cents: int | None = None
 
 
 class HistoryOut(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sportello.contracts.events import snapshot_of
 from sportello.contracts.money import Totals
 
 from sportello_quotes import actions, domain, schemas
@@ -23,11 +24,7 @@ def _lines(quote: Quote) -> list[schemas.LineOut]:
     for line in quote.lines:
         priced = prices.get(line.line_id)
         out.append(schemas.LineOut(
-            line_id=line.line_id,
-            service={"slug": line.service_slug, "name": line.service_name,
-                     "version": line.service_version},
-            answers=line.answers, answer_labels=line.answer_labels, quantity=line.quantity,
-            vat_rate_bp=line.vat_rate_bp,
+            line_id=line.line_id, **snapshot_of(line),
             **({} if priced is None else priced.model_dump(
                 include={"unit_net_cents", "net_cents", "vat_cents", "gross_cents"})),
         ))

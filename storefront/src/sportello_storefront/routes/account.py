@@ -7,10 +7,18 @@ import json
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from sportello_storefront.answers import billing_from_form
 from sportello_storefront.gateway import Api
-from sportello_storefront.routes.checkout import billing_values, transfer_instructions
-from sportello_storefront.web import api, flash, form_data, new_session, poll, redirect, render
+from sportello_storefront.routes.checkout import billing_values, save_billing, transfer_instructions
+from sportello_storefront.web import (
+    api,
+    flash,
+    flash_outcome,
+    form_data,
+    new_session,
+    poll,
+    redirect,
+    render,
+)
 
 router = APIRouter(prefix="/account")
 
@@ -29,20 +37,44 @@ async def dashboard(request: Request, gw: Api = Depends(api)):
     return render(request, "account/dashboard.html", section="", profile=await me(gw))
 
 
-@router.get("/ordini")
-async def orders(request: Request, cursor: str | None = None, gw: Api = Depends(api)):
-    params = {"limit": 20, **({"cursor": cursor} if cursor else {})}
-    result = await gw.get("/orders", params=params, require_login=True)
-    page = result.body if result.ok else {"items": [], "next_cursor": None}
-    return render(request, "account/orders.html", section="orders", page=page)
+def add_list_page(path: str, api_path: str, section: str) -> None:
+    """I MIEI ORDINI and I MIEI PREVENTIVI: one page of the API's list from `cursor` (an empty
+    page if it cannot be read), in account/<section>.html."""
+
+    async def list_page(request: Request, cursor: str | None = None, gw: Api = Depends(api)):
+        params = {"limit": 20, **({"cursor": cursor} if cursor else {})}
+        result = await gw.get(api_path, params=params, require_login=True)
+        page = result.body if result.ok else {"items": [], "next_cursor": None}
+        return render(request, f"account/{section}.html", section=section, page=page)
+
+    router.add_api_route(path, list_page, methods=["GET"], name=section)
+
+
+async def own_or_404(gw: Api, path: str) -> dict:
+    """One order or quote of the customer; anything but 200 is a 404 page."""
+    result = await gw.get(path, require_login=True)
+    if result.status != 200:
+        raise HTTPException(404)
+    return result.body
+
+
+async def change(request: Request, gw: Api, path: str, body: dict | None, done: str,
+                 refused: str, back: str):
+    """POST a change of an own order or quote, say how it went, and go back to its page."""
+    result = await gw.post(path, json=body, require_login=True)
+    if result.status == 404:
+        raise HTTPException(404)
+    flash_outcome(request, result.ok, result.detail, done, refused)
+    return redirect(back)
+
+
+add_list_page("/ordini", "/orders", "orders")
+add_list_page("/preventivi", "/quotes", "quotes")
 
 
 @router.get("/ordini/{order_id}")
 async def order_detail(order_id: str, request: Request, gw: Api = Depends(api)):
-    result = await gw.get(f"/orders/{order_id}", require_login=True)
-    if result.status != 200:
-        raise HTTPException(404)
-    order = result.body
+    order = await own_or_404(gw, f"/orders/{order_id}")
     return render(request, "account/order.html", section="orders", order=order,
                   transfer=await transfer_instructions(request, gw, order))
 
@@ -50,30 +82,14 @@ async def order_detail(order_id: str, request: Request, gw: Api = Depends(api)):
 @router.post("/ordini/{order_id}/annulla")
 async def cancel_order(order_id: str, request: Request, gw: Api = Depends(api)):
     await form_data(request)
-    result = await gw.post(f"/orders/{order_id}/cancel", require_login=True)
-    if result.status == 404:
-        raise HTTPException(404)
-    if result.ok:
-        flash(request, "Ordine annullato.")
-    else:
-        flash(request, result.detail or "Questo ordine non può più essere annullato.", "error")
-    return redirect(f"/account/ordini/{order_id}")
-
-
-@router.get("/preventivi")
-async def quotes(request: Request, cursor: str | None = None, gw: Api = Depends(api)):
-    params = {"limit": 20, **({"cursor": cursor} if cursor else {})}
-    result = await gw.get("/quotes", params=params, require_login=True)
-    page = result.body if result.ok else {"items": [], "next_cursor": None}
-    return render(request, "account/quotes.html", section="quotes", page=page)
+    return await change(request, gw, f"/orders/{order_id}/cancel", None, "Ordine annullato.",
+                        "Questo ordine non può più essere annullato.", f"/account/ordini/{order_id}")
 
 
 @router.get("/preventivi/{quote_id}")
 async def quote_detail(quote_id: str, request: Request, gw: Api = Depends(api)):
-    result = await gw.get(f"/quotes/{quote_id}", require_login=True)
-    if result.status != 200:
-        raise HTTPException(404)
-    return render(request, "account/quote.html", section="quotes", quote=result.body)
+    return render(request, "account/quote.html", section="quotes",
+                  quote=await own_or_404(gw, f"/quotes/{quote_id}"))
 
 
 async def cart_has_quote_lines(gw: Api, quote_id: str) -> bool:
@@ -101,15 +117,9 @@ async def accept_quote(quote_id: str, request: Request, gw: Api = Depends(api)):
 async def decline_quote(quote_id: str, request: Request, gw: Api = Depends(api)):
     data = await form_data(request)
     reason = (data.get("reason") or "").strip() or None
-    result = await gw.post(f"/quotes/{quote_id}/decline", json={"reason": reason},
-                           require_login=True)
-    if result.status == 404:
-        raise HTTPException(404)
-    if result.ok:
-        flash(request, "Hai rifiutato il preventivo.")
-    else:
-        flash(request, result.detail or "Questo preventivo non può essere rifiutato.", "error")
-    return redirect(f"/account/preventivi/{quote_id}")
+    return await change(request, gw, f"/quotes/{quote_id}/decline", {"reason": reason},
+                        "Hai rifiutato il preventivo.",
+                        "Questo preventivo non può essere rifiutato.", f"/account/preventivi/{quote_id}")
 
 
 @router.get("/profilo")
@@ -166,15 +176,10 @@ async def billing(request: Request, gw: Api = Depends(api)):
 
 @router.post("/fatturazione")
 async def billing_save(request: Request, gw: Api = Depends(api)):
-    data = await form_data(request)
-    result = await gw.call("PUT", "/accounts/me/billing", json=billing_from_form(data),
-                           require_login=True)
-    if result.ok:
+    if (again := await save_billing(gw, await form_data(request))) is None:
         flash(request, "Dati di fatturazione salvati.")
         return redirect("/account/fatturazione")
-    return render(request, "account/billing.html", 422, section="billing", values=data,
-                  errors=result.field_errors(),
-                  problem=result.detail or "Controlla i dati di fatturazione.")
+    return render(request, "account/billing.html", 422, section="billing", **again)
 
 
 @router.get("/privacy")
@@ -191,10 +196,8 @@ async def privacy_save(request: Request, gw: Api = Depends(api)):
     if data.get("privacy_accepted") == "on":
         body["privacy_accepted"] = True  # accepting a newer version of the notice
     result = await gw.call("PUT", "/accounts/me/privacy", require_login=True, json=body)
-    if result.ok:
-        flash(request, "Preferenze sul trattamento dei dati aggiornate.")
-    else:
-        flash(request, result.detail or "Preferenze non aggiornate.", "error")
+    flash_outcome(request, result.ok, result.detail,
+                  "Preferenze sul trattamento dei dati aggiornate.", "Preferenze non aggiornate.")
     return redirect("/account/privacy")
 
 

@@ -6,12 +6,15 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from sportello.contracts.idempotency import HEADER
 
 from sportello_storefront.gateway import Api
 from sportello_storefront.web import (
+    STALE_FORM,
     api,
     bump_cart_count,
     flash,
+    flash_outcome,
     form_data,
     idempotency_key,
     redirect,
@@ -61,10 +64,8 @@ async def remove_line(line_id: str, request: Request, gw: Api = Depends(api)):
     result = await gw.call("DELETE", f"/cart/items/{line_id}")
     if result.ok:
         bump_cart_count(request.session, -1)
-    if result.ok or result.status == 404:
-        flash(request, "Servizio rimosso dal carrello.")
-    else:
-        flash(request, result.detail or "Non è stato possibile rimuovere la riga.", "error")
+    flash_outcome(request, result.ok or result.status == 404, result.detail,
+                  "Servizio rimosso dal carrello.", "Non è stato possibile rimuovere la riga.")
     return redirect("/carrello")
 
 
@@ -109,10 +110,9 @@ async def quote_cart_page(request: Request, gw: Api = Depends(api)):
 async def remove_quote_line(line_id: str, request: Request, gw: Api = Depends(api)):
     await form_data(request)
     result = await gw.call("DELETE", f"/cart/quote/items/{line_id}")
-    if result.ok or result.status == 404:
-        flash(request, "Servizio rimosso dal carrello preventivi.")
-    else:
-        flash(request, result.detail or "Non è stato possibile rimuovere la riga.", "error")
+    flash_outcome(request, result.ok or result.status == 404, result.detail,
+                  "Servizio rimosso dal carrello preventivi.",
+                  "Non è stato possibile rimuovere la riga.")
     return redirect("/carrello-preventivi")
 
 
@@ -132,8 +132,11 @@ async def quote_request_page(request: Request, gw: Api = Depends(api)):
 async def submit_quote_request(request: Request, gw: Api = Depends(api)):
     data = await form_data(request)
     message = (data.get("message") or "").strip() or None
+    if (key := idempotency_key(data)) is None:
+        return render(request, "quote_request.html", 422, cart=await load_cart(gw, "/cart/quote"),
+                      key=str(uuid.uuid4()), values=data, problem=STALE_FORM)
     result = await gw.post("/cart/quote/submit", json={"message": message},
-                           headers={"Idempotency-Key": idempotency_key(data)}, require_login=True)
+                           headers={HEADER: key}, require_login=True)
     if result.status == 202:
         return redirect(f"/preventivo/inviato/{result.body['quote_id']}")
     cart = await load_cart(gw, "/cart/quote")

@@ -6,11 +6,13 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from sportello.contracts.idempotency import HEADER
 
 from sportello_storefront.answers import billing_from_form, form_values_from_billing
 from sportello_storefront.gateway import Api, ApiResult
 from sportello_storefront.routes.cart import EMPTY, load_cart
 from sportello_storefront.web import (
+    STALE_FORM,
     api,
     flash,
     form_data,
@@ -46,6 +48,17 @@ async def billing_values(gw: Api) -> dict[str, Any]:
     return values
 
 
+async def save_billing(gw: Api, data: dict[str, Any]) -> dict[str, Any] | None:
+    """PUT the form's billing data to the profile: None when saved, else what the form shows
+    again (the values as typed, the errors by field, the problem)."""
+    result = await gw.call("PUT", "/accounts/me/billing", json=billing_from_form(data),
+                           require_login=True)
+    if result.ok:
+        return None
+    return {"values": data, "errors": result.field_errors(),
+            "problem": result.detail or "Controlla i dati di fatturazione."}
+
+
 @router.get("/checkout")
 async def checkout_start(request: Request, gw: Api = Depends(api)):
     if not gw.logged_in:
@@ -67,15 +80,9 @@ async def billing_page(request: Request, gw: Api = Depends(api)):
 
 @router.post("/checkout/fatturazione")
 async def billing_save(request: Request, gw: Api = Depends(api)):
-    data = await form_data(request)
-    result = await gw.call("PUT", "/accounts/me/billing", json=billing_from_form(data),
-                           require_login=True)
-    if result.ok:
+    if (again := await save_billing(gw, await form_data(request))) is None:
         return redirect("/checkout/pagamento")
-    cart = await load_cart(gw)
-    return render(request, "checkout_billing.html", 422, cart=cart, values=data,
-                  errors=result.field_errors(),
-                  problem=result.detail or "Controlla i dati di fatturazione.")
+    return render(request, "checkout_billing.html", 422, cart=await load_cart(gw), **again)
 
 
 @router.get("/checkout/pagamento")
@@ -131,19 +138,24 @@ async def complete(request: Request, gw: Api = Depends(api)):
     billing = await load_billing(gw)
     if billing is None:
         return redirect("/checkout/fatturazione")
-    cart = await load_cart(gw)
     if method not in ("card", "bank_transfer"):
-        return render(request, "checkout_payment.html", 422, cart=cart, billing=billing,
-                      values=data, errors={"payment_method": "Scegli un metodo di pagamento."},
+        return render(request, "checkout_payment.html", 422, cart=await load_cart(gw),
+                      billing=billing, values=data,
+                      errors={"payment_method": "Scegli un metodo di pagamento."},
                       key=str(uuid.uuid4()))
+    if (key := idempotency_key(data)) is None:
+        return render(request, "checkout_payment.html", 422, cart=await load_cart(gw),
+                      billing=billing, values=data, key=str(uuid.uuid4()), problem=STALE_FORM)
     result = await gw.post("/cart/checkout", json={"billing": billing, "payment_method": method},
-                           headers={"Idempotency-Key": idempotency_key(data)}, require_login=True)
+                           headers={HEADER: key}, require_login=True)
     if result.status != 202:
         errors = result.field_errors(strip_prefix="billing.")
         if result.status == 422 and set(errors) - {"payment_method"}:
             flash(request, "Controlla i dati di fatturazione.", "error")
             return redirect("/checkout/fatturazione")
         line_problems = result.body.get("lines", []) if isinstance(result.body, dict) else []
+        # The cart is read only here: a checkout that went through has emptied it.
+        cart = await load_cart(gw)
         return render(request, "checkout_payment.html", 409, cart=cart, billing=billing,
                       values=data, errors=errors, line_problems=line_problems, key=str(uuid.uuid4()),
                       problem=result.detail or "Non è stato possibile completare l'acquisto.")

@@ -74,6 +74,12 @@ def billing_errors(b: Billing) -> list[FieldError]:
     def err(field: str, message: str) -> None:
         errors.append(FieldError(field=field, message=message))
 
+    def required_and_valid(field: str, value: str | None, valid, missing: str, invalid: str) -> None:
+        if not value:
+            err(field, missing)
+        elif not valid(value):
+            err(field, invalid)
+
     italy = b.address.country.upper() == "IT"
     if not COUNTRY_RE.match(b.address.country.upper()):
         err("address.country", "Indica il paese con il codice ISO di due lettere (es. IT).")
@@ -83,18 +89,14 @@ def billing_errors(b: Billing) -> list[FieldError]:
         if not b.last_name:
             err("last_name", "Il cognome è obbligatorio.")
         if italy:
-            if not b.tax_code:
-                err("tax_code", "Il codice fiscale è obbligatorio.")
-            elif not codicefiscale.is_valid(b.tax_code):
-                err("tax_code", "Il codice fiscale non è valido.")
+            required_and_valid("tax_code", b.tax_code, codicefiscale.is_valid,
+                               "Il codice fiscale è obbligatorio.", "Il codice fiscale non è valido.")
     else:
         if not b.company_name:
             err("company_name", "La ragione sociale è obbligatoria.")
         if italy:
-            if not b.vat_number:
-                err("vat_number", "La partita IVA è obbligatoria.")
-            elif not iva.is_valid(b.vat_number):
-                err("vat_number", "La partita IVA non è valida.")
+            required_and_valid("vat_number", b.vat_number, iva.is_valid,
+                               "La partita IVA è obbligatoria.", "La partita IVA non è valida.")
             if b.tax_code and not (codicefiscale.is_valid(b.tax_code) or iva.is_valid(b.tax_code)):
                 err("tax_code", "Il codice fiscale non è valido.")
             sdi = (b.sdi_code or "").upper()

@@ -143,20 +143,71 @@ class ServiceRef(Payload):
     version: int
 
 
-class PricedLine(Payload):
-    """A bought line as it will stay on the order: answers, labels, prices and VAT."""
+class LineSnapshot(Payload):
+    """A line as the customer chose it, copied from cart to quote and order so that later catalog
+    edits never change it: the service, the answers with their labels, quantity and VAT rate."""
 
-    line_id: uuid.UUID
     service: ServiceRef
     answers: dict[str, Any]
     answer_labels: list[AnswerLabel]
     quantity: int
-    unit_net_cents: int
     vat_rate_bp: int
+
+
+class PricedSnapshot(LineSnapshot):
+    """A line with its price: what an order or an issued quote keeps."""
+
+    unit_net_cents: int
     net_cents: int
     vat_cents: int
     gross_cents: int
+
+
+class MaybePricedSnapshot(LineSnapshot):
+    """A line that may not have a price yet (a quote request before staff price it)."""
+
+    unit_net_cents: int | None = None
+    net_cents: int | None = None
+    vat_cents: int | None = None
+    gross_cents: int | None = None
+
+
+class PricedLine(PricedSnapshot):
+    """A bought line as it will stay on the order: answers, labels, prices and VAT."""
+
+    line_id: uuid.UUID
     quote_id: uuid.UUID | None = None
+
+
+def snapshot_of(row: Any) -> dict[str, Any]:
+    """The snapshot fields of a row that keeps them as columns (`service_slug`, … `vat_rate_bp`)."""
+    return {
+        "service": {"slug": row.service_slug, "name": row.service_name,
+                    "version": row.service_version},
+        "answers": row.answers, "answer_labels": row.answer_labels, "quantity": row.quantity,
+        "vat_rate_bp": row.vat_rate_bp,
+    }
+
+
+def priced_snapshot_of(row: Any) -> dict[str, Any]:
+    return {**snapshot_of(row), "unit_net_cents": row.unit_net_cents, "net_cents": row.net_cents,
+            "vat_cents": row.vat_cents, "gross_cents": row.gross_cents}
+
+
+def snapshot_columns(line: LineSnapshot) -> dict[str, Any]:
+    """The columns a row keeps of a snapshot (the inverse of `snapshot_of`)."""
+    return {
+        "service_slug": line.service.slug, "service_name": line.service.name,
+        "service_version": line.service.version, "answers": line.answers,
+        "answer_labels": [a.model_dump(mode="json") for a in line.answer_labels],
+        "quantity": line.quantity, "vat_rate_bp": line.vat_rate_bp,
+    }
+
+
+def priced_snapshot_columns(line: PricedSnapshot) -> dict[str, Any]:
+    return {**snapshot_columns(line), "unit_net_cents": line.unit_net_cents,
+            "net_cents": line.net_cents, "vat_cents": line.vat_cents,
+            "gross_cents": line.gross_cents}
 
 
 class CartCheckedOut(Payload):
@@ -169,12 +220,8 @@ class CartCheckedOut(Payload):
     currency: Literal["EUR"] = "EUR"
 
 
-class QuoteRequestLine(Payload):
+class QuoteRequestLine(LineSnapshot):
     line_id: uuid.UUID
-    service: ServiceRef
-    vat_rate_bp: int
-    answers: dict[str, Any]
-    answer_labels: list[AnswerLabel]
     quantity: int = 1
 
 
@@ -188,17 +235,8 @@ class QuoteCartSubmitted(Payload):
 # --- quotes ---------------------------------------------------------------------------------
 
 
-class QuotedLine(Payload):
+class QuotedLine(PricedSnapshot):
     line_id: uuid.UUID
-    service: ServiceRef
-    answers: dict[str, Any]
-    answer_labels: list[AnswerLabel]
-    quantity: int
-    unit_net_cents: int
-    vat_rate_bp: int
-    net_cents: int
-    vat_cents: int
-    gross_cents: int
 
 
 class QuoteRequested(Payload):
@@ -258,7 +296,9 @@ class BankTransferInstructions(Payload):
     amount_cents: int
 
 
-class OrderPlaced(Payload):
+class OrderSnapshot(Payload):
+    """The order as its readers need it whole: lines, totals, billing, how it is paid."""
+
     order_id: uuid.UUID
     number: str
     customer: Contact
@@ -266,18 +306,14 @@ class OrderPlaced(Payload):
     totals: Totals
     billing: Billing
     payment_method: PaymentMethod
+
+
+class OrderPlaced(OrderSnapshot):
     placed_at: datetime
     bank_transfer: BankTransferInstructions | None = None
 
 
-class OrderPaid(Payload):
-    order_id: uuid.UUID
-    number: str
-    customer: Contact
-    lines: list[PricedLine]
-    totals: Totals
-    billing: Billing
-    payment_method: PaymentMethod
+class OrderPaid(OrderSnapshot):
     paid_at: datetime
     quote_ids: list[uuid.UUID] = []
 

@@ -7,6 +7,8 @@ customer's answers and prices the line with the same code, so the two cannot dis
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -88,49 +90,8 @@ def definition_errors(form: FormDefinition) -> list[FieldError]:
         elif f.name in seen:
             err("name", f"Il nome del campo «{f.name}» è ripetuto.")
         seen.add(f.name)
-        if f.type in ("text", "textarea") and f.max_length is not None and not 1 <= f.max_length <= MAX_TEXT:
-            err("max_length", f"La lunghezza massima deve essere tra 1 e {MAX_TEXT}.")
-        if f.type == "number":
-            for attr in ("min", "max"):
-                v = getattr(f, attr)
-                if v is not None and not isinstance(v, int):
-                    err(attr, "Deve essere un numero intero.")
-            if isinstance(f.min, int) and isinstance(f.max, int) and f.min > f.max:
-                err("max", "Il massimo deve essere maggiore o uguale al minimo.")
-            if f.step is not None and f.step < 1:
-                err("step", "Il passo deve essere almeno 1.")
-            if f.unit_price_cents is not None and f.unit_price_cents < 0:
-                err("unit_price_cents", "Il prezzo non può essere negativo.")
-            if f.unit_price_cents and f.max is None:
-                err("max", "Un campo numerico con prezzo unitario deve avere un massimo.")
-            # A negative quantity times a unit price would lower the line's price below zero.
-            if f.unit_price_cents and (f.min is None or isinstance(f.min, int) and f.min < 0):
-                err("min", "Un campo numerico con prezzo unitario deve avere un minimo di almeno 0.")
-        if f.type == "date":
-            for attr in ("min", "max"):
-                v = getattr(f, attr)
-                if v is not None and _as_date(v) is None:
-                    err(attr, "Usa una data nel formato AAAA-MM-GG.")
-            lo, hi = _as_date(f.min), _as_date(f.max)
-            if lo and hi and lo > hi:
-                err("max", "La data massima deve seguire la minima.")
-        if f.type in ("select", "radio"):
-            if not f.options:
-                err("options", "Un campo a scelta deve avere almeno un'opzione.")
-            else:
-                values = [o.value for o in f.options]
-                if len(set(values)) != len(values):
-                    err("options", "I valori delle opzioni devono essere diversi tra loro.")
-                for j, o in enumerate(f.options):
-                    if o.price_cents < 0:
-                        err(f"options.{j}.price_cents", "Il prezzo non può essere negativo.")
-                    if not 0 <= o.percent_bp <= 100_000:
-                        err(f"options.{j}.percent_bp", "La maggiorazione deve essere tra 0 e 100000.")
-        if f.type == "checkbox":
-            if f.price_cents is not None and f.price_cents < 0:
-                err("price_cents", "Il prezzo non può essere negativo.")
-            if f.percent_bp is not None and not 0 <= f.percent_bp <= 100_000:
-                err("percent_bp", "La maggiorazione deve essere tra 0 e 100000.")
+        for attr, message in FIELD_TYPES[f.type].definition_errors(f):
+            err(attr, message)
     return errors
 
 
@@ -175,70 +136,227 @@ def _parse_int(value: Any) -> int | None:
     return None
 
 
-def _check(f: FormField, value: Any) -> tuple[Any, str | None]:
-    """(normalised value, Italian error or None) of one non-blank answer."""
-    if f.type in ("text", "textarea", "email", "tel"):
-        if not isinstance(value, str):
-            return None, "Deve essere un testo."
-        value = value.strip()
-        limit = f.max_length or (MAX_TEXT if f.type == "textarea" else 500)
-        if len(value) > limit:
-            return None, f"Il testo è troppo lungo (massimo {limit} caratteri)."
-        if f.type == "email":
-            try:
-                value = validate_email(value, check_deliverability=False).normalized
-            except EmailNotValidError:
-                return None, "Indirizzo email non valido."
-        if f.type == "tel" and not TEL_RE.match(value):
-            return None, "Numero di telefono non valido."
-        return value, None
-    if f.type == "number":
-        n = _parse_int(value)
-        if n is None:
-            return None, "Deve essere un numero intero."
-        if isinstance(f.min, int) and n < f.min:
-            return None, f"Il valore minimo è {f.min}."
-        if isinstance(f.max, int) and n > f.max:
-            return None, f"Il valore massimo è {f.max}."
-        # A priced quantity below zero would lower the price: without a minimum, 0 is the floor.
-        if f.unit_price_cents and not isinstance(f.min, int) and n < 0:
-            return None, "Il valore minimo è 0."
-        base = f.min if isinstance(f.min, int) else 0
-        if f.step and (n - base) % f.step:
-            return None, f"Il valore deve andare a passi di {f.step}."
-        return n, None
-    if f.type == "date":
-        d = _as_date(value) if isinstance(value, str) else None
-        if d is None:
-            return None, "Data non valida (formato AAAA-MM-GG)."
-        lo, hi = _as_date(f.min), _as_date(f.max)
-        if lo and d < lo:
-            return None, f"La data non può essere precedente al {lo.strftime('%d/%m/%Y')}."
-        if hi and d > hi:
-            return None, f"La data non può essere successiva al {hi.strftime('%d/%m/%Y')}."
-        return d.isoformat(), None
-    if f.type in ("select", "radio"):
-        if not isinstance(value, str) or value not in {o.value for o in f.options or []}:
-            return None, "Scegli una delle opzioni proposte."
-        return value, None
-    if f.type == "checkbox":
-        b = _parse_bool(value)
-        if b is None:
-            return None, "Valore non valido (sì o no)."
-        if f.required and not b:
-            return None, "Questa casella è obbligatoria."
-        return b, None
-    return None, "Tipo di campo sconosciuto."
+# --- the field types: each one's rules side by side ------------------------------------------
+# definition_errors(field) → [(attribute, message)]; check(field, answer) → (kept value, error);
+# label(field, value) → what the customer reads; price(field, value) → (cents, basis points) the
+# answer adds; price_from / price_max(field) → the least / dearest (cents, basis points) it can add.
+
+Problems = list[tuple[str, str]]
+Surcharge = tuple[int, int]
+NOTHING: Surcharge = (0, 0)
 
 
-def _label(f: FormField, value: Any) -> str:
-    if f.type in ("select", "radio"):
-        return next(o.label for o in f.options or [] if o.value == value)
-    if f.type == "checkbox":
-        return "Sì" if value else "No"
-    if f.type == "date":
-        return date.fromisoformat(value).strftime("%d/%m/%Y")
+def _no_problems(f: FormField) -> Problems:
+    return []
+
+
+def _text_definition(f: FormField) -> Problems:
+    if f.max_length is not None and not 1 <= f.max_length <= MAX_TEXT:
+        return [("max_length", f"La lunghezza massima deve essere tra 1 e {MAX_TEXT}.")]
+    return []
+
+
+def _number_definition(f: FormField) -> Problems:
+    problems: Problems = []
+    for attr in ("min", "max"):
+        v = getattr(f, attr)
+        if v is not None and not isinstance(v, int):
+            problems.append((attr, "Deve essere un numero intero."))
+    if isinstance(f.min, int) and isinstance(f.max, int) and f.min > f.max:
+        problems.append(("max", "Il massimo deve essere maggiore o uguale al minimo."))
+    if f.step is not None and f.step < 1:
+        problems.append(("step", "Il passo deve essere almeno 1."))
+    if f.unit_price_cents is not None and f.unit_price_cents < 0:
+        problems.append(("unit_price_cents", "Il prezzo non può essere negativo."))
+    if f.unit_price_cents and f.max is None:
+        problems.append(("max", "Un campo numerico con prezzo unitario deve avere un massimo."))
+    # A negative quantity times a unit price would lower the line's price below zero.
+    if f.unit_price_cents and (f.min is None or isinstance(f.min, int) and f.min < 0):
+        problems.append(("min", "Un campo numerico con prezzo unitario deve avere un minimo di almeno 0."))
+    return problems
+
+
+def _date_definition(f: FormField) -> Problems:
+    problems: Problems = []
+    for attr in ("min", "max"):
+        v = getattr(f, attr)
+        if v is not None and _as_date(v) is None:
+            problems.append((attr, "Usa una data nel formato AAAA-MM-GG."))
+    lo, hi = _as_date(f.min), _as_date(f.max)
+    if lo and hi and lo > hi:
+        problems.append(("max", "La data massima deve seguire la minima."))
+    return problems
+
+
+def _choice_definition(f: FormField) -> Problems:
+    if not f.options:
+        return [("options", "Un campo a scelta deve avere almeno un'opzione.")]
+    problems: Problems = []
+    values = [o.value for o in f.options]
+    if len(set(values)) != len(values):
+        problems.append(("options", "I valori delle opzioni devono essere diversi tra loro."))
+    for j, o in enumerate(f.options):
+        if o.price_cents < 0:
+            problems.append((f"options.{j}.price_cents", "Il prezzo non può essere negativo."))
+        if not 0 <= o.percent_bp <= 100_000:
+            problems.append((f"options.{j}.percent_bp", "La maggiorazione deve essere tra 0 e 100000."))
+    return problems
+
+
+def _checkbox_definition(f: FormField) -> Problems:
+    problems: Problems = []
+    if f.price_cents is not None and f.price_cents < 0:
+        problems.append(("price_cents", "Il prezzo non può essere negativo."))
+    if f.percent_bp is not None and not 0 <= f.percent_bp <= 100_000:
+        problems.append(("percent_bp", "La maggiorazione deve essere tra 0 e 100000."))
+    return problems
+
+
+def _check_text(f: FormField, value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str):
+        return None, "Deve essere un testo."
+    value = value.strip()
+    limit = f.max_length or (MAX_TEXT if f.type == "textarea" else 500)
+    if len(value) > limit:
+        return None, f"Il testo è troppo lungo (massimo {limit} caratteri)."
+    if f.type == "email":
+        try:
+            value = validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError:
+            return None, "Indirizzo email non valido."
+    if f.type == "tel" and not TEL_RE.match(value):
+        return None, "Numero di telefono non valido."
+    return value, None
+
+
+def _check_number(f: FormField, value: Any) -> tuple[Any, str | None]:
+    n = _parse_int(value)
+    if n is None:
+        return None, "Deve essere un numero intero."
+    if isinstance(f.min, int) and n < f.min:
+        return None, f"Il valore minimo è {f.min}."
+    if isinstance(f.max, int) and n > f.max:
+        return None, f"Il valore massimo è {f.max}."
+    # A priced quantity below zero would lower the price: without a minimum, 0 is the floor.
+    if f.unit_price_cents and not isinstance(f.min, int) and n < 0:
+        return None, "Il valore minimo è 0."
+    base = f.min if isinstance(f.min, int) else 0
+    if f.step and (n - base) % f.step:
+        return None, f"Il valore deve andare a passi di {f.step}."
+    return n, None
+
+
+def _check_date(f: FormField, value: Any) -> tuple[Any, str | None]:
+    d = _as_date(value) if isinstance(value, str) else None
+    if d is None:
+        return None, "Data non valida (formato AAAA-MM-GG)."
+    lo, hi = _as_date(f.min), _as_date(f.max)
+    if lo and d < lo:
+        return None, f"La data non può essere precedente al {lo.strftime('%d/%m/%Y')}."
+    if hi and d > hi:
+        return None, f"La data non può essere successiva al {hi.strftime('%d/%m/%Y')}."
+    return d.isoformat(), None
+
+
+def _check_choice(f: FormField, value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str) or value not in {o.value for o in f.options or []}:
+        return None, "Scegli una delle opzioni proposte."
+    return value, None
+
+
+def _check_checkbox(f: FormField, value: Any) -> tuple[Any, str | None]:
+    if (b := _parse_bool(value)) is None:
+        return None, "Valore non valido (sì o no)."
+    if f.required and not b:
+        return None, "Questa casella è obbligatoria."
+    return b, None
+
+
+def _option(f: FormField, value: Any) -> Option:
+    return next(o for o in f.options or [] if o.value == value)
+
+
+def _as_text(f: FormField, value: Any) -> str:
     return str(value)
+
+
+def _free(f: FormField, value: Any = None) -> Surcharge:
+    return NOTHING
+
+
+def _number_price(f: FormField, value: Any) -> Surcharge:
+    return (value * f.unit_price_cents, 0) if f.unit_price_cents else NOTHING
+
+
+def _number_from(f: FormField) -> Surcharge:
+    if not f.unit_price_cents:
+        return NOTHING
+    return max(f.min if isinstance(f.min, int) else 0, 0) * f.unit_price_cents, 0
+
+
+def _number_max(f: FormField) -> Surcharge:
+    if not (f.unit_price_cents and isinstance(f.max, int)):
+        return NOTHING
+    return max(f.max, 0) * f.unit_price_cents, 0
+
+
+def _choice_price(f: FormField, value: Any) -> Surcharge:
+    opt = _option(f, value)
+    return opt.price_cents, opt.percent_bp
+
+
+def _choice_from(f: FormField) -> Surcharge:
+    if not f.options:
+        return NOTHING
+    cheapest = min(f.options, key=lambda o: (o.price_cents, o.percent_bp))
+    return cheapest.price_cents, cheapest.percent_bp
+
+
+def _choice_max(f: FormField) -> Surcharge:
+    if not f.options:
+        return NOTHING
+    return max(o.price_cents for o in f.options), max(o.percent_bp for o in f.options)
+
+
+def _checkbox_extra(f: FormField, value: Any = True) -> Surcharge:
+    return (f.price_cents or 0, f.percent_bp or 0) if value else NOTHING
+
+
+@dataclass(frozen=True)
+class FieldKind:
+    """What one field type means: its definition's rules, its answers' rules, label and price."""
+
+    definition_errors: Callable[[FormField], Problems]
+    check: Callable[[FormField, Any], tuple[Any, str | None]]
+    label: Callable[[FormField, Any], str]
+    price: Callable[[FormField, Any], Surcharge]
+    price_from: Callable[[FormField], Surcharge]
+    price_max: Callable[[FormField], Surcharge]
+
+
+_TEXT = FieldKind(_text_definition, _check_text, _as_text, _free, _free, _free)
+_CHOICE = FieldKind(_choice_definition, _check_choice, lambda f, v: _option(f, v).label,
+                    _choice_price, _choice_from, _choice_max)
+FIELD_TYPES: dict[str, FieldKind] = {
+    "text": _TEXT,
+    "textarea": _TEXT,
+    "email": FieldKind(_no_problems, _check_text, _as_text, _free, _free, _free),
+    "tel": FieldKind(_no_problems, _check_text, _as_text, _free, _free, _free),
+    "date": FieldKind(_date_definition, _check_date,
+                      lambda f, v: date.fromisoformat(v).strftime("%d/%m/%Y"), _free, _free, _free),
+    "number": FieldKind(_number_definition, _check_number, _as_text, _number_price, _number_from,
+                        _number_max),
+    "select": _CHOICE,
+    "radio": _CHOICE,
+    "checkbox": FieldKind(_checkbox_definition, _check_checkbox,
+                          lambda f, v: "Sì" if v else "No", _checkbox_extra, _checkbox_extra,
+                          _checkbox_extra),
+}
+
+
+def _with_surcharges(subtotal: int, surcharges: list[Surcharge]) -> int:
+    subtotal += sum(cents for cents, _ in surcharges)
+    return subtotal + percent_of(subtotal, sum(bp for _, bp in surcharges))
 
 
 def price_answers(
@@ -255,8 +373,7 @@ def price_answers(
             errors.append(
                 FieldError(field=f"answers.{name}", message="Campo sconosciuto per questo servizio.")
             )
-    subtotal = base_net_cents or 0
-    percent = 0
+    surcharges: list[Surcharge] = []
     for f in form.fields:
         raw = answers.get(f.name)
         if f.type == "checkbox" and raw is None:
@@ -267,43 +384,29 @@ def price_answers(
             elif f.type == "checkbox":
                 clean[f.name] = False
             continue
-        value, error = _check(f, raw)
+        kind = FIELD_TYPES.get(f.type)
+        value, error = kind.check(f, raw) if kind else (None, "Tipo di campo sconosciuto.")
         if error:
             errors.append(FieldError(field=f"answers.{f.name}", message=error))
             continue
         clean[f.name] = value
         if f.type == "checkbox" and not value:
             continue
-        labels.append(AnswerLabel(label=f.label, value=_label(f, value)))
-        if f.type in ("select", "radio"):
-            opt = next(o for o in f.options or [] if o.value == value)
-            subtotal += opt.price_cents
-            percent += opt.percent_bp
-        elif f.type == "checkbox":
-            subtotal += f.price_cents or 0
-            percent += f.percent_bp or 0
-        elif f.type == "number" and f.unit_price_cents:
-            subtotal += value * f.unit_price_cents
+        labels.append(AnswerLabel(label=f.label, value=kind.label(f, value)))
+        surcharges.append(kind.price(f, value))
     if errors:
         return None, errors
-    unit = subtotal + percent_of(subtotal, percent)
+    unit = _with_surcharges(base_net_cents or 0, surcharges)
     return PricedAnswers(answers=clean, answer_labels=labels, unit_net_cents=unit), []
 
 
 def price_from(form: FormDefinition, base_net_cents: int | None) -> int:
     """The least unit net price any valid set of answers can give ("da … + IVA")."""
-    subtotal = base_net_cents or 0
-    percent = 0
-    for f in form.fields:
-        if not f.required:
-            continue
-        if f.type in ("select", "radio") and f.options:
-            cheapest = min(f.options, key=lambda o: (o.price_cents, o.percent_bp))
-            subtotal += cheapest.price_cents
-            percent += cheapest.percent_bp
-        elif f.type == "checkbox":
-            subtotal += f.price_cents or 0
-            percent += f.percent_bp or 0
-        elif f.type == "number" and f.unit_price_cents:
-            subtotal += max(f.min if isinstance(f.min, int) else 0, 0) * f.unit_price_cents
-    return subtotal + percent_of(subtotal, percent)
+    return _with_surcharges(base_net_cents or 0,
+                            [FIELD_TYPES[f.type].price_from(f) for f in form.fields if f.required])
+
+
+def price_max(form: FormDefinition, base_net_cents: int | None) -> int:
+    """The dearest unit net price any answers can give (every surcharge and extra at its maximum)."""
+    return _with_surcharges(base_net_cents or 0,
+                            [FIELD_TYPES[f.type].price_max(f) for f in form.fields])

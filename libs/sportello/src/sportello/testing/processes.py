@@ -42,6 +42,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_http(url: str, timeout: float = 30) -> None:
+    """Block until `url` answers 200 (a process started outside serve_processes, e.g. a bench's)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer 200 within {timeout}s")
+
+
 def settings_env(settings: Settings) -> dict[str, str]:
     """The settings as the SPORTELLO_* environment a child process reads them from."""
     env = {}

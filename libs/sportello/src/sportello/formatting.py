@@ -1,0 +1,59 @@
+"""Italian formatting of money, rates and dates (Babel, it_IT, Rome time), the same for the web
+pages and the emails; each keeps only its own choice of pattern and spacing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+
+LOCALE = "it_IT"
+ROME = ZoneInfo("Europe/Rome")
+
+
+def eur(cents: int) -> str:
+    """1234550 → '12.345,50 €' (exact: cents go through Decimal, never a float)."""
+    return format_currency(Decimal(int(cents)) / 100, "EUR", locale=LOCALE)
+
+
+def rate(bp: int | None) -> str:
+    """Basis points as an Italian number: 2200 → '22'; 450 → '4,5'."""
+    return format_decimal(Decimal(int(bp or 0)) / 100, locale=LOCALE)
+
+
+def parse_time(value) -> datetime | date | None:
+    """A date, a time, or their ISO text (as JSON brings them); None when it is neither."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime | date):
+        return value
+    text = str(value)
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def day(value) -> str:
+    """A date (or the day of a time, in Rome) as '24 novembre 2026'."""
+    d = parse_time(value)
+    if d is None:
+        return str(value or "")
+    if isinstance(d, datetime):
+        d = d.astimezone(ROME).date() if d.tzinfo else d.date()
+    return format_date(d, format="long", locale=LOCALE)
+
+
+def moment(value, pattern: str = "d MMM y, HH:mm") -> str:
+    """A time in Rome, by default as '24 nov 2026, 14:05' (a naive time is taken as UTC)."""
+    d = parse_time(value)
+    if not isinstance(d, datetime):
+        return day(value)
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=ZoneInfo("UTC"))
+    return format_datetime(d, pattern, tzinfo=ROME, locale=LOCALE)
