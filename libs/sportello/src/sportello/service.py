@@ -55,7 +55,8 @@ class Service:
             engine = make_engine(url, settings.db_pool_size)
             app.state.engine = engine
             app.state.sessionmaker = make_sessionmaker(engine)
-            app.state.sessionmaker.configure(info={"service": service.name})
+            # Handlers and jobs read the settings from their session (`session.info["settings"]`).
+            app.state.sessionmaker.configure(info={"service": service.name, "settings": settings})
             app.state.verifier = TokenVerifier(settings)
             app.state.relay = None
             app.state.consumer = None

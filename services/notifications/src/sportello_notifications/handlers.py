@@ -75,6 +75,22 @@ async def on_quote_expired(session: AsyncSession, event: Envelope) -> None:
     await _emails_of(session, event, drafts.quote_expired)
 
 
+async def on_quote_message_posted(session: AsyncSession, event: Envelope) -> None:
+    await _emails_of(session, event, drafts.quote_message_posted)
+
+
+async def on_quote_changes_requested(session: AsyncSession, event: Envelope) -> None:
+    await _emails_of(session, event, drafts.quote_changes_requested)
+
+
+async def on_quote_expiring(session: AsyncSession, event: Envelope) -> None:
+    await _emails_of(session, event, drafts.quote_expiring)
+
+
+async def on_quote_pricing_overdue(session: AsyncSession, event: Envelope) -> None:
+    await _emails_of(session, event, drafts.quote_pricing_overdue)
+
+
 HANDLERS = {
     "account.registered": on_account_registered,
     "account.password_reset_requested": on_password_reset_requested,
@@ -88,4 +104,8 @@ HANDLERS = {
     "quote.issued": on_quote_issued,
     "quote.rejected": on_quote_rejected,
     "quote.expired": on_quote_expired,
+    "quote.message_posted": on_quote_message_posted,
+    "quote.changes_requested": on_quote_changes_requested,
+    "quote.expiring": on_quote_expiring,
+    "quote.pricing_overdue": on_quote_pricing_overdue,
 }

@@ -14,8 +14,6 @@ from sportello_orders.providers import make_provider
 
 async def start_payments(app: FastAPI) -> None:
     settings = app.state.settings
-    # Handlers and jobs read the settings from their session (see actions.session_settings).
-    app.state.sessionmaker.configure(info={"service": "orders", "settings": settings})
     app.state.http = httpx.AsyncClient(timeout=10)
     app.state.provider = make_provider(settings, app.state.http)
 

@@ -148,6 +148,9 @@ class QuoteCartSubmitted(Payload):
     customer: Contact
     lines: list[QuoteRequestLine]
     message: str | None = None
+    # The customer's indicative budget and the date they would like the work by.
+    budget_cents: int | None = None
+    wanted_by: date | None = None
 
 
 # --- quotes ---------------------------------------------------------------------------------
@@ -172,6 +175,8 @@ class QuoteRequested(Payload):
     customer: Contact
     lines: list[QuoteRequestLine]
     message: str | None = None
+    budget_cents: int | None = None
+    wanted_by: date | None = None
 
 
 class QuoteIssued(Payload):
@@ -211,6 +216,45 @@ class QuoteExpired(Payload):
     number: str
     customer: Contact
     valid_until: date
+
+
+class QuoteMessagePosted(Payload):
+    """A message in a quote's conversation; the other side is told."""
+
+    quote_id: uuid.UUID
+    number: str
+    customer: Contact
+    message_id: uuid.UUID
+    author: Literal["customer", "staff"]
+    body: str
+    document_ids: list[uuid.UUID] = []
+
+
+class QuoteChangesRequested(Payload):
+    quote_id: uuid.UUID
+    number: str
+    customer: Contact
+    revision: int
+    message: str
+
+
+class QuoteExpiring(Payload):
+    """A quoted quote is close to its last valid day and not yet accepted (one reminder)."""
+
+    quote_id: uuid.UUID
+    number: str
+    customer: Contact
+    valid_until: date
+    total_gross_cents: int
+
+
+class QuotePricingOverdue(Payload):
+    """A request has waited unpriced longer than the business allows (one reminder to staff)."""
+
+    quote_id: uuid.UUID
+    number: str
+    customer: Contact
+    requested_at: datetime
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -287,6 +331,10 @@ EVENTS: dict[str, type[Payload]] = {
     "quote.declined": QuoteDeclined,
     "quote.rejected": QuoteRejected,
     "quote.expired": QuoteExpired,
+    "quote.message_posted": QuoteMessagePosted,
+    "quote.changes_requested": QuoteChangesRequested,
+    "quote.expiring": QuoteExpiring,
+    "quote.pricing_overdue": QuotePricingOverdue,
     "order.placed": OrderPlaced,
     "order.paid": OrderPaid,
     "order.payment_failed": OrderPaymentFailed,
