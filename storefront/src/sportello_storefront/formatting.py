@@ -25,6 +25,7 @@ ORDER_STATUS = {
 QUOTE_STATUS = {
     "requested": "Richiesto",
     "quoted": "Preventivo disponibile",
+    "changes_requested": "Modifica richiesta",
     "accepted": "Accettato",
     "ordered": "Ordinato",
     "declined": "Rifiutato da te",

@@ -178,7 +178,9 @@ async def submit_quote(session: AsyncSession, customer_id: uuid.UUID, email: str
     body = body or QuoteSubmit()
     domain.refuse_nul(body.model_dump())
     message = body.message.strip() if body.message and body.message.strip() else None
-    fingerprint = domain.fingerprint({"message": message})
+    asked = {"budget_cents": body.budget_cents, "wanted_by": body.wanted_by}
+    fingerprint = domain.fingerprint(
+        {"message": message, **{k: v for k, v in asked.items() if v is not None}})
     owner = Owner(customer_id=customer_id)
     cart = await repository.find_cart(session, owner, Kind.QUOTE, lock=True)
     if (answer := await replay(session, customer_id, "quote", key, fingerprint)) is not None:
@@ -196,6 +198,7 @@ async def submit_quote(session: AsyncSession, customer_id: uuid.UUID, email: str
     quote_id = uuid.uuid4()
     await emit(session, "quote_cart.submitted", QuoteCartSubmitted(
         quote_id=quote_id, customer=customer, message=message,
+        budget_cents=body.budget_cents, wanted_by=body.wanted_by,
         lines=[QuoteRequestLine(
             line_id=line.id,
             service=ServiceRef(slug=line.service_slug, name=line.service_name,
