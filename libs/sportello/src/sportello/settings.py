@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("accounts", "catalog", "cart", "quotes", "orders", "notifications")
+SERVICES = ("accounts", "catalog", "cart", "quotes", "orders", "notifications", "invoicing")
 SERVICE_PORTS = {
     "accounts": 8101,
     "catalog": 8102,
@@ -16,6 +16,7 @@ SERVICE_PORTS = {
     "quotes": 8104,
     "orders": 8105,
     "notifications": 8106,
+    "invoicing": 8107,
 }
 
 
@@ -34,6 +35,7 @@ class Settings(BaseSettings):
     quotes_url: str = "http://127.0.0.1:8104"
     orders_url: str = "http://127.0.0.1:8105"
     notifications_url: str = "http://127.0.0.1:8106"
+    invoicing_url: str = "http://127.0.0.1:8107"
     payment_sandbox_url: str = "http://127.0.0.1:8090"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025

@@ -316,6 +316,22 @@ class OrderCancelled(Payload):
     reason: str | None = None
 
 
+# --- invoicing ------------------------------------------------------------------------------
+
+
+class InvoiceIssued(Payload):
+    """An invoice (TD01) or credit note (TD04) was issued for an order."""
+
+    invoice_id: uuid.UUID
+    order_id: uuid.UUID
+    order_number: str
+    number: str
+    kind: Literal["TD01", "TD04"]
+    issued_at: datetime
+    customer: Contact
+    total_cents: int
+
+
 EVENTS: dict[str, type[Payload]] = {
     "account.registered": AccountRegistered,
     "account.updated": AccountUpdated,
@@ -340,4 +356,5 @@ EVENTS: dict[str, type[Payload]] = {
     "order.payment_failed": OrderPaymentFailed,
     "order.status_changed": OrderStatusChanged,
     "order.cancelled": OrderCancelled,
+    "invoice.issued": InvoiceIssued,
 }
