@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import structlog
 from sportello.contracts.envelope import Envelope
-from sportello.contracts.events import AccountDeleted, CartCheckedOut
+from sportello.contracts.events import AccountDeleted, CartCheckedOut, InvoiceIssued
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_orders import actions, domain, repository
@@ -36,3 +36,9 @@ async def on_account_deleted(session: AsyncSession, event: Envelope) -> None:
         if not domain.keeps_billing(order.status):
             order.billing = None
     log.info("orders_redacted", account_id=str(data.account_id), orders=len(orders))
+
+
+async def on_invoice_issued(session: AsyncSession, event: Envelope) -> None:
+    """The order shows its invoices ("Fattura n. … — Scarica PDF")."""
+    data: InvoiceIssued = event.payload()
+    await repository.add_invoice(session, data)

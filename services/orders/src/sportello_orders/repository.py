@@ -8,15 +8,17 @@ import json
 import uuid
 from datetime import datetime, timedelta
 
+from sportello.contracts.events import InvoiceIssued
 from sportello.contracts.fields import FieldError
 from sportello.errors import NotFound, ValidationFailed
 from sportello.numbering import next_yearly_number
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_orders import domain, schemas
 from sportello_orders.domain import PaymentStatus
-from sportello_orders.models import Order, Payment
+from sportello_orders.models import Order, OrderInvoice, Payment
 
 
 async def next_number(session: AsyncSession, placed_at: datetime) -> str:
@@ -117,3 +119,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return when, uuid.UUID(last_id)
     except (ValueError, TypeError) as e:
         raise ValidationFailed([FieldError(field="cursor", message="Cursore non valido.")]) from e
+
+
+async def add_invoice(session: AsyncSession, data: InvoiceIssued) -> None:
+    """Once per invoice; an invoice of an order this service never had is left aside."""
+    if await session.get(Order, data.order_id) is None:
+        return
+    await session.execute(insert(OrderInvoice).values(
+        invoice_id=data.invoice_id, order_id=data.order_id, number=data.number, kind=data.kind,
+        issued_at=data.issued_at, status="issued").on_conflict_do_nothing())

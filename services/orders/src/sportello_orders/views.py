@@ -66,6 +66,9 @@ def _common(order: Order, settings: Settings) -> dict:
         can_pay=status in domain.UNPAID and not (
             order.payment_method == "bank_transfer" and status != Status.AWAITING_PAYMENT),
         can_cancel=domain.can_transition(order.status, Status.CANCELLED),
+        invoices=[schemas.InvoiceRef(id=i.invoice_id, number=i.number, type=i.kind,
+                                     issued_at=i.issued_at, status=i.status)
+                  for i in order.invoices],
     )
 
 
