@@ -11,6 +11,7 @@ from sportello.contracts.events import (
     AccountRegistered,
     BankTransferInstructions,
     Contact,
+    InvoiceIssued,
     OrderCancelled,
     OrderPaid,
     OrderPaymentFailed,
@@ -197,3 +198,10 @@ def quote_pricing_overdue(requested: QuoteRequested | None = None) -> QuotePrici
     requested = requested or quote_requested()
     return QuotePricingOverdue(quote_id=requested.quote_id, number=requested.number,
                                customer=requested.customer, requested_at=PLACED_AT)
+
+
+def invoice_issued(paid: OrderPaid | None = None, kind: str = "TD01") -> InvoiceIssued:
+    paid = paid or order_paid()
+    return InvoiceIssued(invoice_id=uuid.uuid4(), order_id=paid.order_id, order_number=paid.number,
+                         number="FT-2026-000042", kind=kind, issued_at=PLACED_AT,
+                         customer=paid.customer, total_cents=paid.totals.gross_cents)

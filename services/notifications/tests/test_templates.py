@@ -24,9 +24,11 @@ SAMPLES = {
     "quote.changes_requested": samples.quote_changes_requested,
     "quote.expiring": samples.quote_expiring,
     "quote.pricing_overdue": samples.quote_pricing_overdue,
+    "invoice.issued": samples.invoice_issued,
 }
 # Events whose emails depend on the payload: the other variants, rendered too.
 VARIANTS = [("quote.message_posted", lambda: samples.quote_message_posted(author="customer"))]
+INVOICE_PDF = "https://shop.example.it/account/fatture/"
 SETTINGS = Settings(business_name="Studio Rossi S.r.l.", storefront_url="https://shop.example.it")
 
 
@@ -79,3 +81,10 @@ def test_the_staff_alert_shows_the_budget_and_the_wished_for_date():
     text = RENDERED["staff_nuovo_preventivo"].text
     assert "Budget indicativo: 1.500,00 €" in text
     assert "Desiderato entro il 18 dicembre 2026" in text
+
+
+def test_the_invoice_email_links_its_pdf_and_its_order():
+    r = RENDERED["fattura_emessa"]
+    assert r.subject.startswith("Fattura n. FT-2026-000042")
+    assert INVOICE_PDF in r.text and "/pdf" in r.text
+    assert "https://shop.example.it/account/ordini/" in r.text

@@ -296,7 +296,7 @@ async def test_an_order_shows_the_invoices_issued_for_it_once_each(shop):
     stray = issued.model_copy(update={"invoice_id": uuid.uuid4(), "order_id": uuid.uuid4()})
     await publish_event(shop.settings, "invoice.issued", stray, producer="invoicing")
     note = issued.model_copy(update={"invoice_id": uuid.uuid4(), "number": "FT-2026-000124",
-                                     "kind": "TD04"})
+                                     "kind": "TD04", "issued_at": datetime.now(UTC)})
     await publish_event(shop.settings, "invoice.issued", note, producer="invoicing")
     order = await shop.order_when(me, order_id, lambda o: len(o["invoices"]) == 2)
     assert [i["type"] for i in order["invoices"]] == ["TD01", "TD04"]

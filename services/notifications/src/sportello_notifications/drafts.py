@@ -11,6 +11,7 @@ from urllib.parse import quote as urlquote
 from sportello.contracts.events import (
     AccountRegistered,
     Contact,
+    InvoiceIssued,
     OrderCancelled,
     OrderPaid,
     OrderPaymentFailed,
@@ -190,6 +191,17 @@ def quote_pricing_overdue(data: QuotePricingOverdue, settings: Settings) -> list
         quote_id=data.quote_id)]
 
 
+# --- invoicing ------------------------------------------------------------------------------
+
+
+def invoice_issued(data: InvoiceIssued, settings: Settings) -> list[Draft]:
+    """The invoice (or credit note) of an order, with the link to its courtesy PDF."""
+    return [_to_customer("fattura_emessa", data.customer, {
+        "invoice": data, "pdf_url": _url(settings, f"/account/fatture/{data.invoice_id}/pdf"),
+        "order_url": _order_url(settings, data.order_id)},
+        order_id=data.order_id, order_number=data.order_number)]
+
+
 # event type → the function that says which emails it means.
 BY_EVENT = {
     "account.registered": account_registered,
@@ -207,4 +219,5 @@ BY_EVENT = {
     "quote.changes_requested": quote_changes_requested,
     "quote.expiring": quote_expiring,
     "quote.pricing_overdue": quote_pricing_overdue,
+    "invoice.issued": invoice_issued,
 }

@@ -91,6 +91,10 @@ async def on_quote_pricing_overdue(session: AsyncSession, event: Envelope) -> No
     await _emails_of(session, event, drafts.quote_pricing_overdue)
 
 
+async def on_invoice_issued(session: AsyncSession, event: Envelope) -> None:
+    await _emails_of(session, event, drafts.invoice_issued)
+
+
 HANDLERS = {
     "account.registered": on_account_registered,
     "account.password_reset_requested": on_password_reset_requested,
@@ -108,4 +112,5 @@ HANDLERS = {
     "quote.changes_requested": on_quote_changes_requested,
     "quote.expiring": on_quote_expiring,
     "quote.pricing_overdue": on_quote_pricing_overdue,
+    "invoice.issued": on_invoice_issued,
 }

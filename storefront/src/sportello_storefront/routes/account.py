@@ -60,6 +60,16 @@ async def cancel_order(order_id: str, request: Request, gw: Api = Depends(api)):
     return redirect(f"/account/ordini/{order_id}")
 
 
+@router.get("/fatture/{invoice_id}/pdf")
+async def invoice_pdf(invoice_id: str, gw: Api = Depends(api)):
+    result = await gw.get(f"/invoices/{invoice_id}/pdf", require_login=True)
+    if result.status != 200 or not isinstance(result.body, bytes):
+        raise HTTPException(404)
+    return Response(result.body, media_type="application/pdf", headers={
+        "Content-Disposition": result.headers.get("Content-Disposition", "attachment"),
+        "X-Content-Type-Options": "nosniff"})
+
+
 @router.get("/preventivi")
 async def quotes(request: Request, cursor: str | None = None, gw: Api = Depends(api)):
     params = {"limit": 20, **({"cursor": cursor} if cursor else {})}

@@ -1,0 +1,44 @@
+"""The invoice of a paid order, in the browser against the whole system: I MIEI ORDINI shows
+"Fattura n. …" and its PDF downloads; the email that announces it links the same PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from playwright.async_api import Page, expect
+from pypdf import PdfReader
+from sportello.testing import wait_for
+
+from .shop_steps import mails_to, pay_by_card, register, reload_until, shot, starts
+from .test_browser import add_dichiarazione, checkout_to_payment
+
+expect.set_options(timeout=15_000)
+
+
+async def test_a_paid_order_shows_its_invoice_and_the_pdf_downloads(page: Page, system):
+    email = await register(page)
+    await add_dichiarazione(page)
+    await checkout_to_payment(page)
+    await page.get_by_label(starts("Carta di credito o debito")).check()
+    await page.get_by_role("button", name="COMPLETA L'ACQUISTO").click()
+    await pay_by_card(page)
+    await expect(page.get_by_role("heading", name="Grazie, l'ordine è confermato")).to_be_visible()
+
+    await page.goto("/account/ordini")
+    await page.locator("a[href^='/account/ordini/']").first.click()
+    await reload_until(page, "Fattura n. FT-")
+    await shot(page, "31-ordine-con-fattura")
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Scarica PDF").click()
+    download = await download_info.value
+    assert re.fullmatch(r"fattura-FT-\d{4}-\d{6}\.pdf", download.suggested_filename)
+    with open(await download.path(), "rb") as f:
+        text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(f.read())).pages)
+    assert "Copia di cortesia" in text and "Dichiarazione dei redditi" in text
+    assert "RSSMRA85T10A562S" in text   # the codice fiscale of the billing data
+
+    async def invoice_email():
+        return [m for m in await mails_to(system, email) if m["subject"].startswith("Fattura n. FT-")]
+    [mail] = await wait_for(invoice_email, timeout=20, message="invoice email")
+    assert "/account/fatture/" in (mail.get("text") or mail.get("body") or str(mail))
