@@ -190,7 +190,8 @@ async def test_reminders_go_out_once_each(client, settings, quotes):
 
 async def test_the_quote_pdf_holds_its_lines_totals_validity_and_note(client, settings, quotes):
     data = await quotes.submit()
-    assert (await quotes.issue(data, prices=[123450, 1000], note="Consegna in due settimane.")).status_code == 200
+    issued = await quotes.issue(data, prices=[123450, 1000], note="Consegna in due settimane.")
+    assert issued.status_code == 200
     r = await client.get(f"/api/quotes/{data.quote_id}/pdf", headers=quotes.customer(data))
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/pdf"
