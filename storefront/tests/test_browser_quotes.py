@@ -5,8 +5,8 @@ accepts and pays. Screenshots land in test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from datetime import date, timedelta
+from pathlib import Path
 
 from playwright.async_api import Page, expect
 from sportello.testing import wait_for
