@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import asyncio
 import re
 from pathlib import Path
 
@@ -34,7 +35,7 @@ async def test_a_paid_order_shows_its_invoice_and_the_pdf_downloads(page: Page, 
         await page.get_by_role("link", name="Scarica PDF").click()
     download = await download_info.value
     assert re.fullmatch(r"fattura-FT-\d{4}-\d{6}\.pdf", download.suggested_filename)
-    pdf = Path(await download.path()).read_bytes()
+    pdf = await asyncio.to_thread(Path(await download.path()).read_bytes)
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Copia di cortesia" in text and "Dichiarazione dei redditi" in text
     assert "RSSMRA85T10A562S" in text   # the codice fiscale of the billing data

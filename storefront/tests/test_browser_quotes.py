@@ -4,6 +4,7 @@ accepts and pays. Screenshots land in test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -67,7 +68,7 @@ async def test_a_quote_talked_through_changed_reissued_accepted_and_paid(page: P
         await page.get_by_role("link", name="Scarica il preventivo (PDF)").click()
     download = await download_info.value
     assert download.suggested_filename.startswith("preventivo-PR-")
-    assert Path(await download.path()).read_bytes().startswith(b"%PDF-")
+    assert (await asyncio.to_thread(Path(await download.path()).read_bytes)).startswith(b"%PDF-")
     await page.get_by_role("button", name="Accetta e aggiungi al carrello").click()
     await expect(page).to_have_url(re.compile(r"/carrello$"))
     await expect(page.locator(".totals")).to_contain_text(f"5.490,00{EURO}")
