@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import io
 import asyncio
+import io
 import re
 from pathlib import Path
 
