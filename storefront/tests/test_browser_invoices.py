@@ -12,8 +12,8 @@ from playwright.async_api import Page, expect
 from pypdf import PdfReader
 from sportello.testing import wait_for
 
-from .shop_steps import mails_to, pay_by_card, register, reload_until, shot, starts
-from .test_browser import add_dichiarazione, checkout_to_payment
+from .shop_steps import mails_to, register, reload_until, shot
+from .test_browser import add_dichiarazione, buy_by_card_from_the_cart
 
 expect.set_options(timeout=15_000)
 
@@ -21,11 +21,7 @@ expect.set_options(timeout=15_000)
 async def test_a_paid_order_shows_its_invoice_and_the_pdf_downloads(page: Page, system):
     email = await register(page)
     await add_dichiarazione(page)
-    await checkout_to_payment(page)
-    await page.get_by_label(starts("Carta di credito o debito")).check()
-    await page.get_by_role("button", name="COMPLETA L'ACQUISTO").click()
-    await pay_by_card(page)
-    await expect(page.get_by_role("heading", name="Grazie, l'ordine è confermato")).to_be_visible()
+    await buy_by_card_from_the_cart(page)
 
     await page.goto("/account/ordini")
     await page.locator("a[href^='/account/ordini/']").first.click()

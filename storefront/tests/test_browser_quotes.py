@@ -12,8 +12,8 @@ from pathlib import Path
 from playwright.async_api import Page, expect
 from sportello.testing import wait_for
 
-from .shop_steps import StaffApi, mails_to, open_service, pay_by_card, register, reload_until, shot, starts
-from .test_browser import checkout_to_payment
+from .shop_steps import StaffApi, mails_to, open_service, register, reload_until, shot, starts
+from .test_browser import buy_by_card_from_the_cart
 
 expect.set_options(timeout=15_000)
 EURO = "\xa0€"
@@ -72,11 +72,7 @@ async def test_a_quote_talked_through_changed_reissued_accepted_and_paid(page: P
     await page.get_by_role("button", name="Accetta e aggiungi al carrello").click()
     await expect(page).to_have_url(re.compile(r"/carrello$"))
     await expect(page.locator(".totals")).to_contain_text(f"5.490,00{EURO}")
-    await checkout_to_payment(page)
-    await page.get_by_label(starts("Carta di credito o debito")).check()
-    await page.get_by_role("button", name="COMPLETA L'ACQUISTO").click()
-    await pay_by_card(page)
-    await expect(page.get_by_role("heading", name="Grazie, l'ordine è confermato")).to_be_visible()
+    await buy_by_card_from_the_cart(page)
     await page.goto(f"/account/preventivi/{quote_id}")
     await reload_until(page, "Ordinato")
 

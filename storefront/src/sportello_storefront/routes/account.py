@@ -60,14 +60,19 @@ async def cancel_order(order_id: str, request: Request, gw: Api = Depends(api)):
     return redirect(f"/account/ordini/{order_id}")
 
 
-@router.get("/fatture/{invoice_id}/pdf")
-async def invoice_pdf(invoice_id: str, gw: Api = Depends(api)):
-    result = await gw.get(f"/invoices/{invoice_id}/pdf", require_login=True)
+async def pdf_download(gw: Api, path: str) -> Response:
+    """A PDF of the customer's (a quote, an invoice) passed on as the attachment it is."""
+    result = await gw.get(path, require_login=True)
     if result.status != 200 or not isinstance(result.body, bytes):
         raise HTTPException(404)
     return Response(result.body, media_type="application/pdf", headers={
         "Content-Disposition": result.headers.get("Content-Disposition", "attachment"),
         "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/fatture/{invoice_id}/pdf")
+async def invoice_pdf(invoice_id: str, gw: Api = Depends(api)):
+    return await pdf_download(gw, f"/invoices/{invoice_id}/pdf")
 
 
 @router.get("/preventivi")
@@ -160,12 +165,7 @@ async def _after_quote_step(request: Request, gw: Api, quote_id: str, result, da
 
 @router.get("/preventivi/{quote_id}/pdf")
 async def quote_pdf(quote_id: str, gw: Api = Depends(api)):
-    result = await gw.get(f"/quotes/{quote_id}/pdf", require_login=True)
-    if result.status != 200 or not isinstance(result.body, bytes):
-        raise HTTPException(404)
-    return Response(result.body, media_type="application/pdf", headers={
-        "Content-Disposition": result.headers.get("Content-Disposition", "attachment"),
-        "X-Content-Type-Options": "nosniff"})
+    return await pdf_download(gw, f"/quotes/{quote_id}/pdf")
 
 
 @router.get("/profilo")
