@@ -31,7 +31,6 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "libs/sportello/tests"))
 
 from msgsvc import EVENT, make_service  # noqa: E402
-
 from sportello.contracts.envelope import Envelope  # noqa: E402
 from sportello.contracts.events import ServiceRetired  # noqa: E402
 from sportello.db import asyncpg_dsn, ensure_database, make_engine, make_sessionmaker, upgrade_async  # noqa: E402
@@ -39,8 +38,8 @@ from sportello.messaging import emit  # noqa: E402
 from sportello.messaging.consumer import Consumer  # noqa: E402
 from sportello.messaging.relay import Relay  # noqa: E402
 from sportello.settings import Settings  # noqa: E402
-from sportello.testing.run import drop_run  # noqa: E402
 from sportello.testing.processes import settings_env  # noqa: E402
+from sportello.testing.run import drop_run  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:

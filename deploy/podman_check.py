@@ -161,6 +161,10 @@ async def check_image(image: str, work: Path) -> None:
             f"({', '.join(names)})")
         number = await journey(settings)
         say(f"image: order {number} paid, confirmation email in the sink")
+        # Quotes and invoices print PDFs: the image must hold what WeasyPrint loads.
+        run([*base, "--rm", image, "python", "-c",
+             "from weasyprint import HTML; assert HTML(string='<p>Sportello</p>').write_pdf()"])
+        say("image: WeasyPrint prints a PDF")
     finally:
         ids = run(["podman", "ps", "-aq", "--filter", f"label={label}"], check=False).split()
         if ids:

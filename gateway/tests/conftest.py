@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 import uvicorn
+from sportello.settings import SERVICES
 from sportello.testing.processes import free_port
 from sportello_gateway.app import create_app
 from sportello_gateway.settings import GatewaySettings
@@ -111,8 +112,7 @@ def gateway_factory(settings, upstream):
 
     @asynccontextmanager
     async def start(**overrides):
-        urls = {f"{s}_url": upstream.state.url
-                for s in ("accounts", "catalog", "cart", "quotes", "orders")}
+        urls = {f"{s}_url": upstream.state.url for s in SERVICES if s != "notifications"}
         config = {
             **settings.model_dump(), **urls,
             "notifications_url": f"http://127.0.0.1:{free_port()}",

@@ -115,7 +115,7 @@ async def test_health_and_readiness_report_each_service(gw):
     # notifications points at a port where nothing listens.
     assert r.status_code == 503
     assert r.json()["services"] == {"accounts": "ready", "catalog": "ready", "cart": "ready",
-                                    "quotes": "ready", "orders": "ready",
+                                    "quotes": "ready", "orders": "ready", "invoicing": "ready",
                                     "notifications": "unreachable"}
     assert "127.0.0.1" not in r.text
 

@@ -112,6 +112,13 @@ class StaffApi:
             assert r.status_code == 200, r.text
             return r.json()
 
+    async def write(self, quote_id: str, body: str) -> dict:
+        async with httpx.AsyncClient(timeout=10) as client:
+            r = await client.post(f"{self.api}/staff/quotes/{quote_id}/messages", json={"body": body},
+                                  headers=await self._headers(client))
+            assert r.status_code == 201, r.text
+            return r.json()
+
     async def confirm_transfer(self, order_id: str) -> dict:
         async with httpx.AsyncClient(timeout=10) as client:
             headers = await self._headers(client)

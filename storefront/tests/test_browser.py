@@ -174,6 +174,15 @@ async def test_a_cart_line_is_corrected_from_the_service_page(page: Page):
     await expect(page.get_by_text("Il carrello è vuoto.")).to_be_visible()
 
 
+async def buy_by_card_from_the_cart(page: Page) -> None:
+    """From the cart, logged in: billing, card, COMPLETA L'ACQUISTO, the hosted page, confirmed."""
+    await checkout_to_payment(page)
+    await page.get_by_label(starts("Carta di credito o debito")).check()
+    await page.get_by_role("button", name="COMPLETA L'ACQUISTO").click()
+    await pay_by_card(page)
+    await expect(page.get_by_role("heading", name="Grazie, l'ordine è confermato")).to_be_visible()
+
+
 async def test_quote_journey_up_to_accept_cart_and_buy(page: Page, system):
     await open_service(page, "Servizi web", "Sito su misura")
     await expect(page.get_by_text("su preventivo").first).to_be_visible()
@@ -206,11 +215,7 @@ async def test_quote_journey_up_to_accept_cart_and_buy(page: Page, system):
     await expect(page.locator(".line")).to_contain_text("Prezzo da preventivo")
     await expect(page.locator(".totals")).to_contain_text(f"2.440,00{EURO}")
     await expect(page.get_by_role("link", name="Modifica Sito su misura")).to_have_count(0)
-    await checkout_to_payment(page)
-    await page.get_by_label(starts("Carta di credito o debito")).check()
-    await page.get_by_role("button", name="COMPLETA L'ACQUISTO").click()
-    await pay_by_card(page)
-    await expect(page.get_by_role("heading", name="Grazie, l'ordine è confermato")).to_be_visible()
+    await buy_by_card_from_the_cart(page)
 
     await page.goto(f"/account/preventivi/{quote_id}")
     await reload_until(page, "Ordinato")

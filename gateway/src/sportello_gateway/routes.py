@@ -22,6 +22,8 @@ PREFIXES: dict[str, str] = {
     "/api/staff/orders": "orders",
     "/api/payments": "orders",
     "/api/staff/notifications": "notifications",
+    "/api/invoices": "invoicing",
+    "/api/staff/invoices": "invoicing",
 }
 # Longest first, so /api/staff/catalog is tried before any shorter prefix could be.
 _ORDERED = sorted(PREFIXES.items(), key=lambda kv: -len(kv[0]))

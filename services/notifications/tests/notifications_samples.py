@@ -12,6 +12,7 @@ from sportello.contracts.events import (
     BankTransferInstructions,
     Contact,
     EmailChangeRequested,
+    InvoiceIssued,
     OrderCancelled,
     OrderPaid,
     OrderPaymentFailed,
@@ -20,9 +21,13 @@ from sportello.contracts.events import (
     PasswordChanged,
     PasswordResetRequested,
     PricedLine,
+    QuoteChangesRequested,
     QuotedLine,
     QuoteExpired,
+    QuoteExpiring,
     QuoteIssued,
+    QuoteMessagePosted,
+    QuotePricingOverdue,
     QuoteRejected,
     QuoteRequested,
     QuoteRequestLine,
@@ -156,6 +161,7 @@ def quote_requested(who: Contact | None = None) -> QuoteRequested:
             answer_labels=[AnswerLabel(label="Argomento", value="Regime forfettario"),
                            AnswerLabel(label="Ore stimate", value="3")])],
         message="Vorrei un incontro entro fine mese.",
+        budget_cents=150_000, wanted_by=date(2026, 12, 18),
     )
 
 
@@ -182,3 +188,39 @@ def quote_expired(requested: QuoteRequested | None = None) -> QuoteExpired:
     requested = requested or quote_requested()
     return QuoteExpired(quote_id=requested.quote_id, number=requested.number,
                         customer=requested.customer, valid_until=date(2026, 12, 24))
+
+
+def quote_message_posted(author: str = "staff",
+                         requested: QuoteRequested | None = None) -> QuoteMessagePosted:
+    requested = requested or quote_requested()
+    body = ("Possiamo fissare il primo incontro giovedì alle 10?" if author == "staff"
+            else "Giovedì va benissimo, grazie.")
+    return QuoteMessagePosted(quote_id=requested.quote_id, number=requested.number,
+                              customer=requested.customer, message_id=uuid.uuid4(),
+                              author=author, body=body)
+
+
+def quote_changes_requested(requested: QuoteRequested | None = None) -> QuoteChangesRequested:
+    requested = requested or quote_requested()
+    return QuoteChangesRequested(quote_id=requested.quote_id, number=requested.number,
+                                 customer=requested.customer, revision=1,
+                                 message="Potete togliere il secondo incontro?")
+
+
+def quote_expiring(issued: QuoteIssued | None = None) -> QuoteExpiring:
+    issued = issued or quote_issued()
+    return QuoteExpiring(quote_id=issued.quote_id, number=issued.number, customer=issued.customer,
+                         valid_until=issued.valid_until, total_gross_cents=issued.totals.gross_cents)
+
+
+def quote_pricing_overdue(requested: QuoteRequested | None = None) -> QuotePricingOverdue:
+    requested = requested or quote_requested()
+    return QuotePricingOverdue(quote_id=requested.quote_id, number=requested.number,
+                               customer=requested.customer, requested_at=PLACED_AT)
+
+
+def invoice_issued(paid: OrderPaid | None = None, kind: str = "TD01") -> InvoiceIssued:
+    paid = paid or order_paid()
+    return InvoiceIssued(invoice_id=uuid.uuid4(), order_id=paid.order_id, order_number=paid.number,
+                         number="FT-2026-000042", kind=kind, issued_at=PLACED_AT,
+                         customer=paid.customer, total_cents=paid.totals.gross_cents)

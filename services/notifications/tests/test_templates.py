@@ -22,13 +22,21 @@ SAMPLES = {
     "quote.issued": samples.quote_issued,
     "quote.rejected": samples.quote_rejected,
     "quote.expired": samples.quote_expired,
+    "quote.message_posted": samples.quote_message_posted,
+    "quote.changes_requested": samples.quote_changes_requested,
+    "quote.expiring": samples.quote_expiring,
+    "quote.pricing_overdue": samples.quote_pricing_overdue,
+    "invoice.issued": samples.invoice_issued,
 }
+# Events whose emails depend on the payload: the other variants, rendered too.
+VARIANTS = [("quote.message_posted", lambda: samples.quote_message_posted(author="customer"))]
+INVOICE_PDF = "https://shop.example.it/account/fatture/"
 SETTINGS = Settings(business_name="Studio Rossi S.r.l.", storefront_url="https://shop.example.it")
 
 
 def rendered_by_template():
     out = {}
-    for event_type, make in SAMPLES.items():
+    for event_type, make in [*SAMPLES.items(), *VARIANTS]:
         for d in drafts.BY_EVENT[event_type](make(), SETTINGS):
             common = {"business": SETTINGS.business_name, "shop_url": SETTINGS.storefront_url}
             out[d.template] = render(d.template, {**common, **d.context})
@@ -58,3 +66,27 @@ def test_amounts_with_thousands_are_in_italian_format():
     text = RENDERED["ordine_confermato"].text
     assert "2 × 125,00 € + IVA 22% (55,00 €) = 305,00 €" in text
     assert "Totale: 1.540,01 €" in text
+
+
+def test_a_message_in_a_quote_goes_to_the_other_side():
+    posted = samples.quote_message_posted("staff")
+    staff_wrote = drafts.quote_message_posted(posted, SETTINGS)
+    customer_wrote = drafts.quote_message_posted(samples.quote_message_posted("customer"), SETTINGS)
+    assert [d.recipient for d in staff_wrote] == [posted.customer.email]
+    assert [d.audience for d in customer_wrote] == ["staff"]
+    assert RENDERED["preventivo_messaggio"].subject.startswith(
+        "Hai un nuovo messaggio sul preventivo PR-2026-")
+    assert "https://shop.example.it/account/preventivi/" in RENDERED["preventivo_messaggio"].text
+
+
+def test_the_staff_alert_shows_the_budget_and_the_wished_for_date():
+    text = RENDERED["staff_nuovo_preventivo"].text
+    assert "Budget indicativo: 1.500,00 €" in text
+    assert "Desiderato entro il 18 dicembre 2026" in text
+
+
+def test_the_invoice_email_links_its_pdf_and_its_order():
+    r = RENDERED["fattura_emessa"]
+    assert r.subject.startswith("Fattura n. FT-2026-000042")
+    assert INVOICE_PDF in r.text and "/pdf" in r.text
+    assert "https://shop.example.it/account/ordini/" in r.text

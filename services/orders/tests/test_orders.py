@@ -270,3 +270,33 @@ async def test_pay_refuses_a_return_url_outside_the_shop(shop):
         "card_number": SUCCEEDS, "expiry": "12/34", "cvc": "123", "holder": "Mario Rossi"})
     assert page.headers["location"].startswith(shop.settings.storefront_url + "/grazie?")
     assert session_id_of(page).startswith("cs_sbx_")
+
+
+async def test_an_order_shows_the_invoices_issued_for_it_once_each(shop):
+    from datetime import UTC, datetime
+
+    from sportello.contracts.events import Contact, InvoiceIssued
+
+    me = shop.customer()
+    placed = await shop.place(me)
+    order_id = placed["id"]
+    issued = InvoiceIssued(invoice_id=uuid.uuid4(), order_id=order_id, order_number=placed["number"],
+                           number="FT-2026-000123", kind="TD01", issued_at=datetime.now(UTC),
+                           customer=Contact(account_id=me.id, email="x@example.it",
+                                            first_name="Mario", last_name="Rossi"),
+                           total_cents=41_121)
+    event = await publish_event(shop.settings, "invoice.issued", issued, producer="invoicing")
+    await publish_event(shop.settings, "invoice.issued", issued, producer="invoicing",
+                        event_id=event.id)
+    await publish_event(shop.settings, "invoice.issued", issued, producer="invoicing")
+    order = await shop.order_when(me, order_id, lambda o: o["invoices"])
+    assert [(i["number"], i["type"], i["status"]) for i in order["invoices"]] == [
+        ("FT-2026-000123", "TD01", "issued")]
+    # An invoice of an order this service does not know changes nothing and blocks nothing.
+    stray = issued.model_copy(update={"invoice_id": uuid.uuid4(), "order_id": uuid.uuid4()})
+    await publish_event(shop.settings, "invoice.issued", stray, producer="invoicing")
+    note = issued.model_copy(update={"invoice_id": uuid.uuid4(), "number": "FT-2026-000124",
+                                     "kind": "TD04", "issued_at": datetime.now(UTC)})
+    await publish_event(shop.settings, "invoice.issued", note, producer="invoicing")
+    order = await shop.order_when(me, order_id, lambda o: len(o["invoices"]) == 2)
+    assert [i["type"] for i in order["invoices"]] == ["TD01", "TD04"]

@@ -25,6 +25,9 @@ ALLOWED = {
     (Status.QUOTED, Status.QUOTED), (Status.QUOTED, Status.ACCEPTED),
     (Status.QUOTED, Status.DECLINED), (Status.QUOTED, Status.EXPIRED),
     (Status.ACCEPTED, Status.ORDERED),
+    # A customer asks for a change; staff re-issue or reject, or the customer gives up.
+    (Status.QUOTED, Status.CHANGES_REQUESTED), (Status.CHANGES_REQUESTED, Status.QUOTED),
+    (Status.CHANGES_REQUESTED, Status.REJECTED), (Status.CHANGES_REQUESTED, Status.DECLINED),
 }
 
 
@@ -96,3 +99,48 @@ def test_pricing_names_the_missing_unknown_and_repeated_lines():
     assert len(e.value.errors) == 4
     messages = " ".join(err.message for err in e.value.errors)
     assert "sconosciuta" in messages and "una sola volta" in messages and "«Logo»" in messages
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+CLOSED_2026 = {date(2026, 12, 8), date(2026, 12, 25), date(2026, 12, 26)}
+
+
+def test_expiry_reminder_is_due_within_the_days_before_the_last_valid_day():
+    last = date(2026, 12, 10)
+    assert not domain.expiry_reminder_due(last, date(2026, 12, 6), 3)
+    assert domain.expiry_reminder_due(last, date(2026, 12, 7), 3)
+    assert domain.expiry_reminder_due(last, date(2026, 12, 10), 3)
+    assert not domain.expiry_reminder_due(last, date(2026, 12, 11), 3)
+
+
+def test_pricing_reminder_counts_working_days_without_weekends_and_italian_holidays():
+    # Friday 4 December → Monday 7 is one working day, Tuesday 8 (Immacolata) none, Wednesday 9 two.
+    friday = date(2026, 12, 4)
+    assert domain.working_days_between(friday, date(2026, 12, 7), CLOSED_2026) == 1
+    assert not domain.pricing_reminder_due(friday, date(2026, 12, 8), 2, CLOSED_2026)
+    assert domain.pricing_reminder_due(friday, date(2026, 12, 9), 2, CLOSED_2026)
+    # Over Christmas: Thursday 24 → Monday 28 is one working day (25 and 26 closed, then a weekend).
+    assert domain.working_days_between(date(2026, 12, 24), date(2026, 12, 28), CLOSED_2026) == 1
+
+
+def test_a_conversation_closes_with_the_quote():
+    for status in (Status.REQUESTED, Status.QUOTED, Status.CHANGES_REQUESTED, Status.ACCEPTED):
+        domain.check_open_for_messages("PR-2026-000001", status.value)
+    for status in (Status.ORDERED, Status.DECLINED, Status.REJECTED, Status.EXPIRED):
+        with pytest.raises(Conflict):
+            domain.check_open_for_messages("PR-2026-000001", status.value)
+
+
+def test_a_staff_line_is_a_catalog_service_with_valid_answers_or_a_described_free_line():
+    free = domain.staff_request_line(0, domain.StaffLine(quantity=2, unit_net_cents=5000,
+                                                         description="Sopralluogo"), None)
+    assert free.service.slug == domain.FREE_LINE_SLUG and free.service.name == "Sopralluogo"
+    assert free.vat_rate_bp == 2200 and free.quantity == 2
+    with pytest.raises(ValidationFailed) as e:
+        domain.staff_request_line(1, domain.StaffLine(quantity=1, unit_net_cents=1), None)
+    assert e.value.errors[0].field == "lines.1.description"
+    with pytest.raises(ValidationFailed) as e:
+        domain.staff_request_line(0, domain.StaffLine(quantity=1, unit_net_cents=1,
+                                                      service_slug="sparito"), None)
+    assert e.value.errors[0].field == "lines.0.service_slug"

@@ -9,6 +9,7 @@ from sportello.formatting import day, eur, moment, rate
 QUOTE_STATUS = {
     "requested": "Richiesto",
     "quoted": "Preventivo disponibile",
+    "changes_requested": "Modifica richiesta",
     "accepted": "Accettato",
     "ordered": "Ordinato",
     "declined": "Rifiutato da te",

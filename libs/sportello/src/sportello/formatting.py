@@ -57,3 +57,25 @@ def moment(value, pattern: str = "d MMM y, HH:mm") -> str:
     if d.tzinfo is None:
         d = d.replace(tzinfo=ZoneInfo("UTC"))
     return format_datetime(d, pattern, tzinfo=ROME, locale=LOCALE)
+
+
+# --- documents: the emails and the PDFs ------------------------------------------------------
+
+
+def plain_eur(cents: int) -> str:
+    """1.234,50 € — with a plain space, so the amount reads (and is searched) as written."""
+    return eur(cents).replace("\xa0", " ")
+
+
+def long_moment(value) -> str:
+    """24 novembre 2026 alle 14:05, Italian time."""
+    return moment(value, "d MMMM y 'alle' HH:mm")
+
+
+def percent(vat_rate_bp: int) -> str:
+    """2200 → 22%; 450 → 4,5%."""
+    return rate(vat_rate_bp) + "%"
+
+
+# The Jinja2 filters of every document template, emails and PDFs alike.
+DOCUMENT_FILTERS = {"eur": plain_eur, "data": day, "data_ora": long_moment, "aliquota": percent}

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("accounts", "catalog", "cart", "quotes", "orders", "notifications")
+SERVICES = ("accounts", "catalog", "cart", "quotes", "orders", "notifications", "invoicing")
 SERVICE_PORTS = {
     "accounts": 8101,
     "catalog": 8102,
@@ -16,6 +16,7 @@ SERVICE_PORTS = {
     "quotes": 8104,
     "orders": 8105,
     "notifications": 8106,
+    "invoicing": 8107,
 }
 
 
@@ -34,6 +35,7 @@ class Settings(BaseSettings):
     quotes_url: str = "http://127.0.0.1:8104"
     orders_url: str = "http://127.0.0.1:8105"
     notifications_url: str = "http://127.0.0.1:8106"
+    invoicing_url: str = "http://127.0.0.1:8107"
     payment_sandbox_url: str = "http://127.0.0.1:8090"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
@@ -87,6 +89,10 @@ class Settings(BaseSettings):
 
     # Business.
     business_name: str = "Sportello Servizi S.r.l."
+    # The seller as documents (quotes, invoices) name it; demo values that pass validation.
+    business_address: str = "Via Roma 1, 20121 Milano (MI)"
+    business_vat_number: str = "01234560157"
+    business_email: str = "info@sportello.example"
     staff_email: str = "staff@sportello.example"
     mail_from: str = "Sportello <noreply@sportello.example>"
 
@@ -106,6 +112,11 @@ class Settings(BaseSettings):
     # Unpaid orders are cancelled automatically after these many hours.
     unpaid_cancel_hours_card: float = 24
     unpaid_cancel_hours_bank_transfer: float = 168
+
+    # Quotes: the customer is reminded this many days before a quoted quote's last valid day;
+    # staff are reminded of a request left unpriced this many working days (Italian holidays off).
+    quote_expiry_reminder_days: int = 3
+    quote_pricing_reminder_working_days: int = 2
 
     # Scheduled jobs run in every replica (each round takes an advisory lock); tests turn them
     # off to run rounds by hand.

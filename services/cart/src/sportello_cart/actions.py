@@ -189,7 +189,9 @@ async def submit_quote(session: AsyncSession, customer_id: uuid.UUID, email: str
     body = body or QuoteSubmit()
     domain.refuse_nul(body.model_dump())
     message = body.message.strip() if body.message and body.message.strip() else None
-    fingerprint = domain.fingerprint({"message": message})
+    asked = {"budget_cents": body.budget_cents, "wanted_by": body.wanted_by}
+    fingerprint = domain.fingerprint(
+        {"message": message, **{k: v for k, v in asked.items() if v is not None}})
     answer, cart, lines = await lines_to_submit(session, customer_id, Kind.QUOTE, "quote", key,
                                                 fingerprint, "La richiesta di preventivo è vuota.")
     if answer is not None:
@@ -199,6 +201,7 @@ async def submit_quote(session: AsyncSession, customer_id: uuid.UUID, email: str
     quote_id = uuid.uuid4()
     await emit(session, "quote_cart.submitted", QuoteCartSubmitted(
         quote_id=quote_id, customer=customer, message=message,
+        budget_cents=body.budget_cents, wanted_by=body.wanted_by,
         lines=[QuoteRequestLine(line_id=line.id, **snapshot_of(line)) for line in lines],
     ))
     response = await answer_once(session, cart.id, customer_id, "quote", key, fingerprint,

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sportello.db import new_metadata
+from sportello.replicas import ContactColumns, ServiceColumns
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -28,35 +29,16 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class CatalogService(Base):
-    """Replica of a published service, fed only by catalog.service.* events (newer version wins).
-
-    A retirement of a service never seen leaves a tombstone (no snapshot) so that an older
-    `published` arriving late cannot bring it back.
-    """
+class CatalogService(ServiceColumns, Base):
+    """Replica of a published service, fed only by catalog.service.* events (sportello.replicas)."""
 
     __tablename__ = "catalog_services"
 
-    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-    active: Mapped[bool] = mapped_column(nullable=False)
-    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
-    )
 
-
-class Contact(Base):
+class Contact(ContactColumns, Base):
     """Replica of a customer's contact, fed by account.registered / account.updated."""
 
     __tablename__ = "contacts"
-
-    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), nullable=False)
-    first_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    last_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    # occurred_at of the event applied: an older update arriving late is ignored.
-    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class CartSession(Base):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sportello import replicas
 from sportello.contracts.events import (
     AccountRegistered,
     AccountUpdated,
@@ -156,50 +157,22 @@ async def services(session: AsyncSession, slugs: set[str]) -> dict[str, ServiceS
 
 
 async def contact(session: AsyncSession, account_id: uuid.UUID) -> ContactPayload | None:
-    row = await session.get(Contact, account_id)
-    if row is None:
-        return None
-    return ContactPayload(account_id=row.account_id, email=row.email,
-                          first_name=row.first_name, last_name=row.last_name)
+    return await replicas.contact(session, Contact, account_id)
 
 
 # --- replicas, written by the handlers --------------------------------------------------------
 
 async def replicate_service(session: AsyncSession, s: ServiceSnapshot) -> None:
-    stmt = insert(CatalogService).values(
-        slug=s.slug, version=s.version, active=s.active, snapshot=s.model_dump(mode="json"))
-    # Only a newer version replaces what we hold (events may arrive out of order).
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=[CatalogService.slug],
-        set_={"version": stmt.excluded.version, "active": stmt.excluded.active,
-              "snapshot": stmt.excluded.snapshot},
-        where=CatalogService.version < stmt.excluded.version,
-    ))
+    await replicas.replicate_service(session, CatalogService, s)
 
 
 async def retire_service(session: AsyncSession, slug: str, version: int) -> None:
-    stmt = insert(CatalogService).values(slug=slug, version=version, active=False,
-                                         snapshot=None)
-    # A retirement wins a tie with a publication of the same version; the snapshot is kept so
-    # carts can still name the service in their refusal.
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=[CatalogService.slug],
-        set_={"version": stmt.excluded.version, "active": False},
-        where=CatalogService.version <= stmt.excluded.version,
-    ))
+    await replicas.retire_service(session, CatalogService, slug, version)
 
 
 async def replicate_contact(session: AsyncSession, data: AccountRegistered | AccountUpdated,
                             as_of: datetime) -> None:
-    stmt = insert(Contact).values(account_id=data.account_id, email=data.email,
-                                  first_name=data.first_name, last_name=data.last_name,
-                                  as_of=as_of)
-    await session.execute(stmt.on_conflict_do_update(
-        index_elements=[Contact.account_id],
-        set_={"email": stmt.excluded.email, "first_name": stmt.excluded.first_name,
-              "last_name": stmt.excluded.last_name, "as_of": stmt.excluded.as_of},
-        where=Contact.as_of < stmt.excluded.as_of,
-    ))
+    await replicas.replicate_contact(session, Contact, data, as_of)
 
 
 async def forget_customer(session: AsyncSession, account_id: uuid.UUID) -> None:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sportello.contracts.billing import Billing
 from sportello.contracts.events import MaybePricedSnapshot
 from sportello.contracts.money import Totals
 
 from sportello_cart.domain import MAX_MESSAGE, MAX_QUANTITY
+
+ROME = ZoneInfo("Europe/Rome")
 
 
 class Strict(BaseModel):
@@ -35,6 +39,16 @@ class Checkout(Strict):
 
 class QuoteSubmit(Strict):
     message: str | None = Field(default=None, max_length=MAX_MESSAGE)
+    # "Budget indicativo" and the day the customer would like the work by: both optional.
+    budget_cents: int | None = Field(default=None, ge=100, le=1_000_000_000)
+    wanted_by: date | None = None
+
+    @field_validator("wanted_by")
+    @classmethod
+    def _not_in_the_past(cls, value: date | None) -> date | None:
+        if value is not None and value < datetime.now(ROME).date():
+            raise ValueError("La data desiderata non può essere nel passato.")
+        return value
 
 
 class LineOut(MaybePricedSnapshot):

@@ -12,6 +12,7 @@ from sportello.contracts.events import (
     AccountRegistered,
     Contact,
     EmailChangeRequested,
+    InvoiceIssued,
     OrderCancelled,
     OrderPaid,
     OrderPaymentFailed,
@@ -19,8 +20,12 @@ from sportello.contracts.events import (
     OrderStatusChanged,
     PasswordChanged,
     PasswordResetRequested,
+    QuoteChangesRequested,
     QuoteExpired,
+    QuoteExpiring,
     QuoteIssued,
+    QuoteMessagePosted,
+    QuotePricingOverdue,
     QuoteRejected,
     QuoteRequested,
 )
@@ -160,7 +165,7 @@ def order_cancelled(data: OrderCancelled, settings: Settings) -> list[Draft]:
 
 
 def quote_requested(data: QuoteRequested, settings: Settings) -> list[Draft]:
-    staff_url = f"{settings.gateway_url}/api/staff/quotes/{data.quote_id}"
+    staff_url = _staff_quote_url(settings, data.quote_id)
     return [
         _to_customer("preventivo_richiesto", data.customer, {
             "quote": data, "quote_url": _quote_url(settings, data.quote_id)},
@@ -186,6 +191,48 @@ def quote_expired(data: QuoteExpired, settings: Settings) -> list[Draft]:
         "services_url": _url(settings, "/servizi")}, quote_id=data.quote_id)]
 
 
+def _staff_quote_url(settings: Settings, quote_id: uuid.UUID) -> str:
+    return f"{settings.gateway_url}/api/staff/quotes/{quote_id}"
+
+
+def quote_message_posted(data: QuoteMessagePosted, settings: Settings) -> list[Draft]:
+    """A message goes to the other side of the conversation."""
+    context = {"quote": data, "quote_url": _quote_url(settings, data.quote_id),
+               "staff_quote_url": _staff_quote_url(settings, data.quote_id)}
+    if data.author == "staff":
+        return [_to_customer("preventivo_messaggio", data.customer, context, quote_id=data.quote_id)]
+    return [_to_staff(settings, "staff_preventivo_messaggio", data.customer, context,
+                      quote_id=data.quote_id)]
+
+
+def quote_changes_requested(data: QuoteChangesRequested, settings: Settings) -> list[Draft]:
+    return [_to_staff(settings, "staff_preventivo_modifica", data.customer, {
+        "quote": data, "staff_quote_url": _staff_quote_url(settings, data.quote_id)},
+        quote_id=data.quote_id)]
+
+
+def quote_expiring(data: QuoteExpiring, settings: Settings) -> list[Draft]:
+    return [_to_customer("preventivo_in_scadenza", data.customer, {
+        "quote": data, "quote_url": _quote_url(settings, data.quote_id)}, quote_id=data.quote_id)]
+
+
+def quote_pricing_overdue(data: QuotePricingOverdue, settings: Settings) -> list[Draft]:
+    return [_to_staff(settings, "staff_preventivo_in_attesa", data.customer, {
+        "quote": data, "staff_quote_url": _staff_quote_url(settings, data.quote_id)},
+        quote_id=data.quote_id)]
+
+
+# --- invoicing ------------------------------------------------------------------------------
+
+
+def invoice_issued(data: InvoiceIssued, settings: Settings) -> list[Draft]:
+    """The invoice (or credit note) of an order, with the link to its courtesy PDF."""
+    return [_to_customer("fattura_emessa", data.customer, {
+        "invoice": data, "pdf_url": _url(settings, f"/account/fatture/{data.invoice_id}/pdf"),
+        "order_url": _order_url(settings, data.order_id)},
+        order_id=data.order_id, order_number=data.order_number)]
+
+
 # event type → the function that says which emails it means.
 BY_EVENT = {
     "account.registered": account_registered,
@@ -201,4 +248,9 @@ BY_EVENT = {
     "quote.issued": quote_issued,
     "quote.rejected": quote_rejected,
     "quote.expired": quote_expired,
+    "quote.message_posted": quote_message_posted,
+    "quote.changes_requested": quote_changes_requested,
+    "quote.expiring": quote_expiring,
+    "quote.pricing_overdue": quote_pricing_overdue,
+    "invoice.issued": invoice_issued,
 }

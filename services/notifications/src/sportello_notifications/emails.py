@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +19,11 @@ from sportello_notifications.domain import status_label
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
-def eur(cents: int) -> str:
-    """1.234,50 € — with a plain space, so the amount reads (and is searched) as written."""
-    return formatting.eur(cents).replace("\xa0", " ")
-
-
-def data(value: date | datetime | str) -> str:
-    """24 novembre 2026 (a datetime is first moved to Italian time)."""
-    return formatting.day(value)
-
-
-def data_ora(value: datetime | str) -> str:
-    """24 novembre 2026 alle 14:05, Italian time."""
-    return formatting.moment(value, "d MMMM y 'alle' HH:mm")
-
-
-def aliquota(vat_rate_bp: int) -> str:
-    """2200 → 22%; 450 → 4,5%."""
-    return formatting.rate(vat_rate_bp) + "%"
+# The document filters, under the names the templates and tests use.
+eur = formatting.plain_eur
+data = formatting.day
+data_ora = formatting.long_moment
+aliquota = formatting.percent
 
 
 ENV = Environment(
@@ -47,8 +33,7 @@ ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-ENV.filters.update(eur=eur, data=data, data_ora=data_ora, aliquota=aliquota,
-                   stato=status_label)
+ENV.filters.update(**formatting.DOCUMENT_FILTERS, stato=status_label)
 
 
 @dataclass(frozen=True)

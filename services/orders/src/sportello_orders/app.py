@@ -25,6 +25,7 @@ service = Service(
     handlers={
         "cart.checked_out": handlers.on_cart_checked_out,
         "account.deleted": handlers.on_account_deleted,
+        "invoice.issued": handlers.on_invoice_issued,
     },
     jobs=[jobs.auto_cancel],
     on_startup=[start_payments],

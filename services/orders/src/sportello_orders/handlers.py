@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import structlog
 from sportello.contracts.envelope import Envelope
-from sportello.contracts.events import AccountDeleted, CartCheckedOut
+from sportello.contracts.events import AccountDeleted, CartCheckedOut, InvoiceIssued
 from sportello.db import session_settings
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello_orders import actions
+from sportello_orders import actions, repository
 
 log = structlog.get_logger()
 
@@ -24,3 +24,9 @@ async def on_account_deleted(session: AsyncSession, event: Envelope) -> None:
     data: AccountDeleted = event.payload()
     orders = await actions.redact_customer(session, data.account_id)
     log.info("orders_redacted", account_id=str(data.account_id), orders=orders)
+
+
+async def on_invoice_issued(session: AsyncSession, event: Envelope) -> None:
+    """The order shows its invoices ("Fattura n. … — Scarica PDF")."""
+    data: InvoiceIssued = event.payload()
+    await repository.add_invoice(session, data)

@@ -50,6 +50,9 @@ class Order(Base):
     history: Mapped[list[StatusChange]] = relationship(
         order_by="StatusChange.seq", lazy="selectin", cascade="all, delete-orphan"
     )
+    invoices: Mapped[list[OrderInvoice]] = relationship(
+        order_by="OrderInvoice.issued_at", lazy="selectin", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (sa.Index("ix_orders_customer_placed", "customer_id", "placed_at"),
                       sa.Index("ix_orders_placed", "placed_at", "id"))
@@ -130,3 +133,17 @@ class ProviderEvent(Base):
     # What we did with it: applied, or why it changed nothing.
     result: Mapped[str] = mapped_column(sa.Text)
     received_at: Mapped[datetime] = mapped_column(TS)
+
+
+class OrderInvoice(Base):
+    """Replica of the invoices issued for an order (invoice.issued), to show them with it."""
+
+    __tablename__ = "order_invoices"
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"),
+                                                index=True)
+    number: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str] = mapped_column(sa.Text)
+    issued_at: Mapped[datetime] = mapped_column(TS)
+    status: Mapped[str] = mapped_column(sa.Text)

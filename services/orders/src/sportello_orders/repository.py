@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from sportello.contracts.events import InvoiceIssued
 from sportello.errors import NotFound
 from sportello.numbering import next_yearly_number
 from sportello.paging import keyset_page
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_orders import domain, schemas
 from sportello_orders.domain import PaymentStatus
-from sportello_orders.models import Order, Payment, ProviderEvent
+from sportello_orders.models import Order, OrderInvoice, Payment, ProviderEvent
 from sportello_orders.providers import WebhookEvent
 
 
@@ -134,3 +135,12 @@ async def page(session: AsyncSession, query, limit: int, cursor: str | None, ren
     rows, next_cursor = await keyset_page(session, query, Order.placed_at, Order.id,
                                           limit=limit, cursor=cursor)
     return schemas.Page(items=[render(o) for o in rows], next_cursor=next_cursor)
+
+
+async def add_invoice(session: AsyncSession, data: InvoiceIssued) -> None:
+    """Once per invoice; an invoice of an order this service never had is left aside."""
+    if await session.get(Order, data.order_id) is None:
+        return
+    await session.execute(insert(OrderInvoice).values(
+        invoice_id=data.invoice_id, order_id=data.order_id, number=data.number, kind=data.kind,
+        issued_at=data.issued_at, status="issued").on_conflict_do_nothing())

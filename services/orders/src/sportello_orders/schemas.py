@@ -85,6 +85,14 @@ class StaffHistoryEntry(HistoryEntry):
     actor_id: uuid.UUID | None = None
 
 
+class InvoiceRef(BaseModel):
+    id: uuid.UUID
+    number: str
+    type: str
+    issued_at: datetime
+    status: str
+
+
 class OrderOut(BaseModel):
     id: uuid.UUID
     number: str
@@ -100,6 +108,7 @@ class OrderOut(BaseModel):
     status_history: list[HistoryEntry]
     can_pay: bool
     can_cancel: bool
+    invoices: list[InvoiceRef] = []
 
 
 class StaffOrderOut(OrderOut):

@@ -58,6 +58,9 @@ def _common(order: Order, settings: Settings) -> dict:
         ),
         can_pay=domain.may_pay(order.status, order.payment_method),
         can_cancel=domain.can_transition(order.status, Status.CANCELLED),
+        invoices=[schemas.InvoiceRef(id=i.invoice_id, number=i.number, type=i.kind,
+                                     issued_at=i.issued_at, status=i.status)
+                  for i in order.invoices],
     )
 
 

@@ -14,10 +14,14 @@ from sportello.contracts.events import (
     Contact,
     QuoteAccepted,
     QuoteCartSubmitted,
+    QuoteChangesRequested,
     QuoteDeclined,
     QuotedLine,
     QuoteExpired,
+    QuoteExpiring,
     QuoteIssued,
+    QuoteMessagePosted,
+    QuotePricingOverdue,
     QuoteRejected,
     QuoteRequested,
     QuoteRequestLine,
@@ -30,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_quotes import domain, repository
 from sportello_quotes.domain import Actor, Status
-from sportello_quotes.models import Quote, QuoteLine, QuoteRevision, QuoteStatusChange
+from sportello_quotes.models import Quote, QuoteLine, QuoteMessage, QuoteRevision, QuoteStatusChange
 
 log = structlog.get_logger()
 
@@ -83,12 +87,13 @@ async def record_request(session: AsyncSession, data: QuoteCartSubmitted, now: d
         id=data.quote_id, number=number, status=Status.REQUESTED.value,
         customer_id=data.customer.account_id, customer_email=data.customer.email,
         customer_first_name=data.customer.first_name, customer_last_name=data.customer.last_name,
-        message=data.message, revision=0, created_at=now, updated_at=now,
+        message=data.message, budget_cents=data.budget_cents, wanted_by=data.wanted_by,
+        revision=0, created_at=now, updated_at=now,
         lines=[
             QuoteLine(line_id=line.line_id, position=i, **snapshot_columns(line))
             for i, line in enumerate(data.lines)
         ],
-        revisions=[],
+        revisions=[], messages=[],
         history=[QuoteStatusChange(from_status=None, status=Status.REQUESTED.value, at=now,
                                    actor=Actor.CUSTOMER.value, actor_id=data.customer.account_id,
                                    note=None)],
@@ -98,7 +103,7 @@ async def record_request(session: AsyncSession, data: QuoteCartSubmitted, now: d
     await emit(session, "quote.requested", QuoteRequested(
         quote_id=quote.id, number=number, customer=data.customer,
         lines=[QuoteRequestLine.model_validate(line.model_dump()) for line in data.lines],
-        message=data.message,
+        message=data.message, budget_cents=data.budget_cents, wanted_by=data.wanted_by,
     ))
     log.info("quote_requested", quote_id=str(quote.id), number=number)
     return True
@@ -109,7 +114,8 @@ async def record_request(session: AsyncSession, data: QuoteCartSubmitted, now: d
 
 async def issue(session: AsyncSession, quote: Quote, prices: list[domain.LinePrice],
                 valid_until: date, note: str | None, staff_id: uuid.UUID, now: datetime) -> None:
-    """Price every line (first issue or a new revision of a `quoted` quote)."""
+    """Price every line (first issue, a new revision of a `quoted` quote, or the answer to a
+    customer's request for changes)."""
     domain.check_transition(quote.number, quote.status, Status.QUOTED)
     errors = domain.validity_errors(valid_until, now)
     try:
@@ -118,6 +124,15 @@ async def issue(session: AsyncSession, quote: Quote, prices: list[domain.LinePri
         errors = (e.errors or []) + errors
     if errors:
         raise ValidationFailed(errors)
+    _move(quote, Status.QUOTED, actor=Actor.STAFF, actor_id=staff_id, note=note, now=now,
+          revision=quote.revision + 1)
+    await _publish_revision(session, quote, lines, valid_until, note, staff_id, now)
+
+
+async def _publish_revision(session: AsyncSession, quote: Quote, lines: list[QuotedLine],
+                            valid_until: date, note: str | None, staff_id: uuid.UUID,
+                            now: datetime) -> None:
+    """Keep the priced lines as the quote's next revision and tell the customer (quote.issued)."""
     totals = domain.quote_totals(lines)
     revision = quote.revision + 1
     quote.revisions.append(QuoteRevision(
@@ -125,11 +140,11 @@ async def issue(session: AsyncSession, quote: Quote, prices: list[domain.LinePri
         net_cents=totals.net_cents, vat_cents=totals.vat_cents, gross_cents=totals.gross_cents,
         valid_until=valid_until, note=note, issued_at=now, issued_by=staff_id,
     ))
-    _move(quote, Status.QUOTED, actor=Actor.STAFF, actor_id=staff_id, note=note, now=now,
-          revision=revision)
     quote.revision = revision
     quote.valid_until = valid_until
     quote.staff_note = note
+    # A new validity earns its own reminder.
+    quote.expiry_reminded_at = None
     quote.net_cents, quote.vat_cents, quote.gross_cents = (
         totals.net_cents, totals.vat_cents, totals.gross_cents)
     await emit(session, "quote.issued", QuoteIssued(
@@ -138,6 +153,51 @@ async def issue(session: AsyncSession, quote: Quote, prices: list[domain.LinePri
     ))
     log.info("quote_issued", quote_id=str(quote.id), revision=revision,
              gross_cents=totals.gross_cents)
+
+
+async def start_for_customer(session: AsyncSession, customer: Contact,
+                             lines: list[domain.StaffLine], valid_until: date, note: str | None,
+                             staff_id: uuid.UUID, now: datetime) -> Quote:
+    """A quote staff write for a customer (a phone call, a visit): priced and `quoted` at once."""
+    errors = domain.validity_errors(valid_until, now)
+    requested: list[domain.RequestLine] = []
+    prices: list[domain.LinePrice] = []
+    for i, line in enumerate(lines):
+        service = None
+        if line.service_slug is not None:
+            service = await repository.service(session, line.service_slug)
+        try:
+            request = domain.staff_request_line(i, line, service)
+        except ValidationFailed as e:
+            errors.extend(e.errors or [])
+            continue
+        requested.append(request)
+        prices.append(domain.LinePrice(request.line_id, line.unit_net_cents))
+    if errors:
+        raise ValidationFailed(errors)
+    number = await repository.next_number(session, now)
+    quote = Quote(
+        id=uuid.uuid4(), number=number, status=Status.QUOTED.value, origin="staff",
+        customer_id=customer.account_id, customer_email=customer.email,
+        customer_first_name=customer.first_name, customer_last_name=customer.last_name,
+        revision=0, created_at=now, updated_at=now,
+        lines=[
+            QuoteLine(line_id=r.line_id, position=i, service_slug=r.service.slug,
+                      service_name=r.service.name, service_version=r.service.version,
+                      vat_rate_bp=r.vat_rate_bp, quantity=r.quantity, answers=r.answers,
+                      answer_labels=r.answer_labels)
+            for i, r in enumerate(requested)
+        ],
+        revisions=[], messages=[],
+        history=[QuoteStatusChange(from_status=None, status=Status.QUOTED.value, at=now,
+                                   actor=Actor.STAFF.value, actor_id=staff_id, note=note,
+                                   revision=1)],
+    )
+    session.add(quote)
+    await session.flush()
+    await _publish_revision(session, quote, domain.price_lines(requested, prices), valid_until,
+                            note, staff_id, now)
+    return quote
 
 
 async def reject(session: AsyncSession, quote: Quote, reason: str, staff_id: uuid.UUID,
@@ -181,6 +241,57 @@ async def decline(session: AsyncSession, quote: Quote, reason: str | None,
     log.info("quote_declined", quote_id=str(quote.id))
 
 
+async def request_changes(session: AsyncSession, quote: Quote, message: str,
+                          customer_id: uuid.UUID, now: datetime) -> None:
+    """The customer asks staff to change a quoted quote; the request is also kept in the thread."""
+    _move(quote, Status.CHANGES_REQUESTED, actor=Actor.CUSTOMER, actor_id=customer_id,
+          note=message, now=now, revision=quote.revision)
+    quote.messages.append(QuoteMessage(id=uuid.uuid4(), author=Actor.CUSTOMER.value,
+                                       author_id=customer_id, body=message, document_ids=[],
+                                       created_at=now))
+    await emit(session, "quote.changes_requested", QuoteChangesRequested(
+        quote_id=quote.id, number=quote.number, customer=contact(quote), revision=quote.revision,
+        message=message))
+    log.info("quote_changes_requested", quote_id=str(quote.id), revision=quote.revision)
+
+
+# --- the conversation --------------------------------------------------------------------------
+
+
+async def post_message(session: AsyncSession, quote: Quote, author: Actor,
+                       author_id: uuid.UUID, body: str, now: datetime) -> QuoteMessage:
+    """A message from one side; the other side hears of it by email (quote.message_posted)."""
+    domain.check_open_for_messages(quote.number, quote.status)
+    message = QuoteMessage(id=uuid.uuid4(), author=author.value, author_id=author_id, body=body,
+                           document_ids=[], created_at=now)
+    quote.messages.append(message)
+    quote.updated_at = now
+    await emit(session, "quote.message_posted", QuoteMessagePosted(
+        quote_id=quote.id, number=quote.number, customer=contact(quote), message_id=message.id,
+        author=author.value, body=body))
+    log.info("quote_message_posted", quote_id=str(quote.id), author=author.value)
+    return message
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+
+async def remind_expiring(session: AsyncSession, quote: Quote, now: datetime) -> None:
+    quote.expiry_reminded_at = now
+    await emit(session, "quote.expiring", QuoteExpiring(
+        quote_id=quote.id, number=quote.number, customer=contact(quote),
+        valid_until=quote.valid_until, total_gross_cents=quote.gross_cents or 0))
+    log.info("quote_expiry_reminded", quote_id=str(quote.id))
+
+
+async def remind_pricing(session: AsyncSession, quote: Quote, now: datetime) -> None:
+    quote.pricing_reminded_at = now
+    await emit(session, "quote.pricing_overdue", QuotePricingOverdue(
+        quote_id=quote.id, number=quote.number, customer=contact(quote),
+        requested_at=quote.created_at))
+    log.info("quote_pricing_reminded", quote_id=str(quote.id))
+
+
 # --- system ------------------------------------------------------------------------------------
 
 
@@ -203,7 +314,8 @@ def mark_ordered(quote: Quote, order_id: uuid.UUID, order_number: str, now: date
 
 # What an open quote becomes when its customer deletes the account: nobody is left to price it
 # for or to accept it, and nobody to notify (so no event).
-CLOSED_ON_ACCOUNT_DELETION = {Status.REQUESTED: Status.REJECTED, Status.QUOTED: Status.DECLINED}
+CLOSED_ON_ACCOUNT_DELETION = {Status.REQUESTED: Status.REJECTED, Status.QUOTED: Status.DECLINED,
+                              Status.CHANGES_REQUESTED: Status.DECLINED}
 REDACTED = "[dato rimosso]"
 
 
@@ -229,5 +341,10 @@ def redact(quote: Quote, now: datetime) -> None:
     for change in quote.history:
         if change.actor == Actor.CUSTOMER.value:
             change.note = None
+    for message in quote.messages:
+        if message.author == Actor.CUSTOMER.value:
+            message.body = REDACTED
+    quote.budget_cents = None
+    quote.wanted_by = None
     quote.redacted_at = now
     quote.updated_at = now

@@ -6,13 +6,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import Response
 from sportello.auth import Customer, Staff
+from sportello.contracts.fields import FieldError
 from sportello.db import get_session
+from sportello.errors import ValidationFailed
+from sportello.pdf import render_pdf
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_quotes import actions, domain, repository, schemas, views
-from sportello_quotes.domain import Status
+from sportello_quotes.domain import Actor, Status
 
 router = APIRouter()
 
@@ -60,6 +64,42 @@ async def decline(quote_id: uuid.UUID, me: Customer, session: Session,
     return views.customer_view(quote, now)
 
 
+@router.post("/api/quotes/{quote_id}/request-changes", response_model=schemas.QuoteOut)
+async def request_changes(quote_id: uuid.UUID, body: schemas.RequestChangesIn, me: Customer,
+                          session: Session):
+    now = _now()
+    quote = await repository.get_own(session, quote_id, me.id, for_update=True)
+    await actions.request_changes(session, quote, body.message, me.id, now)
+    await session.commit()
+    return views.customer_view(quote, now)
+
+
+@router.get("/api/quotes/{quote_id}/messages", response_model=schemas.MessagesOut)
+async def my_messages(quote_id: uuid.UUID, me: Customer, session: Session):
+    return views.messages(await repository.get_own(session, quote_id, me.id))
+
+
+@router.post("/api/quotes/{quote_id}/messages", status_code=201, response_model=schemas.MessageOut)
+async def write_to_staff(quote_id: uuid.UUID, body: schemas.MessageIn, me: Customer,
+                         session: Session):
+    quote = await repository.get_own(session, quote_id, me.id, for_update=True)
+    message = await actions.post_message(session, quote, Actor.CUSTOMER, me.id, body.body, _now())
+    await session.commit()
+    return views.message(message)
+
+
+async def _pdf(request: Request, quote) -> Response:
+    pdf = await render_pdf(views.quote_html(quote, request.app.state.settings))
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="preventivo-{quote.number}.pdf"',
+        "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/api/quotes/{quote_id}/pdf", response_class=Response)
+async def my_quote_pdf(quote_id: uuid.UUID, request: Request, me: Customer, session: Session):
+    return await _pdf(request, await repository.get_own(session, quote_id, me.id))
+
+
 # --- staff -------------------------------------------------------------------------------------
 
 
@@ -91,6 +131,39 @@ async def issue(quote_id: uuid.UUID, body: schemas.IssueIn, staff: Staff, sessio
     await actions.issue(session, quote, prices, body.valid_until, body.note, staff.id, now)
     await session.commit()
     return views.staff_view(quote, now)
+
+
+@router.post("/api/staff/quotes", status_code=201, response_model=schemas.StaffQuoteOut)
+async def start_quote(body: schemas.StaffQuoteIn, staff: Staff, session: Session):
+    now = _now()
+    customer = await repository.contact(session, body.customer_id)
+    if customer is None:
+        raise ValidationFailed([FieldError(field="customer_id", message="Cliente sconosciuto.")])
+    lines = [domain.StaffLine(**line.model_dump()) for line in body.lines]
+    quote = await actions.start_for_customer(session, customer, lines, body.valid_until, body.note,
+                                             staff.id, now)
+    await session.commit()
+    return views.staff_view(await repository.get_any(session, quote.id), now)
+
+
+@router.get("/api/staff/quotes/{quote_id}/messages", response_model=schemas.MessagesOut)
+async def staff_messages(quote_id: uuid.UUID, staff: Staff, session: Session):
+    return views.messages(await repository.get_any(session, quote_id))
+
+
+@router.post("/api/staff/quotes/{quote_id}/messages", status_code=201,
+             response_model=schemas.MessageOut)
+async def write_to_customer(quote_id: uuid.UUID, body: schemas.MessageIn, staff: Staff,
+                            session: Session):
+    quote = await repository.get_any(session, quote_id, for_update=True)
+    message = await actions.post_message(session, quote, Actor.STAFF, staff.id, body.body, _now())
+    await session.commit()
+    return views.message(message)
+
+
+@router.get("/api/staff/quotes/{quote_id}/pdf", response_class=Response)
+async def staff_quote_pdf(quote_id: uuid.UUID, request: Request, staff: Staff, session: Session):
+    return await _pdf(request, await repository.get_any(session, quote_id))
 
 
 @router.post("/api/staff/quotes/{quote_id}/reject", response_model=schemas.StaffQuoteOut)

@@ -16,8 +16,12 @@ service = Service(
         "quote_cart.submitted": handlers.on_quote_cart_submitted,
         "order.paid": handlers.on_order_paid,
         "account.deleted": handlers.on_account_deleted,
+        "account.registered": handlers.on_account_changed,
+        "account.updated": handlers.on_account_changed,
+        "catalog.service.published": handlers.on_service_published,
+        "catalog.service.retired": handlers.on_service_retired,
     },
-    jobs=[jobs.EXPIRE_QUOTES],
+    jobs=[jobs.EXPIRE_QUOTES, jobs.REMIND_EXPIRING, jobs.REMIND_UNPRICED],
 )
 
 

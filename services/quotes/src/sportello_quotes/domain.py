@@ -7,14 +7,16 @@ through here, so a rule lives in exactly one place.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Container
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sportello.contracts.events import QuotedLine, ServiceRef
+from sportello.contracts.events import QuotedLine, ServiceRef, ServiceSnapshot
 from sportello.contracts.fields import FieldError
+from sportello.contracts.forms import price_answers
 from sportello.contracts.money import Totals, line_amounts, totals
 from sportello.errors import Conflict, ValidationFailed
 
@@ -25,6 +27,7 @@ ROME = ZoneInfo("Europe/Rome")
 class Status(StrEnum):
     REQUESTED = "requested"
     QUOTED = "quoted"
+    CHANGES_REQUESTED = "changes_requested"
     ACCEPTED = "accepted"
     ORDERED = "ordered"
     DECLINED = "declined"
@@ -33,9 +36,13 @@ class Status(StrEnum):
 
 
 # The whole state machine (ARCHITECTURE.md). QUOTED → QUOTED is a re-issue: a new revision.
+# A customer who asks for a change sends the quote back to staff, who re-issue (→ QUOTED) or
+# reject it; the customer may still decline it while they wait.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.REQUESTED: frozenset({Status.QUOTED, Status.REJECTED}),
-    Status.QUOTED: frozenset({Status.QUOTED, Status.ACCEPTED, Status.DECLINED, Status.EXPIRED}),
+    Status.QUOTED: frozenset({Status.QUOTED, Status.CHANGES_REQUESTED, Status.ACCEPTED,
+                              Status.DECLINED, Status.EXPIRED}),
+    Status.CHANGES_REQUESTED: frozenset({Status.QUOTED, Status.REJECTED, Status.DECLINED}),
     Status.ACCEPTED: frozenset({Status.ORDERED}),
     Status.ORDERED: frozenset(),
     Status.DECLINED: frozenset(),
@@ -47,6 +54,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 LABELS: dict[Status, str] = {
     Status.REQUESTED: "in attesa di quotazione",
     Status.QUOTED: "quotato",
+    Status.CHANGES_REQUESTED: "in revisione su tua richiesta",
     Status.ACCEPTED: "accettato",
     Status.ORDERED: "ordinato",
     Status.DECLINED: "rifiutato dal cliente",
@@ -57,6 +65,7 @@ LABELS: dict[Status, str] = {
 # What each target status means as an action, for "cannot <action>" messages.
 ACTIONS: dict[Status, str] = {
     Status.QUOTED: "emettere o aggiornare il preventivo",
+    Status.CHANGES_REQUESTED: "chiedere una modifica",
     Status.ACCEPTED: "accettarlo",
     Status.ORDERED: "segnarlo come ordinato",
     Status.DECLINED: "rifiutarlo",
@@ -83,6 +92,44 @@ def check_transition(number: str, current: str, to: Status) -> None:
 
 def rome_today(now: datetime) -> date:
     return now.astimezone(ROME).date()
+
+
+# --- the conversation -------------------------------------------------------------------------
+
+MAX_MESSAGE = 4000
+# Statuses in which a conversation is still open: after them there is nothing left to discuss.
+OPEN_FOR_MESSAGES = frozenset({Status.REQUESTED, Status.QUOTED, Status.CHANGES_REQUESTED,
+                               Status.ACCEPTED})
+
+
+def check_open_for_messages(number: str, current: str) -> None:
+    now = Status(current)
+    if now not in OPEN_FOR_MESSAGES:
+        raise Conflict(f"Il preventivo {number} è {LABELS[now]}: non è più possibile scrivere "
+                       "messaggi.", extra={"quote_status": now.value})
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+def expiry_reminder_due(valid_until: date, today: date, days_before: int) -> bool:
+    """Remind once the last valid day is within `days_before` days (and not yet past)."""
+    return today <= valid_until and (valid_until - today).days <= days_before
+
+
+def working_days_between(start: date, end: date, holidays: Container[date]) -> int:
+    """Working days after `start` up to and including `end`: Monday to Friday, not a holiday."""
+    days, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day not in holidays:
+            days += 1
+    return days
+
+
+def pricing_reminder_due(requested_on: date, today: date, working_days: int,
+                         holidays: Container[date]) -> bool:
+    return working_days_between(requested_on, today, holidays) >= working_days
 
 
 # --- validity ---------------------------------------------------------------------------------
@@ -180,6 +227,50 @@ def quoted_line(line: RequestLine, unit_net_cents: int) -> QuotedLine:
         answer_labels=line.answer_labels,
         **amounts.model_dump(),
     )
+
+
+# A line staff write by hand has no catalog service: it goes by this slug, its text as the name.
+FREE_LINE_SLUG = "voce-libera"
+DEFAULT_VAT_RATE_BP = 2200
+
+
+@dataclass(frozen=True)
+class StaffLine:
+    """A line of a quote staff start: a catalog service with its answers, or a free text."""
+
+    quantity: int
+    unit_net_cents: int
+    service_slug: str | None = None
+    answers: dict[str, Any] | None = None
+    description: str | None = None
+    vat_rate_bp: int | None = None
+
+
+def staff_request_line(index: int, line: StaffLine, service: ServiceSnapshot | None) -> RequestLine:
+    """The line as the quote keeps it; 422 naming `lines.<i>...` when it cannot be one."""
+    at = f"lines.{index}"
+    if line.service_slug is None:
+        if not line.description:
+            raise ValidationFailed([FieldError(
+                field=f"{at}.description",
+                message="Indica il servizio del catalogo o una descrizione della voce.")])
+        return RequestLine(
+            line_id=uuid.uuid4(),
+            service=ServiceRef(slug=FREE_LINE_SLUG, name=line.description, version=0),
+            vat_rate_bp=DEFAULT_VAT_RATE_BP if line.vat_rate_bp is None else line.vat_rate_bp,
+            quantity=line.quantity, answers={}, answer_labels=[])
+    if service is None:
+        raise ValidationFailed([FieldError(field=f"{at}.service_slug",
+                                           message="Servizio sconosciuto o non più in catalogo.")])
+    priced, errors = price_answers(service.form, service.base_net_cents, line.answers or {})
+    if errors or priced is None:
+        raise ValidationFailed([FieldError(field=f"{at}.{e.field}", message=e.message)
+                                for e in errors])
+    return RequestLine(
+        line_id=uuid.uuid4(),
+        service=ServiceRef(slug=service.slug, name=service.name, version=service.version),
+        vat_rate_bp=service.vat_rate_bp, quantity=line.quantity, answers=priced.answers,
+        answer_labels=[a.model_dump() for a in priced.answer_labels])
 
 
 def quote_totals(lines: list[QuotedLine]) -> Totals:

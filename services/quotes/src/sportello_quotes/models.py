@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sportello.db import new_metadata
+from sportello.replicas import ContactColumns, ServiceColumns
 from sqlalchemy import (
     BigInteger,
     Date,
@@ -39,6 +40,13 @@ class Quote(Base):
     customer_first_name: Mapped[str | None] = mapped_column(Text)
     customer_last_name: Mapped[str | None] = mapped_column(Text)
     message: Mapped[str | None] = mapped_column(Text)
+    budget_cents: Mapped[int | None] = mapped_column(BigInteger)
+    wanted_by: Mapped[date | None] = mapped_column(Date)
+    # "customer" (from the quote cart) or "staff" (started by staff for a customer).
+    origin: Mapped[str] = mapped_column(Text, default="customer", server_default="customer")
+    # When each reminder went out (each is sent once).
+    expiry_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pricing_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The current revision (0 until staff first issue prices) and what it says.
     revision: Mapped[int] = mapped_column(Integer, default=0)
     valid_until: Mapped[date | None] = mapped_column(Date)
@@ -59,6 +67,8 @@ class Quote(Base):
         order_by="QuoteStatusChange.id", lazy="raise", cascade="all, delete-orphan")
     revisions: Mapped[list[QuoteRevision]] = relationship(
         order_by="QuoteRevision.revision", lazy="raise", cascade="all, delete-orphan")
+    messages: Mapped[list[QuoteMessage]] = relationship(
+        order_by="QuoteMessage.created_at", lazy="raise", cascade="all, delete-orphan")
 
     __table_args__ = (
         Index("ix_quotes_customer_created", "customer_id", "created_at", "id"),
@@ -67,6 +77,9 @@ class Quote(Base):
         # The expiry job's scan: only quoted quotes, by date.
         Index("ix_quotes_quoted_valid_until", "valid_until",
               postgresql_where="status = 'quoted'"),
+        # The pricing reminder's scan: requests still waiting, oldest first.
+        Index("ix_quotes_requested_created", "created_at",
+              postgresql_where="status = 'requested' AND pricing_reminded_at IS NULL"),
     )
 
 
@@ -122,3 +135,31 @@ class QuoteStatusChange(Base):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     note: Mapped[str | None] = mapped_column(Text)
     revision: Mapped[int | None] = mapped_column(Integer)
+
+
+class QuoteMessage(Base):
+    """One message of a quote's conversation, from the customer or from staff."""
+
+    __tablename__ = "quote_messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    body: Mapped[str] = mapped_column(Text)
+    document_ids: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_quote_messages_quote_created", "quote_id", "created_at"),)
+
+
+class CatalogService(ServiceColumns, Base):
+    """Replica of published services, for the lines of quotes staff start (sportello.replicas)."""
+
+    __tablename__ = "catalog_services"
+
+
+class Contact(ContactColumns, Base):
+    """Replica of customers' contacts, for quotes staff start for a customer."""
+
+    __tablename__ = "contacts"

@@ -6,15 +6,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sportello import replicas
+from sportello.contracts.events import Contact as ContactPayload
+from sportello.contracts.events import ServiceSnapshot
 from sportello.errors import NotFound
 from sportello.numbering import next_yearly_number
 from sportello.paging import keyset_page
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from sportello_quotes import domain
-from sportello_quotes.models import Quote
+from sportello_quotes.models import CatalogService, Contact, Quote
 
 NOT_FOUND = "Preventivo non trovato."
 
@@ -28,7 +31,7 @@ async def next_number(session: AsyncSession, now: datetime) -> str:
 def _full(stmt: Select) -> Select:
     """A quote with everything its views and actions read (a quote has few revisions)."""
     return stmt.options(selectinload(Quote.lines), selectinload(Quote.history),
-                        selectinload(Quote.revisions))
+                        selectinload(Quote.revisions), selectinload(Quote.messages))
 
 
 async def exists(session: AsyncSession, quote_id: uuid.UUID) -> bool:
@@ -80,6 +83,49 @@ async def due_for_expiry(session: AsyncSession, today: date, limit: int) -> list
         .with_for_update(of=Quote, skip_locked=True)
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def due_for_expiry_reminder(session: AsyncSession, last_day: date, today: date,
+                                  limit: int) -> list[Quote]:
+    """Quoted quotes whose last valid day is between today and `last_day`, not yet reminded."""
+    stmt = _full(
+        select(Quote)
+        .where(Quote.status == domain.Status.QUOTED, Quote.expiry_reminded_at.is_(None),
+               Quote.valid_until >= today, Quote.valid_until <= last_day)
+        .order_by(Quote.valid_until, Quote.id)
+        .limit(limit)
+        .with_for_update(of=Quote, skip_locked=True)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def waiting_for_price(session: AsyncSession, created_before: datetime,
+                            limit: int) -> list[Quote]:
+    """Requests still unpriced and not yet reminded, created before the given time."""
+    stmt = (
+        select(Quote)
+        .where(Quote.status == domain.Status.REQUESTED, Quote.pricing_reminded_at.is_(None),
+               Quote.created_at < created_before)
+        .order_by(Quote.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+# --- replicas -----------------------------------------------------------------------------------
+
+
+async def contact(session: AsyncSession, account_id: uuid.UUID) -> ContactPayload | None:
+    return await replicas.contact(session, Contact, account_id)
+
+
+async def forget_contact(session: AsyncSession, account_id: uuid.UUID) -> None:
+    await session.execute(delete(Contact).where(Contact.account_id == account_id))
+
+
+async def service(session: AsyncSession, slug: str) -> ServiceSnapshot | None:
+    return await replicas.service(session, CatalogService, slug)
 
 
 # --- paging -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sportello.contracts.money import Totals
 # Ten million euro per unit: far above any real service, far below what a bigint can hold.
 MAX_UNIT_NET_CENTS = 1_000_000_000
 MAX_TEXT = 2000
+MAX_MESSAGE = 4000
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -27,6 +28,8 @@ RequiredText = Annotated[str, StringConstraints(strip_whitespace=True, min_lengt
                                                max_length=MAX_TEXT, pattern=r"^[^\x00]*$")]
 # Blank counts as not given.
 OptionalText = Annotated[RequiredText | None, BeforeValidator(_blank_to_none)]
+MessageText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=MAX_MESSAGE, pattern=r"^[^\x00]*$")]
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -55,6 +58,32 @@ class AcceptIn(BaseModel):
 
 class RejectIn(BaseModel):
     reason: RequiredText
+
+
+class MessageIn(BaseModel):
+    body: MessageText
+
+
+class RequestChangesIn(BaseModel):
+    message: MessageText
+
+
+class StaffLineIn(BaseModel):
+    """A catalog service with its answers, or (without `service_slug`) a free line."""
+
+    service_slug: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    answers: dict[str, Any] | None = None
+    description: OptionalText = None
+    quantity: int = Field(default=1, ge=1, le=100)
+    unit_net_cents: int = Field(ge=0, le=MAX_UNIT_NET_CENTS)
+    vat_rate_bp: int | None = Field(default=None, ge=0, le=10000)
+
+
+class StaffQuoteIn(BaseModel):
+    customer_id: uuid.UUID
+    lines: list[StaffLineIn] = Field(min_length=1, max_length=50)
+    valid_until: date
+    note: OptionalText = None
 
 
 # --- answers ----------------------------------------------------------------------------------
@@ -87,6 +116,18 @@ class ContactOut(BaseModel):
     last_name: str | None = None
 
 
+class MessageOut(BaseModel):
+    id: uuid.UUID
+    author: str
+    body: str
+    document_ids: list[uuid.UUID] = []
+    created_at: datetime
+
+
+class MessagesOut(BaseModel):
+    items: list[MessageOut]
+
+
 class QuoteSummary(BaseModel):
     id: uuid.UUID
     number: str
@@ -106,12 +147,18 @@ class StaffQuoteSummary(QuoteSummary):
 class QuoteOut(QuoteSummary):
     revision: int
     message: str | None = None
+    budget_cents: int | None = None
+    wanted_by: date | None = None
+    origin: str = "customer"
     staff_note: str | None = None
     lines: list[LineOut]
     totals: Totals | None = None
     currency: str = "EUR"
     # True when accept would succeed now (quoted and still within validity).
     can_accept: bool
+    # True when the customer may ask staff for a change ("Richiedi una modifica").
+    can_request_changes: bool = False
+    messages: list[MessageOut] = []
     order_id: uuid.UUID | None = None
     order_number: str | None = None
     status_history: list[HistoryOut]

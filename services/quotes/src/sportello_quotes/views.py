@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from sportello.contracts.events import snapshot_of
 from sportello.contracts.money import Totals
+from sportello.pdf import document_env
+from sportello.settings import Settings
 
 from sportello_quotes import actions, domain, schemas
-from sportello_quotes.models import Quote, QuoteRevision
+from sportello_quotes.models import Quote, QuoteMessage, QuoteRevision
 
 
 def _totals(quote: Quote) -> Totals | None:
@@ -62,13 +65,25 @@ def staff_summary(quote: Quote) -> schemas.StaffQuoteSummary:
     )
 
 
+def message(m: QuoteMessage) -> schemas.MessageOut:
+    return schemas.MessageOut(id=m.id, author=m.author, body=m.body,
+                              document_ids=m.document_ids or [], created_at=m.created_at)
+
+
+def messages(quote: Quote) -> schemas.MessagesOut:
+    return schemas.MessagesOut(items=[message(m) for m in quote.messages])
+
+
 def _common(quote: Quote, now: datetime) -> dict:
+    open_quote = (quote.status == domain.Status.QUOTED
+                  and not domain.is_past_validity(quote.valid_until, now))
     return dict(
         **summary(quote).model_dump(),
-        revision=quote.revision, message=quote.message, staff_note=quote.staff_note,
+        revision=quote.revision, message=quote.message, budget_cents=quote.budget_cents,
+        wanted_by=quote.wanted_by, origin=quote.origin, staff_note=quote.staff_note,
         lines=_lines(quote), totals=_totals(quote),
-        can_accept=(quote.status == domain.Status.QUOTED
-                    and not domain.is_past_validity(quote.valid_until, now)),
+        can_accept=open_quote, can_request_changes=open_quote,
+        messages=[message(m) for m in quote.messages],
         order_id=quote.order_id, order_number=quote.order_number,
     )
 
@@ -89,4 +104,18 @@ def staff_view(quote: Quote, now: datetime) -> schemas.StaffQuoteOut:
             status=h.status, at=h.at, note=h.note, revision=h.revision, from_status=h.from_status,
             actor=h.actor, actor_id=h.actor_id) for h in quote.history],
         revisions=[_revision(rev) for rev in quote.revisions],
+    )
+
+
+DOCUMENTS = document_env(Path(__file__).parent / "templates")
+
+
+def quote_html(quote: Quote, settings: Settings) -> str:
+    """The quote as its PDF shows it (current revision's prices, or the lines still unpriced)."""
+    issued = next((r.issued_at for r in quote.revisions if r.revision == quote.revision), None)
+    return DOCUMENTS.get_template("preventivo.html").render(
+        quote=quote, lines=_lines(quote), totals=_totals(quote), issued_at=issued,
+        status_label=domain.LABELS[domain.Status(quote.status)],
+        business={"name": settings.business_name, "address": settings.business_address,
+                  "vat_number": settings.business_vat_number, "email": settings.business_email},
     )

@@ -86,6 +86,21 @@ async def cancel_order(order_id: str, request: Request, gw: Api = Depends(api)):
                         "Questo ordine non può più essere annullato.", f"/account/ordini/{order_id}")
 
 
+async def pdf_download(gw: Api, path: str) -> Response:
+    """A PDF of the customer's (a quote, an invoice) passed on as the attachment it is."""
+    result = await gw.get(path, require_login=True)
+    if result.status != 200 or not isinstance(result.body, bytes):
+        raise HTTPException(404)
+    return Response(result.body, media_type="application/pdf", headers={
+        "Content-Disposition": result.headers.get("Content-Disposition", "attachment"),
+        "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/fatture/{invoice_id}/pdf")
+async def invoice_pdf(invoice_id: str, gw: Api = Depends(api)):
+    return await pdf_download(gw, f"/invoices/{invoice_id}/pdf")
+
+
 @router.get("/preventivi/{quote_id}")
 async def quote_detail(quote_id: str, request: Request, gw: Api = Depends(api)):
     return render(request, "account/quote.html", section="quotes",
@@ -120,6 +135,47 @@ async def decline_quote(quote_id: str, request: Request, gw: Api = Depends(api))
     return await change(request, gw, f"/quotes/{quote_id}/decline", {"reason": reason},
                         "Hai rifiutato il preventivo.",
                         "Questo preventivo non può essere rifiutato.", f"/account/preventivi/{quote_id}")
+
+
+@router.post("/preventivi/{quote_id}/messaggi")
+async def write_about_quote(quote_id: str, request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    result = await gw.post(f"/quotes/{quote_id}/messages", json={"body": data.get("body", "")},
+                           require_login=True)
+    return await _after_quote_step(request, gw, quote_id, result, data, "body",
+                                   "Messaggio inviato: ti risponderemo al più presto.")
+
+
+@router.post("/preventivi/{quote_id}/modifica")
+async def ask_quote_changes(quote_id: str, request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    result = await gw.post(f"/quotes/{quote_id}/request-changes",
+                           json={"message": data.get("message", "")}, require_login=True)
+    return await _after_quote_step(request, gw, quote_id, result, data, "message",
+                                   "Richiesta di modifica inviata: riceverai il preventivo aggiornato.")
+
+
+async def _after_quote_step(request: Request, gw: Api, quote_id: str, result, data: dict,
+                            field: str, done: str):
+    """Back to the quote page: with the flash on success, with the text kept and the error next
+    to its field on a 422, with the reason on a 409."""
+    if result.status == 404:
+        raise HTTPException(404)
+    if result.ok:
+        flash(request, done)
+        return redirect(f"/account/preventivi/{quote_id}")
+    if result.status == 422:
+        quote = await gw.get(f"/quotes/{quote_id}", require_login=True)
+        errors = result.field_errors() or {field: result.detail}
+        return render(request, "account/quote.html", 422, section="quotes", quote=quote.body,
+                      values=data, errors=errors)
+    flash(request, result.detail or "Non è stato possibile completare la richiesta.", "error")
+    return redirect(f"/account/preventivi/{quote_id}")
+
+
+@router.get("/preventivi/{quote_id}/pdf")
+async def quote_pdf(quote_id: str, gw: Api = Depends(api)):
+    return await pdf_download(gw, f"/quotes/{quote_id}/pdf")
 
 
 @router.get("/profilo")

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from sportello.contracts.idempotency import HEADER
 
+from sportello_storefront.answers import cents_from_euro
 from sportello_storefront.gateway import Api
 from sportello_storefront.web import (
     STALE_FORM,
@@ -131,18 +132,28 @@ async def quote_request_page(request: Request, gw: Api = Depends(api)):
 @router.post("/preventivo/richiesta")
 async def submit_quote_request(request: Request, gw: Api = Depends(api)):
     data = await form_data(request)
-    message = (data.get("message") or "").strip() or None
     if (key := idempotency_key(data)) is None:
         return render(request, "quote_request.html", 422, cart=await load_cart(gw, "/cart/quote"),
                       key=str(uuid.uuid4()), values=data, problem=STALE_FORM)
-    result = await gw.post("/cart/quote/submit", json={"message": message},
-                           headers={HEADER: key}, require_login=True)
+    body = {"message": (data.get("message") or "").strip() or None,
+            "wanted_by": (data.get("wanted_by") or "").strip() or None}
+    try:
+        body["budget_cents"] = cents_from_euro(data.get("budget"))
+    except ValueError:
+        cart = await load_cart(gw, "/cart/quote")
+        return render(request, "quote_request.html", 422, cart=cart, key=str(uuid.uuid4()),
+                      values=data, errors={"budget": "Indica un importo in euro, ad esempio 1.500."},
+                      problem="Controlla i dati evidenziati.")
+    result = await gw.post("/cart/quote/submit", json=body, headers={HEADER: key},
+                           require_login=True)
     if result.status == 202:
         return redirect(f"/preventivo/inviato/{result.body['quote_id']}")
     cart = await load_cart(gw, "/cart/quote")
+    errors = result.field_errors()
+    if "budget_cents" in errors:
+        errors["budget"] = errors.pop("budget_cents")
     return render(request, "quote_request.html", 422 if result.status == 422 else 409, cart=cart,
-                  key=str(uuid.uuid4()),
-                  values=data, errors=result.field_errors(),
+                  key=str(uuid.uuid4()), values=data, errors=errors,
                   problem=result.detail or "Non è stato possibile inviare la richiesta.")
 
 

@@ -230,6 +230,9 @@ class QuoteCartSubmitted(Payload):
     customer: Contact
     lines: list[QuoteRequestLine]
     message: str | None = None
+    # The customer's indicative budget and the date they would like the work by.
+    budget_cents: int | None = None
+    wanted_by: date | None = None
 
 
 # --- quotes ---------------------------------------------------------------------------------
@@ -245,6 +248,8 @@ class QuoteRequested(Payload):
     customer: Contact
     lines: list[QuoteRequestLine]
     message: str | None = None
+    budget_cents: int | None = None
+    wanted_by: date | None = None
 
 
 class QuoteIssued(Payload):
@@ -284,6 +289,45 @@ class QuoteExpired(Payload):
     number: str
     customer: Contact
     valid_until: date
+
+
+class QuoteMessagePosted(Payload):
+    """A message in a quote's conversation; the other side is told."""
+
+    quote_id: uuid.UUID
+    number: str
+    customer: Contact
+    message_id: uuid.UUID
+    author: Literal["customer", "staff"]
+    body: str
+    document_ids: list[uuid.UUID] = []
+
+
+class QuoteChangesRequested(Payload):
+    quote_id: uuid.UUID
+    number: str
+    customer: Contact
+    revision: int
+    message: str
+
+
+class QuoteExpiring(Payload):
+    """A quoted quote is close to its last valid day and not yet accepted (one reminder)."""
+
+    quote_id: uuid.UUID
+    number: str
+    customer: Contact
+    valid_until: date
+    total_gross_cents: int
+
+
+class QuotePricingOverdue(Payload):
+    """A request has waited unpriced longer than the business allows (one reminder to staff)."""
+
+    quote_id: uuid.UUID
+    number: str
+    customer: Contact
+    requested_at: datetime
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -343,6 +387,22 @@ class OrderCancelled(Payload):
     reason: str | None = None
 
 
+# --- invoicing ------------------------------------------------------------------------------
+
+
+class InvoiceIssued(Payload):
+    """An invoice (TD01) or credit note (TD04) was issued for an order."""
+
+    invoice_id: uuid.UUID
+    order_id: uuid.UUID
+    order_number: str
+    number: str
+    kind: Literal["TD01", "TD04"]
+    issued_at: datetime
+    customer: Contact
+    total_cents: int
+
+
 EVENTS: dict[str, type[Payload]] = {
     "account.registered": AccountRegistered,
     "account.updated": AccountUpdated,
@@ -361,9 +421,14 @@ EVENTS: dict[str, type[Payload]] = {
     "quote.declined": QuoteDeclined,
     "quote.rejected": QuoteRejected,
     "quote.expired": QuoteExpired,
+    "quote.message_posted": QuoteMessagePosted,
+    "quote.changes_requested": QuoteChangesRequested,
+    "quote.expiring": QuoteExpiring,
+    "quote.pricing_overdue": QuotePricingOverdue,
     "order.placed": OrderPlaced,
     "order.paid": OrderPaid,
     "order.payment_failed": OrderPaymentFailed,
     "order.status_changed": OrderStatusChanged,
     "order.cancelled": OrderCancelled,
+    "invoice.issued": InvoiceIssued,
 }

@@ -1,0 +1,153 @@
+"""The rules of an invoice, no I/O: its lines and their tax treatment, the VAT summary by rate
+and Natura, the stamp duty, the payment method, and the credit note that cancels it.
+
+Built from what `order.paid` carries (the order's lines and billing snapshot), so an invoice
+never depends on a later edit of the catalog or of the customer's profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sportello.contracts.billing import Billing
+from sportello.contracts.money import vat_cents
+from sportello.contracts.tax import (
+    STAMP_DUTY_CENTS,
+    Treatment,
+    line_treatment,
+    stamp_duty_due,
+)
+
+INVOICE = "TD01"
+CREDIT_NOTE = "TD04"
+# FatturaPA ModalitaPagamento: MP08 carta di pagamento, MP05 bonifico.
+PAYMENT_MODE = {"card": "MP08", "bank_transfer": "MP05"}
+# The stamp duty charged to the customer is excluded from the VAT base (art. 15 n. 3 DPR 633/72).
+STAMP_DUTY_LINE = "Rimborso imposta di bollo"
+STAMP_DUTY_NATURE = "N1"
+STAMP_DUTY_LINE_NOTE = "Escluso art. 15 DPR 633/72"
+
+
+@dataclass(frozen=True)
+class Seller:
+    """Cedente/Prestatore, from settings."""
+
+    name: str
+    vat_number: str
+    tax_code: str
+    regime: str  # RF01 ordinario
+    street: str
+    postal_code: str
+    city: str
+    province: str
+    rea_office: str
+    rea_number: str
+    email: str
+    phone: str | None = None
+    iban: str | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    description: str
+    quantity: int
+    unit_net_cents: int
+    net_cents: int
+    vat_cents: int
+    treatment: Treatment
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One DatiRiepilogo: the lines of one rate and Natura."""
+
+    vat_rate_bp: int
+    vat_nature: str | None
+    taxable_cents: int
+    vat_cents: int
+    note: str | None
+
+
+@dataclass
+class Document:
+    kind: str                # TD01 or TD04
+    number: str
+    issued_on: date
+    seller: Seller
+    buyer: Billing
+    lines: list[Line]
+    payment_method: str
+    stamp_duty_charged: bool
+    related_number: str | None = None   # a credit note's invoice
+    related_date: date | None = None
+    causale: list[str] = field(default_factory=list)
+
+    @property
+    def stamp_duty_due(self) -> bool:
+        return stamp_duty_due([(ln.net_cents, ln.treatment) for ln in self.lines
+                               if ln.description != STAMP_DUTY_LINE])
+
+    @property
+    def summaries(self) -> list[Summary]:
+        groups: dict[tuple[int, str | None], list[Line]] = {}
+        for line in self.lines:
+            groups.setdefault((line.treatment.vat_rate_bp, line.treatment.vat_nature), []).append(line)
+        return [Summary(vat_rate_bp=rate, vat_nature=nature,
+                        taxable_cents=sum(ln.net_cents for ln in lines),
+                        vat_cents=sum(ln.vat_cents for ln in lines),
+                        note=lines[0].treatment.vat_note)
+                for (rate, nature), lines in groups.items()]
+
+    @property
+    def net_cents(self) -> int:
+        return sum(line.net_cents for line in self.lines)
+
+    @property
+    def vat_cents(self) -> int:
+        return sum(line.vat_cents for line in self.lines)
+
+    @property
+    def total_cents(self) -> int:
+        return self.net_cents + self.vat_cents
+
+    @property
+    def reverse_charge(self) -> bool:
+        return any(line.treatment.reverse_charge for line in self.lines)
+
+
+def invoice_lines(order_lines: list[dict], billing: Billing, stamp_duty_charged: bool) -> list[Line]:
+    """The order's lines under the customer's treatment, and the stamp duty as its own line when
+    it is due and charged to the customer."""
+    lines = []
+    for ol in order_lines:
+        t = line_treatment(ol["vat_rate_bp"], ol.get("vat_exemption"), billing)
+        net = ol["unit_net_cents"] * ol["quantity"]
+        lines.append(Line(description=describe(ol), quantity=ol["quantity"],
+                          unit_net_cents=ol["unit_net_cents"], net_cents=net,
+                          vat_cents=vat_cents(net, t.vat_rate_bp), treatment=t))
+    if stamp_duty_charged and stamp_duty_due([(ln.net_cents, ln.treatment) for ln in lines]):
+        lines.append(Line(description=STAMP_DUTY_LINE, quantity=1, unit_net_cents=STAMP_DUTY_CENTS,
+                          net_cents=STAMP_DUTY_CENTS, vat_cents=0,
+                          treatment=Treatment(vat_rate_bp=0, vat_nature=STAMP_DUTY_NATURE,
+                                              vat_note=STAMP_DUTY_LINE_NOTE)))
+    return lines
+
+
+def describe(order_line: dict) -> str:
+    """The service's name and a short summary of the answers (FatturaPA allows 1,000 chars)."""
+    name = order_line["service"]["name"]
+    answers = "; ".join(f"{a['label']}: {a['value']}" for a in order_line.get("answer_labels", []))
+    text = f"{name} — {answers}" if answers else name
+    return text if len(text) <= 1000 else text[:997] + "..."
+
+
+def credit_note_of(invoice: Document, number: str, issued_on: date) -> Document:
+    """A TD04 for the whole invoice (a full refund), referring to it."""
+    return Document(kind=CREDIT_NOTE, number=number, issued_on=issued_on, seller=invoice.seller,
+                    buyer=invoice.buyer, lines=list(invoice.lines),
+                    payment_method=invoice.payment_method,
+                    stamp_duty_charged=invoice.stamp_duty_charged,
+                    related_number=invoice.number, related_date=invoice.issued_on,
+                    causale=[f"Storno totale della fattura n. {invoice.number} del "
+                             f"{invoice.issued_on:%d/%m/%Y}"])
