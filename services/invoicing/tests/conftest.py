@@ -15,9 +15,30 @@ from sportello_invoicing.app import service
 
 
 @pytest.fixture(scope="session")
-async def client(settings):
-    async with running_service(service, settings) as c:
+def invoicing_settings(settings):
+    """The run's settings on an exchange of invoicing's own: the other services' test apps of the
+    same run would otherwise answer the order.paid published here (and invoice its orders)."""
+    return settings.model_copy(update={"exchange": f"{settings.exchange}.invoicing",
+                                       "queue_prefix": f"{settings.queue_prefix}inv."})
+
+
+@pytest.fixture(scope="session")
+async def client(invoicing_settings):
+    async with running_service(service, invoicing_settings) as c:
         yield c
+    await _drop_own_topology(invoicing_settings)
+
+
+async def _drop_own_topology(settings) -> None:
+    """The queues and exchange of invoicing's own (the run's teardown knows only the run's)."""
+    import aio_pika
+
+    async with await aio_pika.connect(settings.amqp_url) as amqp:
+        channel = await amqp.channel()
+        base = settings.queue_name("invoicing")
+        for name in [base, f"{base}.dead", *(f"{base}.retry.{i}" for i in range(len(settings.retry_delays)))]:
+            await channel.queue_delete(name)
+        await channel.exchange_delete(settings.exchange)
 
 
 def privato(email: str) -> Billing:
@@ -78,5 +99,5 @@ class Orders:
 
 
 @pytest.fixture
-def orders(client, settings) -> Orders:
-    return Orders(client, settings)
+def orders(client, invoicing_settings) -> Orders:
+    return Orders(client, invoicing_settings)

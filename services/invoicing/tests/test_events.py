@@ -25,9 +25,9 @@ async def xml_of(client, staff, invoice_id) -> ET.Element:
     return ET.fromstring(r.content)
 
 
-async def test_a_paid_order_gets_one_invoice_whose_xml_passes_a38_validation(client, settings, orders):
+async def test_a_paid_order_gets_one_invoice_whose_xml_passes_a38_validation(client, orders):
     order = orders.paid()
-    async with EventTap(settings, "invoice.issued") as tap:
+    async with EventTap(orders.settings, "invoice.issued") as tap:
         event = await orders.publish_paid(order)
         await orders.publish_paid(order, event_id=event.id)     # redelivered
         await orders.publish_paid(order)                          # published again
