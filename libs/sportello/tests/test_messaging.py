@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import aio_pika
 from msgsvc import CALLS, EVENT, effects, emit_committed, make_service
 from sportello.contracts.events import ServiceRetired
+from sportello.messaging import emit
 from sportello.messaging.consumer import Consumer
 from sportello.testing import EventTap, publish_event, running_service, wait_for
 from sportello.testing.tcpproxy import TcpProxy
@@ -173,3 +174,37 @@ async def test_two_relays_and_two_consumers_publish_and_handle_each_event_once(
         assert len(ours) == n and len({e.id for e in ours}) == n  # each published exactly once
         assert all(CALLS[f"{service_name}-{i:03d}"] == 1 for i in range(n))  # handled once
         assert await pending_outbox(a) == 0
+
+
+async def test_an_event_the_broker_refuses_is_parked_and_the_ones_after_it_go_out(
+    lib_settings, service_name
+):
+    """A correlation id over AMQP's 255 bytes (as a long request id once made) cannot be sent:
+    the row is parked with its error after a few tries, the next event is published."""
+    async with EventTap(lib_settings, EVENT) as tap, running_service(
+        make_service(service_name), lib_settings
+    ) as client:
+        async with client.app.state.sessionmaker() as session:
+            await emit(session, EVENT, ServiceRetired(slug=f"{service_name}-poison", version=1))
+            await session.execute(text(
+                "UPDATE outbox SET envelope = jsonb_set(envelope, '{correlation_id}', to_jsonb("
+                "repeat('è', 200)))"))
+            await session.commit()
+        await emit_committed(client, f"{service_name}-after")
+
+        await tap.wait_for(EVENT, lambda d: d["slug"] == f"{service_name}-after")
+        await wait_for(lambda: _len_is(effects(client), 1))
+
+        async def parked_rows():
+            async with client.app.state.sessionmaker() as session:
+                return (await session.execute(text(
+                    "SELECT attempts, last_error FROM outbox WHERE parked_at IS NOT NULL"))).all()
+
+        # Retried on each poll round, then parked.
+        parked = await wait_for(parked_rows, timeout=30, message="the refused row parked")
+        assert len(parked) == 1
+        assert parked[0].attempts == lib_settings.relay_max_attempts
+        assert "255" in parked[0].last_error
+        assert await client.app.state.relay.connected.wait()
+        assert (await client.get("/readyz")).status_code == 200
+        assert not [e for e in tap.of_type(EVENT) if e.data["slug"].endswith("-poison")]

@@ -89,6 +89,10 @@ class TooManyRequests(ProblemError):
         super().__init__(detail, headers={"Retry-After": str(max(1, int(retry_after)))})
 
 
+# A 422 names at most this many fields: a body with 20,000 unknown keys gets a short answer.
+MAX_ERRORS = 20
+
+
 def problem(status: int, detail: str, *, errors: list[FieldError] | None = None,
             headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {
@@ -98,7 +102,7 @@ def problem(status: int, detail: str, *, errors: list[FieldError] | None = None,
         "detail": detail,
     }
     if errors is not None:
-        body["errors"] = [e.model_dump() for e in errors]
+        body["errors"] = [e.model_dump() for e in errors[:MAX_ERRORS]]
     body.update(extra)
     return JSONResponse(body, status_code=status, headers=headers,
                         media_type="application/problem+json")
@@ -158,10 +162,16 @@ def _message(err: dict[str, Any]) -> str:
         return template
 
 
+# FastAPI's own English 400 for a body it could not decode (bad UTF-8, huge integers, depth).
+_UNPARSABLE = "There was an error parsing the body"
+UNPARSABLE_DETAIL = ("Il corpo della richiesta non è un JSON valido "
+                     "(codifica UTF-8, numeri troppo grandi o annidamento eccessivo).")
+
+
 def field_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
     """pydantic errors → FieldError with the dotted path the client sent (no 'body.' prefix)."""
     out = []
-    for err in errors:
+    for err in errors[:MAX_ERRORS]:  # the answer shows no more; converting the rest is waste
         loc = [str(p) for p in err.get("loc", ())]
         if loc and loc[0] in ("body", "query", "path", "header"):
             where = loc[0]
@@ -186,7 +196,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Errore")
-        if exc.status_code == 404 and detail == "Not Found":
+        if exc.status_code == 400 and detail.startswith(_UNPARSABLE):
+            detail = UNPARSABLE_DETAIL
+        elif exc.status_code == 404 and detail == "Not Found":
             detail = "Risorsa non trovata."
         elif exc.status_code == 405:
             detail = "Metodo non consentito."
@@ -205,3 +217,37 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled_error", path=request.url.path)
         return problem(500, "Si è verificato un errore imprevisto. Riprova tra poco.")
+
+    app.add_middleware(ContainErrors)
+
+
+class ContainErrors:
+    """Answers an unexpected exception itself instead of letting it reach the server.
+
+    Starlette's outermost handler re-raises after answering, and uvicorn then closes the
+    connection: the gateway's pooled keep-alive connection would die with it and the next
+    customer's request on it get a 502.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise  # half an answer is out: only closing the connection can end it
+            log.exception("unhandled_error", path=scope.get("path"))
+            await problem(500, "Si è verificato un errore imprevisto. Riprova tra poco.")(
+                scope, receive, send)

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     retry_delays: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0])
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 200
+    # Publishes the broker refuses (the connection being fine) before a row is parked.
+    relay_max_attempts: int = 5
 
     # Tokens: accounts signs with the newest private key in `jwt_keys_dir`; everyone verifies
     # with the public keys there (or with `jwt_public_keys`, PEM text, when the dir is not shared).
