@@ -252,3 +252,25 @@ def billing_errors_of(data: dict) -> list[str]:
     except ValidationError as e:
         return [".".join(str(p) for p in err["loc"]) for err in e.errors()]
     return []
+
+
+def test_client_text_refuses_control_characters_and_depth_costs_no_stack():
+    from pydantic import TypeAdapter, ValidationError
+    from sportello.contracts.text import Line, Text, TooDeep, control_paths, text_errors
+
+    assert TypeAdapter(Line).validate_python("Mario Rossi") == "Mario Rossi"
+    assert TypeAdapter(Text).validate_python("riga 1\nriga 2\ttab") == "riga 1\nriga 2\ttab"
+    for bad in ("Mario\r\nBcc: x@example.com", "a\x00", "a\x1b[0m"):
+        with pytest.raises(ValidationError):
+            TypeAdapter(Line).validate_python(bad)
+    with pytest.raises(ValidationError):
+        TypeAdapter(Text).validate_python("ciao\x00")
+
+    assert control_paths({"a": {"b": ["ok", "no\x00"]}, "k\x00": 1}) == ["a.b.1", "body"]
+    deep: list = ["x\x00"]
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(TooDeep):
+        control_paths(deep)
+    assert [e.message for e in text_errors({"answers": deep}, "")] == [
+        "Il contenuto è annidato troppo in profondità."]

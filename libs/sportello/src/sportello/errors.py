@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sportello.contracts import text
 from sportello.contracts.fields import FieldError
 
 log = structlog.get_logger()
@@ -153,6 +154,8 @@ def _message(err: dict[str, Any]) -> str:
         if "email" in msg.lower():
             return "Indirizzo email non valido."
         # Our own validators raise Italian messages; pass them through.
+        if msg in (text.MESSAGE, text.DEPTH_MESSAGE):
+            return msg
         return msg if msg and msg[0].isupper() and not msg.isascii() else "Valore non valido."
     if template is None:
         return "Valore non valido."
@@ -180,8 +183,22 @@ def field_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
                 loc = [loc[0]]
         # Drop the union/function markers pydantic inserts ("function-after[...]").
         loc = [p for p in loc if "[" not in p]
+        if err.get("type") == "json_invalid":
+            loc = []  # the position of a syntax error is no field of the client's
         out.append(FieldError(field=".".join(loc) or "body", message=_message(err)))
     return out
+
+
+async def refuse_control_characters(request: Request) -> None:
+    """Every service's guard on JSON bodies: a control character in any string (PostgreSQL and
+    mail headers cannot take them) or nesting deeper than any form needs is a 422 naming the
+    field, before the route or pydantic walks the body."""
+    if request.method not in ("POST", "PUT", "PATCH") or "/webhooks/" in request.url.path:
+        return  # providers' payloads are theirs: verified and parsed by the webhook route
+    if "json" not in request.headers.get("content-type", ""):
+        return
+    if errors := text.body_errors(await request.body()):  # cached: the route reads it again for free
+        raise ValidationFailed(errors)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import text
 
 from sportello.auth import TokenVerifier
 from sportello.db import asyncpg_dsn, make_engine, make_sessionmaker
-from sportello.errors import install_error_handlers, problem
+from sportello.errors import install_error_handlers, problem, refuse_control_characters
 from sportello.jobs import Job, run_forever
 from sportello.messaging.consumer import Consumer, Handler
 from sportello.messaging.relay import Relay
@@ -110,6 +110,9 @@ class Service:
             lifespan=lifespan,
             docs_url=None,
             redoc_url=None,
+            # /x/ is not /x: a redirect would hand out the service's internal address.
+            redirect_slashes=False,
+            dependencies=[Depends(refuse_control_characters)],
         )
         app.state.settings = settings
         app.state.service = self

@@ -46,9 +46,14 @@ def _text(value: str) -> str:
     return value
 
 
-Line = Annotated[str, AfterValidator(_line)]
+# Put these after a StringConstraints in an Annotated (constraints first, then the check):
+# `Annotated[str, StringConstraints(max_length=100), ONE_LINE]`.
+ONE_LINE = AfterValidator(_line)
+FREE_TEXT = AfterValidator(_text)
+
+Line = Annotated[str, ONE_LINE]
 """One line: no control character at all (a name or a subject may reach a mail header)."""
-Text = Annotated[str, AfterValidator(_text)]
+Text = Annotated[str, FREE_TEXT]
 """Free text: line breaks and tabs allowed, no NUL or other control character."""
 
 
@@ -97,3 +102,19 @@ def text_errors(value: Any, at: str = "", *, multiline: bool = True) -> list[Fie
 
 def has_nul(value: str) -> bool:
     return _NUL in value
+
+
+def body_errors(raw: bytes) -> list[FieldError]:
+    """The text errors of a raw JSON request body ([] when it is clean or not JSON at all)."""
+    import json
+
+    # Only an escape can put a control character into valid JSON, and only nesting costs depth.
+    if b"\\u00" not in raw and b"\x7f" not in raw and raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return []
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        return [FieldError(field="body", message=DEPTH_MESSAGE)]
+    except ValueError:
+        return []  # not JSON: the route's own parsing answers for it
+    return text_errors(data)
