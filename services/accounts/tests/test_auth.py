@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from sportello.errors import UNPARSABLE_DETAIL
 from accounts_testkit import PASSWORD, login, new_address, new_email, register, signed_in
 from sportello.auth import TokenVerifier
+from sportello.errors import UNPARSABLE_DETAIL
 from sportello.keys import load_signing_key
 from sportello.testing import problem_fields
 

@@ -301,7 +301,7 @@ async def test_a_nul_character_is_refused_by_name_not_a_server_error(settings, c
 async def test_deeply_nested_answers_are_a_4xx_never_a_500(settings, client, fixed_service, depth):
     me = Customer(settings, email=f"profondo{depth}@example.it")
     deep = "[" * depth + "1" + "]" * depth
-    raw = '{"service_slug": "%s", "answers": {"company": %s}}' % (fixed_service.slug, deep)
+    raw = f'{{"service_slug": "{fixed_service.slug}", "answers": {{"company": {deep}}}}}'
     for path in ("/api/cart/items", "/api/cart/quote/items"):
         r = await client.post(path, content=raw.encode(),
                               headers={**me.headers, "content-type": "application/json"})
