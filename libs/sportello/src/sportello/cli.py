@@ -147,11 +147,12 @@ def cmd_migrate(argv: list[str]) -> int:
 
 
 def cmd_keys(argv: list[str]) -> int:
-    from sportello.keys import ensure_key, generate_key
+    from sportello.keys import ensure_key, ensure_sandbox_secret, generate_key
 
     settings = get_settings()
     kid = generate_key(settings.jwt_keys_dir) if "--rotate" in argv else ensure_key(settings.jwt_keys_dir)
     print(f"chiave di firma {kid} in {settings.jwt_keys_dir}")
+    print(f"segreto dei webhook del sandbox in {ensure_sandbox_secret(settings.jwt_keys_dir)}")
     return 0
 
 
@@ -173,9 +174,13 @@ def cmd_up(argv: list[str]) -> int:
     """Everything a new machine needs to show the shop: databases, keys, demo data, processes."""
     if (settings := _settings_if_reachable()) is None:
         return 1
-    from sportello.keys import ensure_key
+    from sportello.keys import ensure_key, ensure_sandbox_secret
 
     ensure_key(settings.jwt_keys_dir)
+    if settings.payment_sandbox_secret is None:
+        ensure_sandbox_secret(settings.jwt_keys_dir)
+        get_settings.cache_clear()
+        settings = get_settings()
     asyncio.run(migrate(settings))
     commands = _entry_points("sportello.commands")
     if "demo-data" in commands:

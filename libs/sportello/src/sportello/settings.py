@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("accounts", "catalog", "cart", "quotes", "orders", "notifications", "invoicing")
@@ -101,8 +102,10 @@ class Settings(BaseSettings):
     # Payments (orders service and the sandbox provider). `payment_provider` picks the adapter
     # for card payments: "sandbox" (development and tests) or "stripe".
     payment_provider: str = "sandbox"
-    # Shared by the sandbox (signs its webhooks) and orders (verifies them). Dev only.
-    payment_sandbox_secret: str = "sandbox-webhook-secret-dev-only"
+    # Shared by the sandbox (signs its webhooks) and orders (verifies them). Dev only. No
+    # default: unset, it is read from `payments-sandbox.secret` beside the signing keys, which
+    # `sportello keys` / `sportello up` generate once per installation (compose and k8s set it).
+    payment_sandbox_secret: str | None = None
     # Where the sandbox posts its webhooks; None → {gateway_url}/api/payments/webhooks/sandbox.
     payment_sandbox_webhook_url: str | None = None
     stripe_api_key: str | None = None
@@ -127,6 +130,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    @model_validator(mode="after")
+    def _installation_sandbox_secret(self) -> Settings:
+        if self.payment_sandbox_secret is None:
+            from sportello.keys import read_sandbox_secret
+
+            self.payment_sandbox_secret = read_sandbox_secret(self.jwt_keys_dir)
+        return self
+
     def database_url(self, service: str) -> str:
         if service in self.database_urls:
             return self.database_urls[service]
@@ -137,6 +148,25 @@ class Settings(BaseSettings):
 
     def service_url(self, service: str) -> str:
         return getattr(self, f"{service}_url")
+
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def is_local(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127.")
+
+
+def check_sandbox_allowed(settings: Settings) -> None:
+    """The sandbox payment provider pays anything it is told to: it runs only with this
+    installation's secret and for a shop on this machine (orders' adapter and the sandbox)."""
+    if not settings.payment_sandbox_secret:
+        raise RuntimeError("SPORTELLO_PAYMENT_SANDBOX_SECRET non impostato: esegui `sportello keys` "
+                           "(sviluppo) o impostalo nell'ambiente")
+    if not is_local(settings.storefront_url):
+        raise RuntimeError(f"il provider sandbox non paga per un negozio pubblico "
+                           f"({settings.storefront_url}): usa SPORTELLO_PAYMENT_PROVIDER=stripe")
 
 
 @lru_cache
