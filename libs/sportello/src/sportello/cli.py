@@ -66,8 +66,11 @@ def cmd_serve(argv: list[str]) -> int:
         port = int(argv[argv.index("--port") + 1])
     # An app may tune its server (the gateway reads X-Forwarded-* itself, with its own trust list).
     options = getattr(app, "uvicorn_options", {})
+    from sportello.serving import protocol
+
     uvicorn.run(app, host=settings.host, port=port, log_level="warning", access_log=False,
-                loop="uvloop", http="httptools", timeout_graceful_shutdown=5, **options)
+                loop="uvloop", http=protocol(settings.header_timeout_seconds),
+                timeout_graceful_shutdown=5, **options)
     return 0
 
 

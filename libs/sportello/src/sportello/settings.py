@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     consumer_prefetch: int = 50
     # Delays (seconds) before each retry of a failing handler; after the last, the dead-letter queue.
     retry_delays: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0])
+    # Every server closes a connection whose request headers are not complete in this time.
+    header_timeout_seconds: float = 10.0
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 200
     # Publishes the broker refuses (the connection being fine) before a row is parked.
