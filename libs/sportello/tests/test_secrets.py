@@ -30,7 +30,7 @@ def test_the_sandbox_secret_has_no_default_and_sportello_keys_makes_one_per_inst
 
 def test_no_deployment_file_falls_back_to_a_sandbox_secret():
     compose = (ROOT / "docker-compose.yml").read_text()
-    line = next(l for l in compose.splitlines() if "SPORTELLO_PAYMENT_SANDBOX_SECRET:" in l)
+    line = next(x for x in compose.splitlines() if "SPORTELLO_PAYMENT_SANDBOX_SECRET:" in x)
     assert ":?" in line and ":-" not in line
     for path in [ROOT / "libs/sportello/src/sportello/settings.py", *ROOT.glob("deploy/**/*.yaml")]:
         assert "sandbox-webhook-secret" not in path.read_text(), path

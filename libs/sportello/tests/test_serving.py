@@ -7,6 +7,7 @@ import time
 from urllib.parse import urlsplit
 
 import httpx
+from sportello.testing import wait_for
 from sportello.testing.processes import serve_processes
 
 
@@ -57,8 +58,7 @@ async def test_an_unexpected_error_is_a_problem_500_on_a_connection_that_stays_o
                                            lifespan="off", loop="none"))
     task = asyncio.create_task(server.serve())
     try:
-        while not server.started:
-            await asyncio.sleep(0.01)
+        await wait_for(lambda: server.started, timeout=10, interval=0.01)
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         for _ in range(2):
             writer.write(b"POST /api/boom HTTP/1.1\r\nHost: x\r\ncontent-length: 0\r\n\r\n")

@@ -99,15 +99,18 @@ async def payment_page(request: Request, gw: Api = Depends(api)):
 
 
 async def wait_for_order(gw: Api, order_id: str, timeout: float = ORDER_APPEAR_SECONDS,
-                         while_status: frozenset[str] = frozenset()) -> ApiResult:
-    """GET the order until it exists and its status has left `while_status` (or time is up)."""
+                         while_status: frozenset[str] = frozenset(),
+                         wait_missing: bool = True) -> ApiResult:
+    """GET the order until it exists (if `wait_missing`) and its status has left `while_status`
+    (or time is up)."""
     last: list[ApiResult] = []
 
     async def check() -> bool:
         result = await gw.get(f"/orders/{order_id}", require_login=True)
         last[:] = [result]
         if result.status != 200:
-            return result.status != 404  # anything but "not yet" ends the wait
+            # Anything but "not yet" ends the wait; so does "not found" where it cannot be "yet".
+            return result.status != 404 or not wait_missing
         return result.body.get("status") not in while_status
 
     await poll(check, timeout)
@@ -205,7 +208,10 @@ async def confirmation(order_id: str, request: Request, esito: str | None = None
     # Back from the provider's page with an outcome, its webhook may still be on the way: wait a
     # moment for it. Abandoned ("annullato") or bank transfer: nothing to wait for.
     unsettled = UNSETTLED.get(esito or "", frozenset())
-    result = await wait_for_order(gw, order_id, PAYMENT_SETTLE_SECONDS, unsettled)
+    # The order exists by now (checkout waited for it; the provider knows it): an unknown id is
+    # a 404 at once, not seconds of polling the API.
+    result = await wait_for_order(gw, order_id, PAYMENT_SETTLE_SECONDS, unsettled,
+                                  wait_missing=False)
     if result.status != 200:
         raise HTTPException(404)
     order = result.body
