@@ -271,3 +271,24 @@ async def test_an_email_that_cannot_be_built_is_failed_and_the_others_go_out(
     assert row["attempts"] == 1 and row["last_error"]
     assert await mailbox.messages(bad.email) == []
     assert await mailbox.messages("x@example.com") == []
+
+
+async def test_an_operator_lists_failed_emails_and_retries_them(client, sink, mailbox, staff):
+    import asyncio
+
+    from sportello.testing.system import run_command
+
+    refused = samples.customer(email=f"rifiuta.{uuid.uuid4().hex[:8]}@example.it")
+    envelope = await publish_event(sink, "account.registered", samples.account_registered(refused))
+    [row] = await staff.wait_for(lambda n: n["status"] == "failed", event_id=str(envelope.id))
+    out = await asyncio.to_thread(run_command, sink, "emails", "failed", "--recipient",
+                                  refused.email)
+    assert row["id"] in out and "1 email fallite" in out and "550" in out
+    assert "sportello_emails_failed" in (await client.get("/metrics")).text
+
+    out = await asyncio.to_thread(run_command, sink, "emails", "retry", row["id"])
+    assert "1 email rimesse in coda" in out
+    # Tried once more from a fresh count (the sink still refuses this address for good).
+    [again] = await staff.wait_for(lambda n: n["status"] == "failed" and n["attempts"] == 1
+                                   and n["id"] == row["id"], event_id=str(envelope.id))
+    assert again["last_error"].startswith("550")

@@ -3,7 +3,9 @@
   sportello up                 start the whole system locally with demo data (the README's command)
   sportello migrate            create each service's database, run its migrations, declare queues
   sportello serve NAME         run one process (a service, gateway, storefront, mailsink, payments)
-  sportello keys               make sure a token signing key exists
+  sportello keys               make sure a token signing key and the sandbox's webhook secret exist
+  sportello outbox list|retry SERVICE        outbox rows the relay parked (metric sportello_outbox_parked)
+  sportello dead-letters list|retry SERVICE  events the consumer parked (metric sportello_dead_letters)
   sportello <command> ...      commands that services register (`staff create`, `demo-data`)
 
 Services, apps and commands are found through entry points, so this library never imports a
@@ -213,7 +215,20 @@ def cmd_up(argv: list[str]) -> int:
     return honcho.wait()
 
 
-BUILTIN = {"up": cmd_up, "migrate": cmd_migrate, "serve": cmd_serve, "keys": cmd_keys}
+def cmd_outbox(argv: list[str]) -> int:
+    from sportello.operator import outbox_command
+
+    return outbox_command(argv)
+
+
+def cmd_dead_letters(argv: list[str]) -> int:
+    from sportello.operator import dead_letters_command
+
+    return dead_letters_command(argv)
+
+
+BUILTIN = {"up": cmd_up, "migrate": cmd_migrate, "serve": cmd_serve, "keys": cmd_keys,
+           "outbox": cmd_outbox, "dead-letters": cmd_dead_letters}
 
 
 def main(argv: list[str] | None = None) -> int:
