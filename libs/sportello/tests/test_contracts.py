@@ -93,6 +93,11 @@ SAMPLES = {
                              "from_status": "paid", "status": "in_progress", "note": "Iniziato",
                              "at": NOW},
     "order.cancelled": {"order_id": str(ID), "number": "SP-2026-000042", "customer": CONTACT},
+    "order.payment_needs_staff": {"order_id": str(ID), "number": "SP-2026-000042",
+                                  "customer": CONTACT, "reason": "amount_mismatch",
+                                  "order_status": "awaiting_payment", "provider": "sandbox",
+                                  "provider_session_id": "cs_1", "amount_cents": None,
+                                  "expected_cents": 12200},
 }
 
 
@@ -274,3 +279,13 @@ def test_client_text_refuses_control_characters_and_depth_costs_no_stack():
         control_paths(deep)
     assert [e.message for e in text_errors({"answers": deep}, "")] == [
         "Il contenuto è annidato troppo in profondità."]
+
+
+def test_the_payment_return_url_is_built_in_one_place():
+    import uuid
+
+    from sportello.settings import Settings, payment_return_url
+
+    order_id = uuid.uuid4()
+    url = payment_return_url(Settings(storefront_url="https://shop.example.it/"), order_id)
+    assert url == f"https://shop.example.it/ordini/{order_id}/esito"

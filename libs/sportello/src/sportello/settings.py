@@ -152,6 +152,16 @@ class Settings(BaseSettings):
         return getattr(self, f"{service}_url")
 
 
+def payment_return_path(order_id) -> str:
+    """The storefront's page of an order's payment outcome (where the provider sends back)."""
+    return f"/ordini/{order_id}/esito"
+
+
+def payment_return_url(settings: Settings, order_id) -> str:
+    """The one place the payment return URL is built: orders' default, the storefront's page."""
+    return settings.storefront_url.rstrip("/") + payment_return_path(order_id)
+
+
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 

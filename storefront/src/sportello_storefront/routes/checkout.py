@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from sportello.contracts.idempotency import HEADER
+from sportello.settings import payment_return_path, payment_return_url
 
 from sportello_storefront.answers import billing_from_form, form_values_from_billing
 from sportello_storefront.gateway import Api, ApiResult
@@ -124,14 +125,10 @@ UNSETTLED = {
 }
 
 
-def return_url(request: Request, order_id: str) -> str:
-    base = request.app.state.settings.storefront_url.rstrip("/")
-    return f"{base}/ordini/{order_id}/esito"
-
-
 async def start_payment(request: Request, gw: Api, order_id: str) -> ApiResult:
     return await gw.post(f"/orders/{order_id}/pay",
-                         json={"return_url": return_url(request, order_id)}, require_login=True)
+                         json={"return_url": payment_return_url(request.app.state.settings,
+                                                                order_id)}, require_login=True)
 
 
 @router.post("/checkout/completa")
@@ -172,7 +169,7 @@ async def complete(request: Request, gw: Api = Depends(api)):
 
 async def pay_redirect(request: Request, gw: Api, order_id: str, method: str):
     if method == "bank_transfer":
-        return redirect(f"/ordini/{order_id}/esito")
+        return redirect(payment_return_path(order_id))
     pay = await start_payment(request, gw, order_id)
     if pay.ok and isinstance(pay.body, dict) and pay.body.get("redirect_url"):
         return redirect(pay.body["redirect_url"])
