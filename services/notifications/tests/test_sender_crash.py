@@ -8,9 +8,9 @@ import uuid
 from collections import Counter
 
 import httpx
+import notifications_samples as samples
 from sportello.testing import publish_event, wait_for
 from sportello.testing.processes import RUNNING, serve_processes
-from sportello_notifications import samples
 
 N = 150
 
