@@ -223,7 +223,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError):
-        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+        # 53300 too many connections, 57P03 starting up: the database is busy, not the request bad.
+        busy = getattr(exc.orig, "sqlstate", None) in ("53300", "57P03") or any(
+            type(e).__name__ in ("TooManyConnectionsError", "CannotConnectNowError")
+            for e in (exc.orig, getattr(exc.orig, "__cause__", None)))
+        if busy or exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
             log.warning("database_unavailable", path=request.url.path, error=type(exc.orig).__name__)
             return problem(503, "Servizio momentaneamente non disponibile: riprova tra poco.",
                            headers={"Retry-After": "1"})
