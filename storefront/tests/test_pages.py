@@ -493,3 +493,12 @@ async def test_metrics_are_not_served_to_anyone_through_a_proxy(shop):
     for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded"):
         r = await shop.get("/metrics", headers={header: "203.0.113.7"})
         assert r.status_code == 404 and "sportello_http" not in r.text, header
+
+
+async def test_a_name_with_a_line_break_is_refused_next_to_its_field_on_registration(shop):
+    email = f"cliente-{uuid.uuid4().hex[:8]}@example.it"
+    r = await post_form(shop, "/registrati", "/registrati", {
+        "first_name": "Mario\r\nBcc: x@example.com", "last_name": "Rossi", "email": email,
+        "password": PASSWORD, "password_confirm": PASSWORD, "privacy_accepted": "on"})
+    assert r.status_code == 422, r.status_code
+    assert error_for(r.text, "first_name") == "Il testo contiene caratteri non ammessi."
