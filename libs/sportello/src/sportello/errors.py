@@ -190,9 +190,9 @@ def field_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
 
 
 async def refuse_control_characters(request: Request) -> None:
-    """Every service's guard on JSON bodies: a control character in any string (PostgreSQL and
-    mail headers cannot take them) or nesting deeper than any form needs is a 422 naming the
-    field, before the route or pydantic walks the body."""
+    """Every service's guard on JSON bodies: a NUL in any string (PostgreSQL cannot store it) or
+    nesting deeper than any form needs is a 422 naming the field, before the route or pydantic
+    walks the body. Other control characters are refused by the fields' types."""
     if request.method not in ("POST", "PUT", "PATCH") or "/webhooks/" in request.url.path:
         return  # providers' payloads are theirs: verified and parsed by the webhook route
     if "json" not in request.headers.get("content-type", ""):

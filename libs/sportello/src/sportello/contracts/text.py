@@ -61,13 +61,18 @@ class TooDeep(ValueError):
     pass
 
 
-def control_paths(value: Any, at: str = "", *, multiline: bool = True,
+def nul_free(value: str) -> bool:
+    return _NUL not in value
+
+
+def control_paths(value: Any, at: str = "", *, multiline: bool = True, nul_only: bool = False,
                   max_depth: int = MAX_DEPTH) -> list[str]:
-    """Dotted paths of the strings (keys included) that `Text` (or `Line`) would refuse.
+    """Dotted paths of the strings (keys included) that `Text` (or `Line`, or with `nul_only`
+    PostgreSQL) would refuse.
 
     Iterative, so depth costs no stack; deeper than `max_depth` raises `TooDeep`.
     """
-    ok = text_ok if multiline else line_ok
+    ok = nul_free if nul_only else text_ok if multiline else line_ok
     found: list[str] = []
     stack: list[tuple[Any, str, int]] = [(value, at, 0)]
     while stack:
@@ -91,11 +96,12 @@ def control_paths(value: Any, at: str = "", *, multiline: bool = True,
     return sorted(set(found))
 
 
-def text_errors(value: Any, at: str = "", *, multiline: bool = True) -> list[FieldError]:
+def text_errors(value: Any, at: str = "", *, multiline: bool = True,
+                nul_only: bool = False) -> list[FieldError]:
     """`control_paths` as field errors (a too deep body is one error on `at`)."""
     try:
         return [FieldError(field=p, message=MESSAGE)
-                for p in control_paths(value, at, multiline=multiline)]
+                for p in control_paths(value, at, multiline=multiline, nul_only=nul_only)]
     except TooDeep:
         return [FieldError(field=at or "body", message=DEPTH_MESSAGE)]
 
@@ -105,11 +111,14 @@ def has_nul(value: str) -> bool:
 
 
 def body_errors(raw: bytes) -> list[FieldError]:
-    """The text errors of a raw JSON request body ([] when it is clean or not JSON at all)."""
+    """What no JSON body may hold, whatever its fields: a NUL anywhere (PostgreSQL cannot store
+    it) or nesting deeper than `MAX_DEPTH` ([] when clean or not JSON at all). Other control
+    characters are the fields' own types to refuse (`Line`, `Text`, the name rules), so that
+    every bad field of a body is named at once."""
     import json
 
-    # Only an escape can put a control character into valid JSON, and only nesting costs depth.
-    if b"\\u00" not in raw and b"\x7f" not in raw and raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+    # Only an escape can put a NUL into valid JSON, and only nesting costs depth.
+    if b"\\u0000" not in raw and raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
         return []
     try:
         data = json.loads(raw)
@@ -117,4 +126,4 @@ def body_errors(raw: bytes) -> list[FieldError]:
         return [FieldError(field="body", message=DEPTH_MESSAGE)]
     except ValueError:
         return []  # not JSON: the route's own parsing answers for it
-    return text_errors(data)
+    return text_errors(data, nul_only=True)
