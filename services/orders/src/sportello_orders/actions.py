@@ -28,6 +28,7 @@ from sportello.contracts.money import Totals, totals
 from sportello.errors import Conflict
 from sportello.messaging import emit
 from sportello.settings import Settings
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_orders import domain, repository
