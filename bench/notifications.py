@@ -29,7 +29,7 @@ from alembic.operations import Operations
 from sportello.db import asyncpg_dsn, ensure_database, make_engine, make_sessionmaker
 from sportello.keys import generate_key
 from sportello.messaging import Relay, emit
-from sportello.messaging.schema import create_messaging_tables
+from sportello.messaging.schema import add_outbox_parking, create_messaging_tables
 from sportello.settings import Settings
 from sportello.testing.processes import serve_processes
 from sportello.testing.run import drop_run
@@ -60,6 +60,7 @@ async def emails_latency(settings, rate: float, count: int) -> list[float]:
     engine = make_engine(url, 4)
     async with engine.begin() as conn:
         await conn.run_sync(lambda c: create_messaging_tables(Operations(MigrationContext.configure(c))))
+        await conn.run_sync(lambda c: add_outbox_parking(Operations(MigrationContext.configure(c))))
     sessionmaker = make_sessionmaker(engine)
     sessionmaker.configure(info={"service": "orders"})
     relay = Relay("orders", asyncpg_dsn(url), settings)

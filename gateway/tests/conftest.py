@@ -15,7 +15,7 @@ from sportello_gateway.app import create_app
 from sportello_gateway.settings import GatewaySettings
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
 from starlette.routing import Route
 
 BIG = 3 * 1024 * 1024
@@ -64,6 +64,10 @@ def upstream_app() -> Starlette:
                                        "/api/orders": {"get": {"summary": "Ordini"}},
                                        "/healthz": {"get": {}}}})
 
+    async def moved(request: Request):
+        # What a service's trailing-slash redirect looked like: its own internal address.
+        return RedirectResponse(f"{request.base_url}api/catalog/categories?x=1", status_code=307)
+
     async def ready(request: Request):
         return JSONResponse({"status": "ready"})
 
@@ -72,6 +76,7 @@ def upstream_app() -> Starlette:
         Route("/api/catalog/big", big),
         Route("/api/catalog/crash", crash),
         Route("/api/catalog/cookie", cookie),
+        Route("/api/catalog/moved/", moved),
         Route("/openapi.json", openapi),
         Route("/readyz", ready),
         Route("/{path:path}", echo, methods=METHODS),

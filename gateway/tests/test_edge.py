@@ -79,6 +79,14 @@ async def test_login_is_rate_limited_per_client_address(gateway_factory):
         assert (await gw.get("/api/catalog/services")).status_code == 200
 
 
+async def test_new_anonymous_carts_are_rate_limited_per_client_address(gateway_factory):
+    async with gateway_factory(rate_cart_session_per_minute=3) as gw:
+        codes = [(await gw.post("/api/cart/session")).status_code for _ in range(5)]
+        assert codes[:3] == [200] * 3 and codes[3:] == [429, 429]
+        other = await gw.post("/api/cart/session", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert other.status_code == 200
+
+
 async def test_an_untrusted_peer_cannot_choose_its_rate_limit_key(gateway_factory):
     async with gateway_factory(trusted_proxies=[]) as gw:
         codes = [(await gw.post("/api/accounts/login", json={},

@@ -158,3 +158,54 @@ async def test_unknown_paths_and_dot_segments_are_404_problems(gw, upstream):
 async def test_concurrent_requests_share_the_pool(gw):
     answers = await asyncio.gather(*(gw.get(f"/api/catalog/services/{i}") for i in range(50)))
     assert [a.json()["path"] for a in answers] == [f"/api/catalog/services/{i}" for i in range(50)]
+
+
+async def test_a_service_redirect_never_reveals_its_internal_address(gw, upstream):
+    r = await gw.get("/api/catalog/moved/")
+    assert r.status_code == 307
+    assert r.headers["location"] == "/api/catalog/categories?x=1"
+    assert upstream.state.url.split("//")[1] not in r.headers["location"]
+
+
+class ClosesAfterOneAnswer:
+    """An HTTP/1.1 upstream that answers the first request of each connection with keep-alive
+    and then closes that connection when the next request comes (as a dying or restarting
+    service leaves a pooled connection): the second request on it gets no byte of answer."""
+
+    def __init__(self):
+        self.bodies: list[bytes] = []
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self):
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def __aexit__(self, *exc):
+        self.server.close()
+
+    async def _serve(self, reader, writer):
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            self.bodies.append(await reader.readexactly(length))
+            writer.write(b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\n"
+                         b"content-length: 2\r\nconnection: keep-alive\r\n\r\n{}")
+            await writer.drain()
+            await reader.readuntil(b"\r\n\r\n")  # the next request: dropped unanswered
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+
+async def test_a_pooled_connection_found_closed_is_retried_once_for_every_method(gateway_factory):
+    upstream = ClosesAfterOneAnswer()
+    async with upstream as url, gateway_factory(cart_url=url) as gw:
+        for i, method in enumerate(["POST", "PATCH", "DELETE", "PUT", "POST"]):
+            body = f'{{"n": {i}, "pad": "{"x" * 70_000}"}}'.encode()
+            r = await gw.request(method, "/api/cart/items", content=body,
+                                 headers={"X-Cart-Token": "t", "content-type": "application/json"})
+            assert r.status_code == 201, (method, r.text)
+        # Every body reached the service whole; the dropped tries never got an answer.
+        assert {b for b in upstream.bodies if b} >= {
+            f'{{"n": {i}, "pad": "{"x" * 70_000}"}}'.encode() for i in range(5)}

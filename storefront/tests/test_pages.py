@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import jwt
+from sportello.contracts.people import PERSON_NAME_PROBLEM
 from sportello.tokens import TokenIssuer
 
 from .conftest import csrf_of, local_shop, post_form, read_session, write_session
@@ -410,7 +411,7 @@ async def test_a_line_of_an_accepted_quote_keeps_its_quantity(shop, system):
 
     await wait_for(issued, timeout=15, interval=0.3, message="quote issued")
     r = await post_form(shop, f"/account/preventivi/{quote_id}",
-                        f"/account/preventivi/{quote_id}/accetta", {})
+                        f"/account/preventivi/{quote_id}/accetta", {"revision": "1"})
     assert r.status_code == 303 and r.headers["location"] == "/carrello"
     cart = (await shop.get("/carrello")).text
     assert "Prezzo da preventivo" in cart and "2.000,00\xa0€" in cart
@@ -424,3 +425,82 @@ async def test_a_line_of_an_accepted_quote_keeps_its_quantity(shop, system):
     async with as_customer(system, email) as api:
         line = (await api.get("/cart")).json()["lines"][0]
     assert line["quantity"] == 1 and line["net_cents"] == 200000
+
+
+async def _quoted(shop, system, price: int) -> tuple[str, str]:
+    from sportello.testing import wait_for
+
+    from .shop_steps import StaffApi
+
+    await post_form(shop, "/servizio/sito-su-misura", "/servizio/sito-su-misura",
+                    {"answers.progetto": "Un portale.", "answers.budget": "5k-15k"})
+    email = await register(shop)
+    r = await post_form(shop, "/preventivo/richiesta", "/preventivo/richiesta", {})
+    quote_id = r.headers["location"].rsplit("/", 1)[1]
+    staff = StaffApi(system)
+
+    async def issued():
+        try:
+            return await staff.issue_quote(quote_id, price, note="Prima proposta.")
+        except (AssertionError, httpx.HTTPError):
+            return None
+
+    await wait_for(issued, timeout=15, interval=0.3, message="quote issued")
+    return quote_id, email
+
+
+async def test_accept_accepts_the_revision_the_customer_read_not_a_dearer_one(shop, system):
+    from .shop_steps import StaffApi
+
+    quote_id, email = await _quoted(shop, system, 100000)
+    page = (await shop.get(f"/account/preventivi/{quote_id}")).text
+    assert 'name="revision" value="1"' in page
+    # Staff re-issue it dearer while the customer reads revision 1.
+    await StaffApi(system).issue_quote(quote_id, 300000, note="Seconda proposta.")
+    r = await shop.post(f"/account/preventivi/{quote_id}/accetta",
+                        data={"revision": "1", "csrf_token": csrf_of(page)})
+    assert r.status_code == 303 and r.headers["location"] == f"/account/preventivi/{quote_id}"
+    async with as_customer(system, email) as api:
+        assert (await api.get("/cart")).json()["lines"] == []
+        assert (await api.get(f"/quotes/{quote_id}")).json()["status"] == "quoted"
+    # Having seen revision 2, the customer accepts it at its price.
+    r = await post_form(shop, f"/account/preventivi/{quote_id}",
+                        f"/account/preventivi/{quote_id}/accetta", {"revision": "2"})
+    assert r.headers["location"] == "/carrello"
+    assert "3.000,00\xa0€" in (await shop.get("/carrello")).text
+
+
+async def test_an_unknown_order_outcome_page_is_a_quick_404(shop):
+    import time
+
+    await register(shop)
+    start = time.monotonic()
+    r = await shop.get(f"/ordini/{uuid.uuid4()}/esito?esito=ok")
+    assert r.status_code == 404 and time.monotonic() - start < 1.0
+
+
+async def test_crafted_ids_never_reach_another_api_path_nor_log_the_visitor_out(shop):
+    await register(shop)
+    for path in ("/account/ordini/..%2F..%2Fcatalog%2Fcategories%2F", "/account/ordini/a%3Fx",
+                 "/account/ordini/%2e%2e", "/servizio/%2e%2e"):
+        r = await shop.get(path)
+        assert r.status_code == 404, (path, r.status_code)
+    # Still logged in.
+    assert (await shop.get("/account")).status_code == 200
+
+
+async def test_metrics_are_not_served_to_anyone_through_a_proxy(shop):
+    assert (await shop.get("/metrics")).status_code == 200  # the scraper, straight to the pod
+    for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded"):
+        r = await shop.get("/metrics", headers={header: "203.0.113.7"})
+        assert r.status_code == 404 and "sportello_http" not in r.text, header
+
+
+async def test_a_name_with_a_line_break_is_refused_next_to_its_field_on_registration(shop):
+    email = f"cliente-{uuid.uuid4().hex[:8]}@example.it"
+    r = await post_form(shop, "/registrati", "/registrati", {
+        "first_name": "Mario\r\nBcc: x@example.com", "last_name": "Rossi", "email": email,
+        "password": PASSWORD, "password_confirm": PASSWORD, "privacy_accepted": "on"})
+    assert r.status_code == 422, r.status_code
+    assert error_for(r.text, "first_name") in ("Il testo contiene caratteri non ammessi.",
+                                               PERSON_NAME_PROBLEM)

@@ -51,6 +51,11 @@ class ClientGone(Exception):
     pass
 
 
+def _origin_of(url: str) -> str:
+    parts = URL(url)
+    return str(parts.origin()).lower().rstrip("/")
+
+
 class Proxy:
     def __init__(self, settings: GatewaySettings, verifier: TokenVerifier, limits: RateLimits,
                  revocations: Revocations):
@@ -59,6 +64,8 @@ class Proxy:
         self.revocations = revocations
         self.limits = limits
         self.bases = {s: settings.service_url(s).rstrip("/") for s in SERVICES}
+        self.internal_origins = sorted({_origin_of(b) for b in self.bases.values()}, key=len,
+                                       reverse=True)
         self.trusted = TrustedProxies(settings.trusted_proxies)
         self.session: aiohttp.ClientSession | None = None
         self.timeouts = {
@@ -158,26 +165,29 @@ class Proxy:
         target = self.bases[service] + scope.get("raw_path", path.encode()).decode("latin-1")
         if scope.get("query_string"):
             target += "?" + scope["query_string"].decode("latin-1")
-        state = {"too_large": False}
-        data = self._body(receive, state) if has_body else None
-        attempts = 2 if method in ("GET", "HEAD", "OPTIONS") and not has_body else 1
+        state = {"too_large": False, "chunks": [], "seen": 0, "done": False}
+        attempts = 2
         for attempt in range(attempts):
+            # A retry sends the body again: what was read so far, then the rest.
+            data = self._body(receive, state) if has_body else None
             try:
                 return await self._forward(scope, receive, send, method, target, headers, data, policy)
             except BodyTooLarge:
                 return await self._too_large(scope, receive, send, drain=True)
             except ClientGone:
                 return None
-            except aiohttp.ServerDisconnectedError:
-                # A pooled connection closed under us; a read is safe to send once more.
-                if attempt + 1 < attempts:
-                    continue
-                return await self._failed(scope, receive, send, 502, service, "disconnected")
             except aiohttp.ClientConnectorError:
                 self._failures[service] += 1
                 if self._failures[service] >= self.settings.breaker_failures:
                     self._open_until[service] = time.monotonic() + self.settings.breaker_open_seconds
                 return await self._failed(scope, receive, send, 502, service, "connect_failed")
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+                # A pooled connection that turned out closed before any byte of the answer came
+                # back: the service never took the request, so once more on a fresh connection.
+                if attempt + 1 < attempts and not state["too_large"]:
+                    log.info("upstream_retry", service=service, method=method)
+                    continue
+                return await self._failed(scope, receive, send, 502, service, "disconnected")
             except (TimeoutError, aiohttp.ServerTimeoutError):
                 return await self._failed(scope, receive, send, 504, service, "timeout")
             except aiohttp.ClientError as e:
@@ -204,20 +214,24 @@ class Proxy:
             raise Forbidden("Questa operazione è riservata allo staff.")
 
     async def _body(self, receive, state):
-        limit, seen = self.settings.max_body_bytes, 0
-        while True:
+        """The client's body, kept (at most max_body_bytes) so that a retry can send it again."""
+        for chunk in list(state["chunks"]):
+            yield chunk
+        limit = self.settings.max_body_bytes
+        while not state["done"]:
             message = await receive()
             if message["type"] == "http.disconnect":
                 raise ClientGone()
             chunk = message.get("body", b"")
-            seen += len(chunk)
-            if seen > limit:
+            state["seen"] += len(chunk)
+            if state["seen"] > limit:
                 state["too_large"] = True
                 raise BodyTooLarge()
-            if chunk:
-                yield chunk
             if not message.get("more_body", False):
-                return
+                state["done"] = True
+            if chunk:
+                state["chunks"].append(chunk)
+                yield chunk
 
     async def _forward(self, scope, receive, send, method, target, headers, data, policy: Policy) -> None:
         async with self.session.request(
@@ -225,7 +239,8 @@ class Proxy:
             allow_redirects=False, timeout=self.timeouts[policy.slow],
         ) as resp:
             self._failures[policy.service] = 0
-            out = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in DROP_RESPONSE]
+            out = [(k.lower(), self._public_location(v) if k.lower() == b"location" else v)
+                   for k, v in resp.raw_headers if k.lower() not in DROP_RESPONSE]
             if resp.status >= 500 and b"problem+json" not in resp.headers.get(
                     "content-type", "").encode():
                 # A service that crashed outside its error handler: answer for it, leak nothing.
@@ -245,6 +260,15 @@ class Proxy:
                 # The answer has begun: all we can do is cut the connection, never hang.
                 log.warning("upstream_broke_mid_answer", service=policy.service,
                             error=type(e).__name__)
+
+    def _public_location(self, value: bytes) -> bytes:
+        """A service's own address never leaves the gateway: its redirects become paths."""
+        location = value.decode("latin-1")
+        for base in self.internal_origins:
+            if location.lower().startswith(base):
+                rest = location[len(base):]
+                return (rest if rest.startswith("/") else "/" + rest).encode("latin-1")
+        return value
 
     async def _too_large(self, scope, receive, send, drain: bool = False) -> None:
         limit_kib = self.settings.max_body_bytes // 1024

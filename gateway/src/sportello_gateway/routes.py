@@ -67,6 +67,8 @@ _LIMITED = {
     ("PATCH", "/api/accounts/me"): "reauth",
     ("DELETE", "/api/accounts/me"): "reauth",
     ("POST", "/api/cart/checkout"): "checkout",
+    # Each is a cart row: unlimited, an anonymous client could fill the cart database.
+    ("POST", "/api/cart/session"): "cart_session",
 }
 _SLOW = {"/api/accounts/me/export"}
 _READS = frozenset({"GET", "HEAD"})

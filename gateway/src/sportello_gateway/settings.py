@@ -19,6 +19,7 @@ class GatewaySettings(Settings):
     rate_checkout_per_minute: int = 10
     # Password re-checks (change password, change email, delete account).
     rate_reauth_per_minute: int = 10
+    rate_cart_session_per_minute: int = 30
     rate_global_per_second: int = 2000
 
     # Upstream timeouts (seconds). `slow` routes (data export) get the long one.
@@ -43,4 +44,5 @@ class GatewaySettings(Settings):
             "password_reset": self.rate_password_reset_per_minute,
             "checkout": self.rate_checkout_per_minute,
             "reauth": self.rate_reauth_per_minute,
+            "cart_session": self.rate_cart_session_per_minute,
         }

@@ -93,6 +93,11 @@ SAMPLES = {
                              "from_status": "paid", "status": "in_progress", "note": "Iniziato",
                              "at": NOW},
     "order.cancelled": {"order_id": str(ID), "number": "SP-2026-000042", "customer": CONTACT},
+    "order.payment_needs_staff": {"order_id": str(ID), "number": "SP-2026-000042",
+                                  "customer": CONTACT, "reason": "amount_mismatch",
+                                  "order_status": "awaiting_payment", "provider": "sandbox",
+                                  "provider_session_id": "cs_1", "amount_cents": None,
+                                  "expected_cents": 12200},
 }
 
 
@@ -252,3 +257,35 @@ def billing_errors_of(data: dict) -> list[str]:
     except ValidationError as e:
         return [".".join(str(p) for p in err["loc"]) for err in e.errors()]
     return []
+
+
+def test_client_text_refuses_control_characters_and_depth_costs_no_stack():
+    from pydantic import TypeAdapter, ValidationError
+    from sportello.contracts.text import Line, Text, TooDeep, control_paths, text_errors
+
+    assert TypeAdapter(Line).validate_python("Mario Rossi") == "Mario Rossi"
+    assert TypeAdapter(Text).validate_python("riga 1\nriga 2\ttab") == "riga 1\nriga 2\ttab"
+    for bad in ("Mario\r\nBcc: x@example.com", "a\x00", "a\x1b[0m"):
+        with pytest.raises(ValidationError):
+            TypeAdapter(Line).validate_python(bad)
+    with pytest.raises(ValidationError):
+        TypeAdapter(Text).validate_python("ciao\x00")
+
+    assert control_paths({"a": {"b": ["ok", "no\x00"]}, "k\x00": 1}) == ["a.b.1", "body"]
+    deep: list = ["x\x00"]
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(TooDeep):
+        control_paths(deep)
+    assert [e.message for e in text_errors({"answers": deep}, "")] == [
+        "Il contenuto è annidato troppo in profondità."]
+
+
+def test_the_payment_return_url_is_built_in_one_place():
+    import uuid
+
+    from sportello.settings import Settings, payment_return_url
+
+    order_id = uuid.uuid4()
+    url = payment_return_url(Settings(storefront_url="https://shop.example.it/"), order_id)
+    assert url == f"https://shop.example.it/ordini/{order_id}/esito"

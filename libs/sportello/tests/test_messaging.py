@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import aio_pika
 from msgsvc import CALLS, EVENT, effects, emit_committed, make_service
 from sportello.contracts.events import ServiceRetired
+from sportello.messaging import emit
 from sportello.messaging.consumer import Consumer
 from sportello.testing import EventTap, publish_event, running_service, wait_for
 from sportello.testing.tcpproxy import TcpProxy
@@ -173,3 +174,94 @@ async def test_two_relays_and_two_consumers_publish_and_handle_each_event_once(
         assert len(ours) == n and len({e.id for e in ours}) == n  # each published exactly once
         assert all(CALLS[f"{service_name}-{i:03d}"] == 1 for i in range(n))  # handled once
         assert await pending_outbox(a) == 0
+
+
+async def test_an_event_the_broker_refuses_is_parked_and_the_ones_after_it_go_out(
+    lib_settings, service_name
+):
+    """A correlation id over AMQP's 255 bytes (as a long request id once made) cannot be sent:
+    the row is parked with its error after a few tries, the next event is published."""
+    async with EventTap(lib_settings, EVENT) as tap, running_service(
+        make_service(service_name), lib_settings
+    ) as client:
+        async with client.app.state.sessionmaker() as session:
+            await emit(session, EVENT, ServiceRetired(slug=f"{service_name}-poison", version=1))
+            await session.execute(text(
+                "UPDATE outbox SET envelope = jsonb_set(envelope, '{correlation_id}', to_jsonb("
+                "repeat('è', 200)))"))
+            await session.commit()
+        await emit_committed(client, f"{service_name}-after")
+
+        await tap.wait_for(EVENT, lambda d: d["slug"] == f"{service_name}-after")
+        await wait_for(lambda: _len_is(effects(client), 1))
+
+        async def parked_rows():
+            async with client.app.state.sessionmaker() as session:
+                return (await session.execute(text(
+                    "SELECT attempts, last_error FROM outbox WHERE parked_at IS NOT NULL"))).all()
+
+        # Retried on each poll round, then parked.
+        parked = await wait_for(parked_rows, timeout=30, message="the refused row parked")
+        assert len(parked) == 1
+        assert parked[0].attempts == lib_settings.relay_max_attempts
+        assert "255" in parked[0].last_error
+        assert await client.app.state.relay.connected.wait()
+        assert (await client.get("/readyz")).status_code == 200
+        assert not [e for e in tap.of_type(EVENT) if e.data["slug"].endswith("-poison")]
+
+
+async def test_an_operator_lists_and_retries_parked_outbox_rows_and_dead_letters(
+    lib_settings, service_name
+):
+    from sportello.testing.system import run_command
+
+    async with EventTap(lib_settings, EVENT) as tap, running_service(
+        make_service(service_name), lib_settings
+    ) as client:
+        async with client.app.state.sessionmaker() as session:
+            await emit(session, EVENT, ServiceRetired(slug=f"{service_name}-stuck", version=1))
+            await session.execute(text(
+                "UPDATE outbox SET envelope = jsonb_set(envelope, '{correlation_id}', "
+                "to_jsonb(repeat('x', 300)))"))
+            await session.commit()
+        listed = await wait_for(lambda: _listed(lib_settings, service_name), timeout=30)
+        assert "string exceeds maximum length" in listed and "1 righe parcheggiate" in listed
+        metrics = (await client.get("/metrics")).text
+        assert f'sportello_outbox_parked{{service="{service_name}"}} 1.0' in metrics
+
+        # The operator fixes what made it fail, then puts it back in line.
+        async with client.app.state.sessionmaker() as session:
+            await session.execute(text(
+                "UPDATE outbox SET envelope = jsonb_set(envelope, '{correlation_id}', '\"ok\"')"))
+            await session.commit()
+        out = await asyncio.to_thread(run_command, lib_settings, "outbox", "retry", service_name,
+                                      "--all")
+        assert "1 righe rimesse in coda" in out
+        await tap.wait_for(EVENT, lambda d: d["slug"] == f"{service_name}-stuck")
+
+        # A handler that keeps failing parks its message; the operator sees it and retries it.
+        slug = f"fail-{service_name}-dead"
+        await publish_event(lib_settings, EVENT, ServiceRetired(slug=slug, version=1))
+        tries = 1 + len(lib_settings.retry_delays)
+        await wait_for(lambda: CALLS[slug] == tries, timeout=15)
+
+        async def dead_listed():
+            out = await asyncio.to_thread(run_command, lib_settings, "dead-letters", "list",
+                                          service_name)
+            return out if "1 messaggi parcheggiati" in out else None
+
+        listed = await wait_for(dead_listed, timeout=10)
+        assert f"cannot handle {slug}" in listed
+        out = await asyncio.to_thread(run_command, lib_settings, "dead-letters", "retry",
+                                      service_name, "--all")
+        assert "1 messaggi rimandati alla coda" in out
+        await wait_for(lambda: CALLS[slug] > tries, timeout=10, message="handled again")
+        assert f'sportello_dead_letters{{service="{service_name}"}}' in (
+            await client.get("/metrics")).text
+
+
+async def _listed(settings, service_name) -> str | None:
+    from sportello.testing.system import run_command
+
+    out = await asyncio.to_thread(run_command, settings, "outbox", "list", service_name)
+    return out if "1 righe parcheggiate" in out else None

@@ -13,6 +13,8 @@ import jwt
 import pytest
 from accounts_testkit import PASSWORD, login, new_address, new_email, register, signed_in
 from sportello.auth import TokenVerifier
+from sportello.contracts.people import PERSON_NAME_PROBLEM
+from sportello.errors import UNPARSABLE_DETAIL
 from sportello.keys import load_signing_key
 from sportello.testing import problem_fields
 
@@ -335,3 +337,27 @@ async def test_two_keys_are_served_during_a_rotation(accounts_settings, tmp_path
         for t in (token, old_token):
             me = await c.get("/api/accounts/me", headers={"Authorization": f"Bearer {t}"})
             assert me.status_code == 200 and me.json()["id"] == account["id"]
+
+
+@pytest.mark.parametrize("name", ["Mario\r\nBcc: x@example.com", "Mario\nRossi", "Ma\trio", "Mario\x7f"])
+async def test_a_name_with_control_characters_is_refused_by_name_in_italian(client, name):
+    """A name reaches mail headers (To: Mario <…>): a CR/LF there would stop or split an email."""
+    body = {"email": new_email(), "password": PASSWORD, "first_name": name, "last_name": "Rossi",
+            "privacy_accepted": True}
+    r = await client.post("/api/accounts/register", json=body)
+    assert r.status_code == 422, r.text
+    # Refused by the shared text guard or by the name rule (issue 17), by name, in Italian.
+    assert problem_fields(r.json()) in ({"first_name": "Il testo contiene caratteri non ammessi."},
+                                        {"first_name": PERSON_NAME_PROBLEM})
+
+
+@pytest.mark.parametrize("path", ["/api/accounts/register", "/api/accounts/login"])
+@pytest.mark.parametrize("depth", [600, 1000, 5000])
+async def test_deeply_nested_json_with_a_nul_is_a_4xx_and_the_next_request_works(client, path, depth):
+    deep = "[" * depth + '"\\u0000"' + "]" * depth
+    raw = '{"email": "a@example.com", "password": "x", "extra": ' + deep + "}"
+    r = await client.post(path, content=raw.encode(), headers={"content-type": "application/json"})
+    assert r.status_code in (400, 422), r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["detail"] in ("Alcuni dati non sono validi.", UNPARSABLE_DETAIL)
+    assert (await client.get("/api/accounts/.well-known/jwks.json")).status_code == 200

@@ -298,3 +298,11 @@ async def test_a_nul_character_anywhere_is_422_naming_the_field_never_500(client
         assert r.status_code == 422, (path, r.text)
         assert field in problem_fields(r.json()), path
     assert (await client.get("/api/accounts/me", headers=me["headers"])).json()["last_name"] == "Rossi"
+
+
+async def test_a_profile_name_with_a_line_break_is_refused_and_the_name_kept(client):
+    me = await signed_in(client)
+    r = await client.patch("/api/accounts/me", json={"first_name": "Mario\r\nBcc: x@example.com"},
+                           headers=me["headers"])
+    assert r.status_code == 422 and "first_name" in problem_fields(r.json())
+    assert (await client.get("/api/accounts/me", headers=me["headers"])).json()["first_name"] == "Mario"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sportello.testing import problem_fields
 
 from .conftest import ANSWERS, ANSWERS_UNIT_NET, Customer, publish, retire, snapshot
@@ -294,3 +295,16 @@ async def test_a_nul_character_is_refused_by_name_not_a_server_error(settings, c
                                                                    "city": "Mi\x00lano"}},
                                 "payment_method": "card"})
     assert r.status_code == 422 and "billing.address.city" in problem_fields(r.json())
+
+
+@pytest.mark.parametrize("depth", [500, 1000, 20000])
+async def test_deeply_nested_answers_are_a_4xx_never_a_500(settings, client, fixed_service, depth):
+    me = Customer(settings, email=f"profondo{depth}@example.it")
+    deep = "[" * depth + "1" + "]" * depth
+    raw = f'{{"service_slug": "{fixed_service.slug}", "answers": {{"company": {deep}}}}}'
+    for path in ("/api/cart/items", "/api/cart/quote/items"):
+        r = await client.post(path, content=raw.encode(),
+                              headers={**me.headers, "content-type": "application/json"})
+        assert r.status_code in (400, 422), r.text
+        assert r.headers["content-type"] == "application/problem+json"
+    assert (await client.get("/api/cart", headers=me.headers)).json()["lines"] == []

@@ -16,6 +16,7 @@ from sportello.contracts.events import (
     OrderCancelled,
     OrderPaid,
     OrderPaymentFailed,
+    OrderPaymentNeedsStaff,
     OrderPlaced,
     OrderStatusChanged,
     PasswordChanged,
@@ -224,3 +225,13 @@ def invoice_issued(paid: OrderPaid | None = None, kind: str = "TD01") -> Invoice
     return InvoiceIssued(invoice_id=uuid.uuid4(), order_id=paid.order_id, order_number=paid.number,
                          number="FT-2026-000042", kind=kind, issued_at=PLACED_AT,
                          customer=paid.customer, total_cents=paid.totals.gross_cents)
+
+
+def order_payment_needs_staff(placed: OrderPlaced | None = None,
+                              amount_cents: int | None = None) -> OrderPaymentNeedsStaff:
+    placed = placed or order_placed()
+    return OrderPaymentNeedsStaff(
+        order_id=placed.order_id, number=placed.number, customer=placed.customer,
+        reason="amount_mismatch", order_status="awaiting_payment", provider="sandbox",
+        provider_session_id="cs_test_1", amount_cents=amount_cents,
+        expected_cents=placed.totals.gross_cents)

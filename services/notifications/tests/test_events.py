@@ -254,3 +254,41 @@ async def test_an_email_change_sends_the_link_to_the_new_address_and_a_notice_to
     assert "modifica dell'indirizzo email" in notice["subject"]
     assert "Se non sei stato tu" in notice["text"] and data.new_email in notice["text"]
     assert "/conferma-email" not in notice["text"]  # the link goes to the new address only
+
+
+async def test_an_email_that_cannot_be_built_is_failed_and_the_others_go_out(
+        client, sink, mailbox, staff):
+    """A name with CR/LF (as a registration once let through) cannot become a To header: that one
+    email is failed with its error, the welcome of the next customer arrives all the same."""
+    bad = samples.customer(f"intestazione.{uuid.uuid4().hex[:8]}@example.it")
+    bad.first_name = "Mario\r\nBcc: x@example.com"
+    envelope = await publish_event(sink, "account.registered", samples.account_registered(bad))
+    good = samples.account_registered()
+    await publish_event(sink, "account.registered", good)
+
+    await mailbox.wait_for(good.email)
+    [row] = await staff.wait_for(lambda n: n["status"] == "failed", event_id=str(envelope.id))
+    assert row["attempts"] == 1 and row["last_error"]
+    assert await mailbox.messages(bad.email) == []
+    assert await mailbox.messages("x@example.com") == []
+
+
+async def test_an_operator_lists_failed_emails_and_retries_them(client, sink, mailbox, staff):
+    import asyncio
+
+    from sportello.testing.system import run_command
+
+    refused = samples.customer(email=f"rifiuta.{uuid.uuid4().hex[:8]}@example.it")
+    envelope = await publish_event(sink, "account.registered", samples.account_registered(refused))
+    [row] = await staff.wait_for(lambda n: n["status"] == "failed", event_id=str(envelope.id))
+    out = await asyncio.to_thread(run_command, sink, "emails", "failed", "--recipient",
+                                  refused.email)
+    assert row["id"] in out and "1 email fallite" in out and "550" in out
+    assert "sportello_emails_failed" in (await client.get("/metrics")).text
+
+    out = await asyncio.to_thread(run_command, sink, "emails", "retry", row["id"])
+    assert "1 email rimesse in coda" in out
+    # Tried once more from a fresh count (the sink still refuses this address for good).
+    [again] = await staff.wait_for(lambda n: n["status"] == "failed" and n["attempts"] == 1
+                                   and n["id"] == row["id"], event_id=str(envelope.id))
+    assert again["last_error"].startswith("550")

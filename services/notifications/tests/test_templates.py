@@ -16,6 +16,7 @@ SAMPLES = {
     "order.placed": lambda: samples.order_placed(bank_transfer=True),
     "order.paid": samples.order_paid,
     "order.payment_failed": samples.order_payment_failed,
+    "order.payment_needs_staff": samples.order_payment_needs_staff,
     "order.status_changed": samples.order_status_changed,
     "order.cancelled": samples.order_cancelled,
     "quote.requested": samples.quote_requested,

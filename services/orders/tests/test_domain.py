@@ -39,7 +39,7 @@ def test_the_table_is_the_state_machine_of_architecture(frm, to):
 def test_a_success_pays_an_unpaid_order_once():
     d = decide_outcome("awaiting_payment", "pending", True, "succeeded", 100, 100)
     assert (d.payment_status, d.order_status) == (PaymentStatus.SUCCEEDED, Status.PAID)
-    d = decide_outcome("payment_failed", "pending", True, "succeeded", None, 100)
+    d = decide_outcome("payment_failed", "pending", True, "succeeded", 100, 100)
     assert d.order_status == Status.PAID
     d = decide_outcome("paid", "succeeded", True, "succeeded", 100, 100)
     assert d.order_status is None and d.payment_status is None
@@ -61,6 +61,9 @@ def test_outcomes_never_move_backwards():
 def test_wrong_amount_or_unpayable_order_is_not_paid():
     assert decide_outcome("awaiting_payment", "pending", True, "succeeded", 99, 100).reason \
         == "amount_mismatch"
+    # A success that does not say how much was taken proves nothing.
+    d = decide_outcome("awaiting_payment", "pending", True, "succeeded", None, 100)
+    assert d.order_status is None and d.reason == "amount_mismatch"
     d = decide_outcome("cancelled", "pending", True, "succeeded", 100, 100)
     assert d.order_status is None and d.reason == "order_not_payable"
 

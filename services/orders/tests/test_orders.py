@@ -98,6 +98,16 @@ async def test_lists_are_paged_with_a_cursor(shop):
 
     bad = await shop.api.get("/api/orders?cursor=not-a-cursor", headers=me.headers)
     assert bad.status_code == 422 and "cursor" in problem_fields(bad.json())
+    # Well-formed JSON of the wrong shapes (an id that is a number, a list, an object).
+    import base64
+    import json
+    for shape in (["2026-01-01T00:00:00+00:00", 123], ["2026-01-01T00:00:00+00:00", [1]],
+                  [1, {"a": 1}], "x", 5):
+        cursor = base64.urlsafe_b64encode(json.dumps(shape).encode()).decode().rstrip("=")
+        for path in ("/api/orders", "/api/staff/orders"):
+            r = await shop.api.get(f"{path}?cursor={cursor}",
+                                   headers=shop.staff if "staff" in path else me.headers)
+            assert r.status_code == 422 and "cursor" in problem_fields(r.json()), (shape, r.text)
     too_many = await shop.api.get("/api/orders?limit=101", headers=me.headers)
     assert too_many.status_code == 422 and "limit" in problem_fields(too_many.json())
 

@@ -3,6 +3,7 @@ retries), the webhook's signature, replays and out-of-order events, and the bank
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -12,6 +13,7 @@ from orders_testkit import (
     SUCCEEDS,
     sandbox_webhook,
     session_id_of,
+    sign,
 )
 from sportello.testing import wait_for
 
@@ -107,7 +109,8 @@ async def test_forged_and_stale_webhooks_are_rejected_and_change_nothing(shop):
 
     # The genuine one (within the 5 minutes) is accepted.
     fresh_body, fresh_headers = sandbox_webhook(secret, order["id"],
-                                                timestamp=int(time.time()) - 200)
+                                                timestamp=int(time.time()) - 200,
+                                                amount_cents=order["total_gross_cents"])
     r = await shop.api.post(WEBHOOK, content=fresh_body, headers=fresh_headers)
     assert r.status_code == 200 and r.json()["result"] == "applied"
     assert (await shop.order(me, order["id"])).json()["status"] == "paid"
@@ -228,3 +231,67 @@ async def test_confirming_a_transfer_on_a_card_order_is_a_409(shop):
                             headers=shop.staff)
     assert r.status_code == 409
     assert (await shop.order(me, order["id"])).json()["status"] == "awaiting_payment"
+
+
+async def test_a_signed_success_without_an_amount_is_a_mismatch_and_staff_are_told(shop, tap):
+    me = shop.customer()
+    order = await shop.place(me)
+    body, headers = sandbox_webhook(shop.settings.payment_sandbox_secret, order["id"])
+    r = await shop.api.post(WEBHOOK, content=body, headers=headers)
+    assert r.status_code == 200 and r.json()["result"] == "amount_mismatch"
+    assert (await shop.order(me, order["id"])).json()["status"] == "awaiting_payment"
+    [alert] = await tap.wait_for("order.payment_needs_staff", lambda d: d["order_id"] == order["id"])
+    assert alert.data["reason"] == "amount_mismatch" and alert.data["amount_cents"] is None
+    assert alert.data["expected_cents"] == order["total_gross_cents"]
+
+
+async def test_bodies_that_do_not_parse_are_invalid_webhooks_never_500(shop):
+    me = shop.customer()
+    order = await shop.place(me)
+    secret = shop.settings.payment_sandbox_secret
+    deep = b"[" * 5000 + b"]" * 5000
+    bodies = [
+        b'{"id": "e1", "type": "payment.succeeded", "data": {"order_id": "%s", "amount_cents": 1e999}}'
+        % order["id"].encode(),
+        b'{"id": "e2", "type": "payment.succeeded", "data": {"order_id": "%s", "amount_cents": 12.5}}'
+        % order["id"].encode(),
+        b'{"id": "e3", "type": "payment.succeeded", "data": {"order_id": "%s", "amount_cents": "10"}}'
+        % order["id"].encode(),
+        b'{"id": "e4", "type": "payment.succeeded", "data": ' + deep + b"}",
+        b"\xff\xfe not json", b"[]", b'{"id": "e5", "data": {"order_id": 12}}',
+    ]
+    for body in bodies:
+        r = await shop.api.post(WEBHOOK, content=body, headers={
+            "Sandbox-Signature": sign(secret, body), "Content-Type": "application/json"})
+        assert r.status_code == 400, (body[:80], r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+    assert (await shop.order(me, order["id"])).json()["status"] == "awaiting_payment"
+
+
+async def test_a_non_ascii_signature_header_is_a_400_not_a_500(shop):
+    body, _ = sandbox_webhook(shop.settings.payment_sandbox_secret, uuid.uuid4())
+    r = await shop.api.post(WEBHOOK, content=body, headers={
+        "Sandbox-Signature": f"t={int(time.time())},v1=èè".encode(),
+        "Content-Type": "application/json"})
+    assert r.status_code == 400, r.text
+
+
+async def test_paying_twice_from_two_tabs_gets_the_same_payable_page(shop, tap):
+    me = shop.customer()
+    order = await shop.place(me)
+    answers = await asyncio.gather(*(shop.api.post(f"/api/orders/{order['id']}/pay",
+                                                   headers=me.headers) for _ in range(3)))
+    assert {r.status_code for r in answers} == {200}
+    assert len({r.json()["redirect_url"] for r in answers}) == 1
+    # Paid on that one page; a success the provider still reports for another session of an
+    # already paid order is put in front of staff, not applied twice.
+    r = await shop.pay(me, order["id"], SUCCEEDS)
+    assert "esito=ok" in r.headers["location"]
+    await shop.order_when(me, order["id"], lambda o: o["status"] == "paid")
+    body, headers = sandbox_webhook(shop.settings.payment_sandbox_secret, order["id"],
+                                    amount_cents=order["total_gross_cents"])
+    r = await shop.api.post(WEBHOOK, content=body, headers=headers)
+    assert r.status_code == 200 and r.json()["result"] == "order_not_payable"
+    [alert] = await tap.wait_for("order.payment_needs_staff", lambda d: d["order_id"] == order["id"])
+    assert alert.data["reason"] == "order_not_payable" and alert.data["order_status"] == "paid"
+    assert len([e for e in tap.of_type("order.paid") if e.data["order_id"] == order["id"]]) == 1

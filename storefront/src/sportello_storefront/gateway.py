@@ -6,6 +6,7 @@ token is refreshed server-side once and the request retried, so pages never see 
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,8 @@ import structlog
 
 log = structlog.get_logger()
 
+# What a path built from ids and slugs may hold (queries go in `params`).
+SAFE_PATH = re.compile(r"(/[A-Za-z0-9_.-]+)+")
 # Refresh a little before the access token really expires, so a page load never races it.
 REFRESH_MARGIN_SECONDS = 30
 
@@ -90,10 +93,16 @@ class Gateway:
                   params: dict[str, Any] | None = None) -> ApiResult:
         """One request; 5xx and connection failures raise GatewayUnavailable."""
         assert self._session is not None, "Gateway.start() not called"
+        if not SAFE_PATH.fullmatch(path) or "/../" in f"{path}/" or "/./" in f"{path}/":
+            # An id or slug from the visitor's URL that would make another API path than the
+            # page meant (a crafted link): as if it did not exist.
+            log.info("gateway_path_refused", path=path[:200])
+            return ApiResult(404, None, {})
         url = f"{self.base_url}/api{path}"
         try:
+            # Never followed: a redirect would carry the visitor's token to wherever it points.
             async with self._session.request(method, url, json=json, headers=headers,
-                                             params=params) as resp:
+                                             params=params, allow_redirects=False) as resp:
                 body: Any = None
                 if resp.status != 204:
                     ctype = resp.headers.get("Content-Type", "")

@@ -33,7 +33,7 @@ async def test_webhooks_are_retried_until_the_shop_answers_and_are_signed(settin
         assert (await c.get("/healthz")).status_code == 200
         r = await c.post("/v1/sessions", json={
             "order_id": "o-1", "reference": "SP-2026-000001", "amount_cents": 12_200,
-            "description": "Ordine SP-2026-000001", "return_url": "http://shop.test/esito"})
+            "description": "Ordine SP-2026-000001", "return_url": f"{settings.storefront_url}/esito"})
         assert r.status_code == 201
         session = r.json()
         page = await c.get(f"/pay/{session['id']}")
@@ -42,7 +42,7 @@ async def test_webhooks_are_retried_until_the_shop_answers_and_are_signed(settin
             "card_number": "4242424242424242", "expiry": "12/34", "cvc": "123",
             "holder": "Mario Rossi"})
         assert done.status_code == 303
-        assert done.headers["location"].startswith("http://shop.test/esito?session_id=")
+        assert done.headers["location"].startswith(f"{settings.storefront_url}/esito?session_id=")
 
         # Nobody listens at first: the delivery fails, then is retried once the shop is up.
         await wait_for(lambda: _attempts(c, session["id"], 1), message="first attempt")
@@ -73,3 +73,23 @@ async def _attempts(c: httpx.AsyncClient, session_id: str, n: int):
 async def _delivered(c: httpx.AsyncClient, session_id: str):
     state = (await c.get(f"/v1/sessions/{session_id}")).json()
     return state if state["events"] and state["events"][0]["delivered"] else None
+
+
+async def test_the_sandbox_sends_customers_back_only_to_the_shop(settings):
+    app = create_app(settings.model_copy(update={"payment_sandbox_url": "http://sandbox.test"}))
+    async with LifespanManager(app) as manager, httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://sandbox.test") as c:
+        for url in ("https://evil.example/esito", "http://127.0.0.1:1/esito",
+                    "javascript:alert(1)"):
+            r = await c.post("/v1/sessions", json={
+                "order_id": "o-1", "reference": "SP-2026-000001", "amount_cents": 100,
+                "return_url": url})
+            assert r.status_code == 422, url
+
+
+def test_the_sandbox_refuses_to_run_for_a_public_shop_or_without_a_secret(settings):
+    import pytest
+
+    for bad in ({"storefront_url": "https://shop.example.it"}, {"payment_sandbox_secret": ""}):
+        with pytest.raises(RuntimeError):
+            create_app(settings.model_copy(update=bad))

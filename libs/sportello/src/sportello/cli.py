@@ -3,7 +3,9 @@
   sportello up                 start the whole system locally with demo data (the README's command)
   sportello migrate            create each service's database, run its migrations, declare queues
   sportello serve NAME         run one process (a service, gateway, storefront, mailsink, payments)
-  sportello keys               make sure a token signing key exists
+  sportello keys               make sure a token signing key and the sandbox's webhook secret exist
+  sportello outbox list|retry SERVICE        outbox rows the relay parked (metric sportello_outbox_parked)
+  sportello dead-letters list|retry SERVICE  events the consumer parked (metric sportello_dead_letters)
   sportello <command> ...      commands that services register (`staff create`, `demo-data`)
 
 Services, apps and commands are found through entry points, so this library never imports a
@@ -66,8 +68,11 @@ def cmd_serve(argv: list[str]) -> int:
         port = int(argv[argv.index("--port") + 1])
     # An app may tune its server (the gateway reads X-Forwarded-* itself, with its own trust list).
     options = getattr(app, "uvicorn_options", {})
+    from sportello.serving import protocol
+
     uvicorn.run(app, host=settings.host, port=port, log_level="warning", access_log=False,
-                loop="uvloop", http="httptools", timeout_graceful_shutdown=5, **options)
+                loop="uvloop", http=protocol(settings.header_timeout_seconds),
+                timeout_graceful_shutdown=5, **options)
     return 0
 
 
@@ -147,11 +152,12 @@ def cmd_migrate(argv: list[str]) -> int:
 
 
 def cmd_keys(argv: list[str]) -> int:
-    from sportello.keys import ensure_key, generate_key
+    from sportello.keys import ensure_key, ensure_sandbox_secret, generate_key
 
     settings = get_settings()
     kid = generate_key(settings.jwt_keys_dir) if "--rotate" in argv else ensure_key(settings.jwt_keys_dir)
     print(f"chiave di firma {kid} in {settings.jwt_keys_dir}")
+    print(f"segreto dei webhook del sandbox in {ensure_sandbox_secret(settings.jwt_keys_dir)}")
     return 0
 
 
@@ -173,9 +179,13 @@ def cmd_up(argv: list[str]) -> int:
     """Everything a new machine needs to show the shop: databases, keys, demo data, processes."""
     if (settings := _settings_if_reachable()) is None:
         return 1
-    from sportello.keys import ensure_key
+    from sportello.keys import ensure_key, ensure_sandbox_secret
 
     ensure_key(settings.jwt_keys_dir)
+    if settings.payment_sandbox_secret is None:
+        ensure_sandbox_secret(settings.jwt_keys_dir)
+        get_settings.cache_clear()
+        settings = get_settings()
     asyncio.run(migrate(settings))
     commands = _entry_points("sportello.commands")
     if "demo-data" in commands:
@@ -205,7 +215,20 @@ def cmd_up(argv: list[str]) -> int:
     return honcho.wait()
 
 
-BUILTIN = {"up": cmd_up, "migrate": cmd_migrate, "serve": cmd_serve, "keys": cmd_keys}
+def cmd_outbox(argv: list[str]) -> int:
+    from sportello.operator import outbox_command
+
+    return outbox_command(argv)
+
+
+def cmd_dead_letters(argv: list[str]) -> int:
+    from sportello.operator import dead_letters_command
+
+    return dead_letters_command(argv)
+
+
+BUILTIN = {"up": cmd_up, "migrate": cmd_migrate, "serve": cmd_serve, "keys": cmd_keys,
+           "outbox": cmd_outbox, "dead-letters": cmd_dead_letters}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sportello.contracts import text
 from sportello.contracts.fields import FieldError
 
 log = structlog.get_logger()
@@ -89,6 +90,10 @@ class TooManyRequests(ProblemError):
         super().__init__(detail, headers={"Retry-After": str(max(1, int(retry_after)))})
 
 
+# A 422 names at most this many fields: a body with 20,000 unknown keys gets a short answer.
+MAX_ERRORS = 20
+
+
 def problem(status: int, detail: str, *, errors: list[FieldError] | None = None,
             headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {
@@ -98,7 +103,7 @@ def problem(status: int, detail: str, *, errors: list[FieldError] | None = None,
         "detail": detail,
     }
     if errors is not None:
-        body["errors"] = [e.model_dump() for e in errors]
+        body["errors"] = [e.model_dump() for e in errors[:MAX_ERRORS]]
     body.update(extra)
     return JSONResponse(body, status_code=status, headers=headers,
                         media_type="application/problem+json")
@@ -149,6 +154,8 @@ def _message(err: dict[str, Any]) -> str:
         if "email" in msg.lower():
             return "Indirizzo email non valido."
         # Our own validators raise Italian messages; pass them through.
+        if msg in (text.MESSAGE, text.DEPTH_MESSAGE):
+            return msg
         return msg if msg and msg[0].isupper() and not msg.isascii() else "Valore non valido."
     if template is None:
         return "Valore non valido."
@@ -158,10 +165,16 @@ def _message(err: dict[str, Any]) -> str:
         return template
 
 
+# FastAPI's own English 400 for a body it could not decode (bad UTF-8, huge integers, depth).
+_UNPARSABLE = "There was an error parsing the body"
+UNPARSABLE_DETAIL = ("Il corpo della richiesta non è un JSON valido "
+                     "(codifica UTF-8, numeri troppo grandi o annidamento eccessivo).")
+
+
 def field_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
     """pydantic errors → FieldError with the dotted path the client sent (no 'body.' prefix)."""
     out = []
-    for err in errors:
+    for err in errors[:MAX_ERRORS]:  # the answer shows no more; converting the rest is waste
         loc = [str(p) for p in err.get("loc", ())]
         if loc and loc[0] in ("body", "query", "path", "header"):
             where = loc[0]
@@ -170,8 +183,22 @@ def field_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
                 loc = [loc[0]]
         # Drop the union/function markers pydantic inserts ("function-after[...]").
         loc = [p for p in loc if "[" not in p]
+        if err.get("type") == "json_invalid":
+            loc = []  # the position of a syntax error is no field of the client's
         out.append(FieldError(field=".".join(loc) or "body", message=_message(err)))
     return out
+
+
+async def refuse_control_characters(request: Request) -> None:
+    """Every service's guard on JSON bodies: a NUL in any string (PostgreSQL cannot store it) or
+    nesting deeper than any form needs is a 422 naming the field, before the route or pydantic
+    walks the body. Other control characters are refused by the fields' types."""
+    if request.method not in ("POST", "PUT", "PATCH") or "/webhooks/" in request.url.path:
+        return  # providers' payloads are theirs: verified and parsed by the webhook route
+    if "json" not in request.headers.get("content-type", ""):
+        return
+    if errors := text.body_errors(await request.body()):  # cached: the route reads it again for free
+        raise ValidationFailed(errors)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -186,7 +213,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Errore")
-        if exc.status_code == 404 and detail == "Not Found":
+        if exc.status_code == 400 and detail.startswith(_UNPARSABLE):
+            detail = UNPARSABLE_DETAIL
+        elif exc.status_code == 404 and detail == "Not Found":
             detail = "Risorsa non trovata."
         elif exc.status_code == 405:
             detail = "Metodo non consentito."
@@ -194,7 +223,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError):
-        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+        # 53300 too many connections, 57P03 starting up: the database is busy, not the request bad.
+        busy = getattr(exc.orig, "sqlstate", None) in ("53300", "57P03") or any(
+            type(e).__name__ in ("TooManyConnectionsError", "CannotConnectNowError")
+            for e in (exc.orig, getattr(exc.orig, "__cause__", None)))
+        if busy or exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
             log.warning("database_unavailable", path=request.url.path, error=type(exc.orig).__name__)
             return problem(503, "Servizio momentaneamente non disponibile: riprova tra poco.",
                            headers={"Retry-After": "1"})
@@ -205,3 +238,37 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled_error", path=request.url.path)
         return problem(500, "Si è verificato un errore imprevisto. Riprova tra poco.")
+
+    app.add_middleware(ContainErrors)
+
+
+class ContainErrors:
+    """Answers an unexpected exception itself instead of letting it reach the server.
+
+    Starlette's outermost handler re-raises after answering, and uvicorn then closes the
+    connection: the gateway's pooled keep-alive connection would die with it and the next
+    customer's request on it get a 502.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise  # half an answer is out: only closing the connection can end it
+            log.exception("unhandled_error", path=scope.get("path"))
+            await problem(500, "Si è verificato un errore imprevisto. Riprova tra poco.")(
+                scope, receive, send)

@@ -42,6 +42,29 @@ def ensure_key(keys_dir: Path) -> str:
     return generate_key(keys_dir)
 
 
+SANDBOX_SECRET_FILE = "payments-sandbox.secret"
+
+
+def ensure_sandbox_secret(keys_dir: Path) -> Path:
+    """This installation's webhook secret of the sandbox payment provider, made once."""
+    import secrets
+
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    path = keys_dir / SANDBOX_SECRET_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
+    return path
+
+
+def read_sandbox_secret(keys_dir: Path) -> str | None:
+    try:
+        return (keys_dir / SANDBOX_SECRET_FILE).read_text().strip() or None
+    except OSError:
+        return None
+
+
 def load_signing_key(keys_dir: Path) -> tuple[str, Ed25519PrivateKey]:
     kid = ensure_key(keys_dir)
     key = serialization.load_pem_private_key((keys_dir / f"{kid}.key.pem").read_bytes(), None)

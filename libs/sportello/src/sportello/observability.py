@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 import uuid
@@ -19,6 +20,18 @@ HTTP_REQUESTS = Histogram(
 )
 EVENTS_PUBLISHED = Counter("sportello_events_published_total", "Events published", ["service", "type"])
 EVENTS_HANDLED = Counter("sportello_events_handled_total", "Events handled", ["service", "type", "outcome"])
+
+
+# A request id travels into events as the AMQP correlation_id (at most 255 bytes) and into
+# logs and headers: only a short ASCII token is kept, anything else is replaced by a new id.
+REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
+
+
+def request_id(raw: bytes | None) -> str:
+    """The client's X-Request-ID if it is a short ASCII token, else a fresh one."""
+    if raw is not None and REQUEST_ID.fullmatch(raw):
+        return raw.decode("ascii")
+    return str(uuid.uuid4())
 
 
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
@@ -59,12 +72,12 @@ class RequestContextMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        rid = None
+        raw = None
         for k, v in scope["headers"]:
             if k == b"x-request-id":
-                rid = v.decode("latin-1")[:200]
+                raw = v
                 break
-        rid = rid or str(uuid.uuid4())
+        rid = request_id(raw)
         token = correlation_id.set(rid)
         start = time.perf_counter()
         status = 500

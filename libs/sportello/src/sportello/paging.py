@@ -43,7 +43,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         if when.tzinfo is None:
             raise ValueError("naive")
         return when, uuid.UUID(str(ident))
-    except (ValueError, TypeError, UnicodeDecodeError):
+    except (ValueError, TypeError, UnicodeDecodeError, RecursionError):  # any shape a client sends
         raise bad_cursor() from None
 
 

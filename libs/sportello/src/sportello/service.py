@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy import text
 
 from sportello.auth import TokenVerifier
 from sportello.db import asyncpg_dsn, make_engine, make_sessionmaker
-from sportello.errors import install_error_handlers, problem
+from sportello.errors import install_error_handlers, problem, refuse_control_characters
 from sportello.jobs import Job, run_forever
 from sportello.messaging.consumer import Consumer, Handler
 from sportello.messaging.relay import Relay
@@ -110,6 +110,9 @@ class Service:
             lifespan=lifespan,
             docs_url=None,
             redoc_url=None,
+            # /x/ is not /x: a redirect would hand out the service's internal address.
+            redirect_slashes=False,
+            dependencies=[Depends(refuse_control_characters)],
         )
         app.state.settings = settings
         app.state.service = self
@@ -136,6 +139,9 @@ async def service_ready(app: FastAPI) -> dict[str, bool]:
     return checks
 
 
+FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip", "x-forwarded-host")
+
+
 def add_health_routes(app: FastAPI, ready: Callable[[], Awaitable[dict[str, bool]]]) -> None:
     @app.get("/healthz", include_in_schema=False)
     async def healthz():
@@ -149,6 +155,10 @@ def add_health_routes(app: FastAPI, ready: Callable[[], Awaitable[dict[str, bool
         return problem(503, "Non pronto.", checks=checks)
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics():
+    async def metrics(request: Request):
+        # For the cluster's scraper, which reaches the pod directly: anything that came through
+        # a proxy (the Ingress, the gateway) says so in its forwarding headers and is refused.
+        if any(h in request.headers for h in FORWARDING_HEADERS):
+            return problem(404, "Risorsa non trovata.")
         return metrics_response()
 

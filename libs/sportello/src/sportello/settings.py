@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("accounts", "catalog", "cart", "quotes", "orders", "notifications", "invoicing")
@@ -59,8 +60,12 @@ class Settings(BaseSettings):
     consumer_prefetch: int = 50
     # Delays (seconds) before each retry of a failing handler; after the last, the dead-letter queue.
     retry_delays: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0])
+    # Every server closes a connection whose request headers are not complete in this time.
+    header_timeout_seconds: float = 10.0
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 200
+    # Publishes the broker refuses (the connection being fine) before a row is parked.
+    relay_max_attempts: int = 5
 
     # Tokens: accounts signs with the newest private key in `jwt_keys_dir`; everyone verifies
     # with the public keys there (or with `jwt_public_keys`, PEM text, when the dir is not shared).
@@ -99,8 +104,10 @@ class Settings(BaseSettings):
     # Payments (orders service and the sandbox provider). `payment_provider` picks the adapter
     # for card payments: "sandbox" (development and tests) or "stripe".
     payment_provider: str = "sandbox"
-    # Shared by the sandbox (signs its webhooks) and orders (verifies them). Dev only.
-    payment_sandbox_secret: str = "sandbox-webhook-secret-dev-only"
+    # Shared by the sandbox (signs its webhooks) and orders (verifies them). Dev only. No
+    # default: unset, it is read from `payments-sandbox.secret` beside the signing keys, which
+    # `sportello keys` / `sportello up` generate once per installation (compose and k8s set it).
+    payment_sandbox_secret: str | None = None
     # Where the sandbox posts its webhooks; None → {gateway_url}/api/payments/webhooks/sandbox.
     payment_sandbox_webhook_url: str | None = None
     stripe_api_key: str | None = None
@@ -125,6 +132,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    @model_validator(mode="after")
+    def _installation_sandbox_secret(self) -> Settings:
+        if self.payment_sandbox_secret is None:
+            from sportello.keys import read_sandbox_secret
+
+            self.payment_sandbox_secret = read_sandbox_secret(self.jwt_keys_dir)
+        return self
+
     def database_url(self, service: str) -> str:
         if service in self.database_urls:
             return self.database_urls[service]
@@ -135,6 +150,35 @@ class Settings(BaseSettings):
 
     def service_url(self, service: str) -> str:
         return getattr(self, f"{service}_url")
+
+
+def payment_return_path(order_id) -> str:
+    """The storefront's page of an order's payment outcome (where the provider sends back)."""
+    return f"/ordini/{order_id}/esito"
+
+
+def payment_return_url(settings: Settings, order_id) -> str:
+    """The one place the payment return URL is built: orders' default, the storefront's page."""
+    return settings.storefront_url.rstrip("/") + payment_return_path(order_id)
+
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def is_local(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127.")
+
+
+def check_sandbox_allowed(settings: Settings) -> None:
+    """The sandbox payment provider pays anything it is told to: it runs only with this
+    installation's secret and for a shop on this machine (orders' adapter and the sandbox)."""
+    if not settings.payment_sandbox_secret:
+        raise RuntimeError("SPORTELLO_PAYMENT_SANDBOX_SECRET non impostato: esegui `sportello keys` "
+                           "(sviluppo) o impostalo nell'ambiente")
+    if not is_local(settings.storefront_url):
+        raise RuntimeError(f"il provider sandbox non paga per un negozio pubblico "
+                           f"({settings.storefront_url}): usa SPORTELLO_PAYMENT_PROVIDER=stripe")
 
 
 @lru_cache

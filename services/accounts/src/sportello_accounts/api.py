@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import structlog
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from jwt.algorithms import OKPAlgorithm
 from sportello.contracts.fields import FieldError
 from sportello.errors import Conflict, Unauthorized, ValidationFailed
@@ -21,7 +21,6 @@ from sportello_accounts.deps import (
     Hasher,
     Issuer,
     Session,
-    reject_nul,
 )
 from sportello_accounts.ratelimit import Limit, give_back, hit, within
 from sportello_accounts.schemas import (
@@ -36,7 +35,7 @@ from sportello_accounts.schemas import (
 )
 
 log = structlog.get_logger()
-router = APIRouter(prefix="/api/accounts", tags=["accounts"], dependencies=[Depends(reject_nul)])
+router = APIRouter(prefix="/api/accounts", tags=["accounts"])
 
 WRONG_PAIR = "Email o password non corretti."
 EMAIL_TAKEN = "Esiste già un account con questo indirizzo email."

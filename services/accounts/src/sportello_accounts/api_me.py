@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import structlog
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from sportello.contracts.billing import Billing, billing_errors, normalised
 from sportello.contracts.events import AccountDeleted
 from sportello.contracts.fields import FieldError
@@ -25,7 +25,6 @@ from sportello_accounts.deps import (
     Hasher,
     Me,
     Session,
-    reject_nul,
     session_family,
 )
 from sportello_accounts.models import (
@@ -48,7 +47,7 @@ from sportello_accounts.schemas import (
 )
 
 log = structlog.get_logger()
-router = APIRouter(prefix="/api/accounts/me", tags=["accounts"], dependencies=[Depends(reject_nul)])
+router = APIRouter(prefix="/api/accounts/me", tags=["accounts"])
 
 WRONG_PASSWORD = "La password non è corretta."
 

@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
 from sportello.auth import Customer, bearer_token
-from sportello.contracts.fields import FieldError
 from sportello.db import get_session
-from sportello.errors import NotFound, ProblemError, ValidationFailed
+from sportello.errors import NotFound, ProblemError
 from sportello.proxies import client_address as client_address_of
 from sportello.revocations import Revocations
 from sportello.tokens import TokenIssuer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello_accounts import domain
 from sportello_accounts.models import Account
 from sportello_accounts.passwords import Passwords
 from sportello_accounts.settings import AccountsSettings
 
 Session = Annotated[AsyncSession, Depends(get_session)]
-
-
-async def reject_nul(request: Request) -> None:
-    """A NUL character in any string of the body is a 422 naming its field, before it can reach
-    PostgreSQL (which refuses it, and would otherwise make it a 500)."""
-    body = await request.body()  # cached: the route's own parsing reads it again for free
-    if b"\\u0000" not in body:
-        return
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return  # not JSON: the route's validation answers
-    fields = domain.nul_fields(data)
-    if fields:
-        raise ValidationFailed([FieldError(field=f, message="Il testo contiene caratteri non ammessi.")
-                                for f in fields])
 
 
 # `async def` so FastAPI calls them on the event loop, not through a worker thread per request.

@@ -163,17 +163,3 @@ def rate_bucket(now_epoch: float, window_seconds: int) -> tuple[int, int]:
 def rate_key(kind: str, subject: str) -> str:
     """Counters are keyed by a hash: the table holds no email or address in clear."""
     return f"{kind}:{hashlib.sha256(subject.encode()).hexdigest()[:32]}"
-
-
-# --- input PostgreSQL cannot store -------------------------------------------------------------
-
-
-def nul_fields(value, path: str = "") -> list[str]:
-    """Dotted paths of the strings holding a NUL character (text and JSONB columns refuse it)."""
-    if isinstance(value, str):
-        return [path or "body"] if "\x00" in value else []
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in nul_fields(v, f"{path}.{k}" if path else str(k))]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in nul_fields(v, f"{path}.{i}" if path else str(i))]
-    return []

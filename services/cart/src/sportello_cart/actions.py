@@ -42,7 +42,6 @@ async def show_cart(session: AsyncSession, owner: Owner, kind: Kind) -> CartOut:
 
 
 async def add_line(session: AsyncSession, owner: Owner, kind: Kind, body: AddItem) -> LineOut:
-    domain.refuse_nul(body.model_dump())
     service = domain.check_service(kind, await repository.service(session, body.service_slug),
                                    body.service_slug)
     priced = domain.price_line(service, body.answers)
@@ -67,7 +66,6 @@ async def change_line(session: AsyncSession, owner: Owner, kind: Kind, line_id: 
                       body: PatchItem) -> LineOut:
     """Correct the answers and/or the quantity; the line is re-validated and re-priced against
     the current service, which is also how a customer accepts a changed price."""
-    domain.refuse_nul(body.model_dump())
     line = await repository.own_line(session, owner, kind, line_id)
     domain.check_changeable(line.quote_id)
     service = domain.check_service(kind, await repository.service(session, line.service_slug),
@@ -140,7 +138,6 @@ async def answer_once(session: AsyncSession, cart_id: uuid.UUID, customer_id: uu
 
 async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout,
                    key: str) -> dict:
-    domain.refuse_nul(body.model_dump(mode="json"))
     fingerprint = domain.fingerprint(body.model_dump(mode="json"))
     errors = billing_errors(body.billing)
     if errors:
@@ -187,7 +184,6 @@ def priced_line(line: CartLine) -> PricedLine:
 async def submit_quote(session: AsyncSession, customer_id: uuid.UUID, email: str | None,
                        body: QuoteSubmit | None, key: str) -> dict:
     body = body or QuoteSubmit()
-    domain.refuse_nul(body.model_dump())
     message = body.message.strip() if body.message and body.message.strip() else None
     asked = {"budget_cents": body.budget_cents, "wanted_by": body.wanted_by}
     fingerprint = domain.fingerprint(

@@ -191,22 +191,3 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def nul_errors(value: Any, at: str) -> list[FieldError]:
-    """A NUL character anywhere in a string: PostgreSQL cannot store it, so refuse it by name."""
-    if isinstance(value, str):
-        return [FieldError(field=at, message="Il testo contiene caratteri non ammessi.")] \
-            if "\x00" in value else []
-    if isinstance(value, dict):
-        return [e for k, v in value.items()
-                for e in (nul_errors(k, at) if "\x00" in str(k) else nul_errors(v, f"{at}.{k}"))]
-    if isinstance(value, list):
-        return [e for i, v in enumerate(value) for e in nul_errors(v, f"{at}.{i}")]
-    return []
-
-
-def refuse_nul(body: dict[str, Any]) -> None:
-    errors = [e for k, v in body.items() for e in nul_errors(v, k)]
-    if errors:
-        raise ValidationFailed(errors)
-
-

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Literal
 
+from sportello.contracts import text
 from sportello.contracts.events import CategoryRef, ServiceSnapshot
 from sportello.contracts.fields import FieldError, prefixed
 from sportello.contracts.forms import FormDefinition, definition_errors, price_from, price_max
@@ -118,8 +119,8 @@ def service_errors(content: ServiceContent) -> list[FieldError]:
 
 def nul_errors(**texts: str) -> list[FieldError]:
     """PostgreSQL cannot store NUL characters: refuse them here rather than fail on the insert."""
-    return [FieldError(field=name, message="Il testo contiene caratteri non ammessi.")
-            for name, value in texts.items() if "\x00" in value or "\\u0000" in value]
+    return [FieldError(field=name, message=text.MESSAGE)
+            for name, value in texts.items() if not text.text_ok(value) or "\\u0000" in value]
 
 
 def apply_patch(content: ServiceContent, changes: dict[str, Any]) -> ServiceContent:

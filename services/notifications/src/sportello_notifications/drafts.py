@@ -16,6 +16,7 @@ from sportello.contracts.events import (
     OrderCancelled,
     OrderPaid,
     OrderPaymentFailed,
+    OrderPaymentNeedsStaff,
     OrderPlaced,
     OrderStatusChanged,
     PasswordChanged,
@@ -136,6 +137,12 @@ def order_payment_failed(data: OrderPaymentFailed, settings: Settings) -> list[D
         order_id=data.order_id, order_number=data.number)]
 
 
+def order_payment_needs_staff(data: OrderPaymentNeedsStaff, settings: Settings) -> list[Draft]:
+    return [_to_staff(settings, "staff_pagamento_da_verificare", data.customer, {
+        "data": data, "order_url": f"{settings.gateway_url}/api/staff/orders/{data.order_id}"},
+        order_id=data.order_id, order_number=data.number)]
+
+
 def _cancellation(settings: Settings, customer: Contact, order_id: uuid.UUID, number: str,
                   reason: str | None) -> Draft:
     # One cancellation email per order, whether orders announces it as order.cancelled,
@@ -242,6 +249,7 @@ BY_EVENT = {
     "order.placed": order_placed,
     "order.paid": order_paid,
     "order.payment_failed": order_payment_failed,
+    "order.payment_needs_staff": order_payment_needs_staff,
     "order.status_changed": order_status_changed,
     "order.cancelled": order_cancelled,
     "quote.requested": quote_requested,

@@ -1,10 +1,11 @@
 """The sender: delivers recorded emails over SMTP after their commit, once, and never loses one.
 
-It wakes on NOTIFY (a handler's commit) and otherwise when the next retry falls due. Due
-`pending` rows are claimed with `FOR UPDATE SKIP LOCKED` in a transaction that stays open while
-they are sent and is committed with each outcome: two replicas never send the same row, and a
-crash before the commit leaves the row pending (it is then sent again with the same
-Message-ID — the one duplicate SMTP itself cannot rule out).
+It wakes on NOTIFY (a handler's commit) and otherwise when the next retry falls due (the loop is
+`sportello.worker.NotifiedLoop`). Each due `pending` row is claimed with `FOR UPDATE SKIP LOCKED`
+in its own transaction, sent, and committed with its outcome: two replicas never send the same
+row, and a crash before the commit leaves only the message in flight pending (it is then sent
+again with the same Message-ID — the one duplicate SMTP itself cannot rule out). A message that
+cannot even be built, or that the server refuses for good, is `failed` with its error at once.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 
 import aiosmtplib
-import asyncpg
 import structlog
+from prometheus_client import Gauge
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sportello.settings import Settings
+from sportello.worker import NotifiedLoop
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,6 +30,8 @@ from sportello_notifications.models import Notification
 from sportello_notifications.repository import NOTIFY_CHANNEL
 
 log = structlog.get_logger()
+
+EMAILS_FAILED = Gauge("sportello_emails_failed", "Emails failed for good (retry: sportello emails)")
 
 
 class SenderConfig(BaseSettings):
@@ -41,7 +45,6 @@ class SenderConfig(BaseSettings):
     batch_size: int = 50
     poll_seconds: float = 5.0
     smtp_timeout: float = 10.0
-    smtp_connections: int = 4
 
 
 # Headers are not folded below 998 characters: CPython's folding of a long non-ASCII subject
@@ -124,119 +127,48 @@ class SmtpTransport:
         await client.sendmail(parseaddr(msg["From"])[1], [parseaddr(msg["To"])[1]],
                               msg.as_bytes(policy=POLICY))
 
-    async def send_all(self, messages: list[EmailMessage]) -> list[Exception | None]:
-        """One result per message: None when accepted, else the error of its attempt."""
-        results: list[Exception | None] = []
-        for msg in messages:
-            reused = self._client is not None and self._client.is_connected
-            try:
-                await self._send(msg)
-                results.append(None)
-            except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as e:
-                results.append(e)  # the session is still usable for the next message
-            except Exception as e:
-                await self.close()
-                if reused and isinstance(e, ConnectionError | aiosmtplib.SMTPTimeoutError):
-                    # A kept-open session the server dropped while idle: once more on a new one.
-                    try:
-                        await self._send(msg)
-                        results.append(None)
-                        continue
-                    except Exception as again:
-                        await self.close()
-                        e = again
-                results.append(e)
-                # The rest would meet the same broken server: their attempt failed too.
-                results.extend([e] * (len(messages) - len(results)))
-                break
-        return results
+    async def send(self, msg: EmailMessage) -> Exception | None:
+        """None when the server accepted the message, else the error of this attempt."""
+        reused = self._client is not None and self._client.is_connected
+        try:
+            await self._send(msg)
+            return None
+        except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as e:
+            return e  # the session is still usable for the next message
+        except Exception as e:
+            await self.close()
+            if reused and isinstance(e, ConnectionError | aiosmtplib.SMTPTimeoutError):
+                # A kept-open session the server dropped while idle: once more on a new one.
+                try:
+                    await self._send(msg)
+                    return None
+                except Exception as again:
+                    await self.close()
+                    return again
+            return e
 
 
-class SmtpPool:
-    """A few SMTP sessions side by side: a batch is spread over them, so one message's round
-    trips to the server do not wait for the previous message's."""
+class Sender(NotifiedLoop):
+    """Sends due emails one at a time, each in its own transaction committed with its outcome."""
 
-    def __init__(self, settings: Settings, timeout: float, size: int):
-        self.sessions = [SmtpTransport(settings, timeout) for _ in range(max(1, size))]
+    channel = NOTIFY_CHANNEL
 
-    async def send_all(self, messages: list[EmailMessage]) -> list[Exception | None]:
-        n = len(self.sessions)
-        parts = await asyncio.gather(*(
-            session.send_all(messages[i::n]) for i, session in enumerate(self.sessions)))
-        results: list[Exception | None] = [None] * len(messages)
-        for i, part in enumerate(parts):
-            results[i::n] = part
-        return results
-
-    async def close(self) -> None:
-        await asyncio.gather(*(session.close() for session in self.sessions))
-
-
-class Sender:
     def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
                  dsn: str, config: SenderConfig | None = None):
+        super().__init__("notifications-sender", dsn)
         self.settings = settings
         self.sessionmaker = sessionmaker
-        self.dsn = dsn
         self.config = config or SenderConfig()
-        self.transport = SmtpPool(settings, self.config.smtp_timeout,
-                                  self.config.smtp_connections)
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        self._listener: asyncpg.Connection | None = None
+        self.batch_size = self.config.batch_size
+        self.transport = SmtpTransport(settings, self.config.smtp_timeout)
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="notifications-sender")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-        await self._close_listener()
+    async def disconnect(self) -> None:
         await self.transport.close()
 
-    def wake(self, *_args) -> None:
-        self._wake.set()
+    async def work(self) -> int:
+        return await self.send_due()
 
-    async def _close_listener(self) -> None:
-        if self._listener is not None:
-            try:
-                await asyncio.wait_for(self._listener.close(), 5)
-            except Exception:  # a broken connection has nothing left to release
-                pass
-            self._listener = None
-
-    async def _run(self) -> None:
-        backoff = 0.2
-        while True:
-            try:
-                self._listener = await asyncpg.connect(self.dsn)
-                await self._listener.add_listener(NOTIFY_CHANNEL, self.wake)
-                backoff = 0.2
-                while True:
-                    self._wake.clear()
-                    done = await self.send_due()
-                    if done >= self.config.batch_size:
-                        continue
-                    if self._listener.is_closed():
-                        raise ConnectionError("LISTEN connection lost")
-                    idle = await self._idle_seconds()
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), idle)
-                    except TimeoutError:
-                        pass
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:
-                log.warning("sender_down", error=repr(e), retry_in=backoff)
-                await self._close_listener()
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-
-    async def _idle_seconds(self) -> float:
+    async def idle_seconds(self) -> float:
         """Sleep until the next retry falls due (a NOTIFY wakes us earlier for new mail)."""
         async with self.sessionmaker() as session:
             due = await session.scalar(
@@ -247,33 +179,66 @@ class Sender:
         wait = (due - datetime.now(UTC)).total_seconds()
         return min(max(wait, 0.01), self.config.poll_seconds)
 
+    async def housekeeping(self) -> None:
+        async with self.sessionmaker() as session:
+            EMAILS_FAILED.set(await session.scalar(
+                select(func.count()).where(Notification.status == Status.FAILED)) or 0)
+
     async def send_due(self) -> int:
-        """Claim one batch of due emails, send them, record each outcome. How many were tried."""
+        """Send up to one batch of due emails, one by one; how many were tried."""
+        tried = 0
+        while tried < self.config.batch_size:
+            outcome = await self.send_one()
+            if outcome is None:
+                break
+            tried += 1
+            if outcome == "unreachable":
+                break  # the server is away: the others' turn comes at the next round
+        return tried
+
+    async def send_one(self) -> str | None:
+        """Claim one due email, send it, commit its outcome; None when nothing is due.
+
+        The row is locked only while its own message is in flight, so a crash can make at
+        most that one message go out twice (same Message-ID), never the rest of a batch.
+        """
         async with self.sessionmaker() as session, session.begin():
-            rows = list((await session.scalars(
+            row = await session.scalar(
                 select(Notification)
                 .where(Notification.status == Status.PENDING,
                        Notification.next_attempt_at <= func.now())
                 .order_by(Notification.next_attempt_at)
-                .limit(self.config.batch_size)
-                .with_for_update(skip_locked=True)
-            )).all())
-            if not rows:
-                return 0
-            results = await self.transport.send_all([build_message(r, self.settings) for r in rows])
-            now = datetime.now(UTC)
-            for row, error in zip(rows, results, strict=True):
-                outcome = after_attempt(row.attempts, describe(error) if error else None,
-                                        error is not None and is_permanent(error),
-                                        self.config.retry_delays, now)
-                row.status = check_transition(row.status, outcome.status)
-                row.attempts += 1
-                row.last_error = outcome.error
-                if outcome.status == Status.SENT:
-                    row.sent_at = now
-                elif outcome.next_attempt_at is not None:
-                    row.next_attempt_at = outcome.next_attempt_at
-                (log.info if outcome.status == Status.SENT else log.warning)(
-                    f"email_{outcome.status}", notification_id=str(row.id), template=row.template,
-                    event_id=str(row.event_id), attempts=row.attempts, error=outcome.error)
-            return len(results)
+                .limit(1)
+                .with_for_update(skip_locked=True))
+            if row is None:
+                return None
+            unreachable = False
+            try:
+                message = build_message(row, self.settings)
+            except Exception as e:  # e.g. a header that cannot be written: it never will be
+                error: Exception | None = e
+                permanent = True
+            else:
+                error = await self.transport.send(message)
+                permanent = error is not None and is_permanent(error)
+                unreachable = error is not None and not isinstance(
+                    error, aiosmtplib.SMTPRecipientsRefused | aiosmtplib.SMTPResponseException)
+            self._record(row, error, permanent)
+            return "unreachable" if unreachable else str(row.status)
+
+    def _record(self, row: Notification, error: Exception | None, permanent: bool) -> None:
+        now = datetime.now(UTC)
+        outcome = after_attempt(row.attempts, describe(error) if error else None, permanent,
+                                self.config.retry_delays, now)
+        row.status = check_transition(row.status, outcome.status)
+        row.attempts += 1
+        row.last_error = outcome.error
+        if outcome.status == Status.SENT:
+            row.sent_at = now
+        elif outcome.next_attempt_at is not None:
+            row.next_attempt_at = outcome.next_attempt_at
+        if outcome.status == Status.FAILED:
+            EMAILS_FAILED.inc()
+        (log.info if outcome.status == Status.SENT else log.warning)(
+            f"email_{outcome.status}", notification_id=str(row.id), template=row.template,
+            event_id=str(row.event_id), attempts=row.attempts, error=outcome.error)

@@ -6,7 +6,7 @@ confirmed by staff. Routes, handlers and the job call these and commit (or the c
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from sportello.contracts.billing import Billing
@@ -17,6 +17,7 @@ from sportello.contracts.events import (
     OrderCancelled,
     OrderPaid,
     OrderPaymentFailed,
+    OrderPaymentNeedsStaff,
     OrderPlaced,
     OrderStatusChanged,
     PricedLine,
@@ -27,6 +28,7 @@ from sportello.contracts.money import Totals, totals
 from sportello.errors import Conflict
 from sportello.messaging import emit
 from sportello.settings import Settings
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_orders import domain, repository
@@ -190,21 +192,49 @@ def check_payable(order: Order, method: str) -> None:
         raise Conflict(f"L'ordine è «{domain.LABELS[Status(order.status)]}»: non c'è nulla da pagare.")
 
 
+# An open hosted session is handed out again for this long; older ones may have expired at the
+# provider (Stripe: 24 h) and a new one is made.
+REUSE_OPEN_SESSION = timedelta(hours=12)
+
+
+async def open_session(session: AsyncSession, order: Order) -> Payment | None:
+    """The order's latest card attempt if it is still open (pending, recent, same amount)."""
+    latest = (await session.execute(
+        select(Payment).where(Payment.order_id == order.id)
+        .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(1))).scalar_one_or_none()
+    if (latest is not None and latest.status == PaymentStatus.PENDING.value
+            and latest.redirect_url and latest.amount_cents == order.gross_cents
+            and latest.created_at > datetime.now(UTC) - REUSE_OPEN_SESSION):
+        return latest
+    return None
+
+
 async def start_card_payment(session: AsyncSession, order: Order, provider: PaymentProvider,
                              return_url: str) -> HostedSession:
-    """A new hosted payment session (each attempt its own, so a retry after a failure is clean)."""
+    """The order's one open hosted payment session: the open one again (a second tab, a reload),
+    else a new one (after a failure each retry gets its own, so it is clean). One payable page
+    per order, so a customer cannot pay the same order twice from two tabs."""
     check_payable(order, "card")
+    # Locked while the provider answers: two simultaneous clicks make one session, not two.
+    order = await repository.get(session, order.id, lock=True)
+    check_payable(order, "card")
+    if (existing := await open_session(session, order)) is not None:
+        await session.commit()
+        log.info("payment_session_reused", order_id=str(order.id),
+                 session_id=existing.provider_session_id)
+        return HostedSession(session_id=existing.provider_session_id,
+                             redirect_url=existing.redirect_url)
     payment_id = uuid.uuid4()
     request = SessionRequest(
         payment_id=payment_id, order_id=order.id, number=order.number,
         amount_cents=order.gross_cents, description=f"Ordine {order.number}",
         customer_email=order.customer_email, return_url=return_url,
     )
-    # No transaction stays open while the provider answers.
-    await session.rollback()
-    hosted = await provider.create_session(request)
-    order = await repository.get(session, request.order_id, lock=True)
-    check_payable(order, "card")  # cancelled meanwhile: the hosted session is simply abandoned
+    try:
+        hosted = await provider.create_session(request)
+    except BaseException:
+        await session.rollback()
+        raise
     now = datetime.now(UTC)
     session.add(Payment(
         id=payment_id, order_id=order.id, provider=provider.name,
@@ -268,9 +298,15 @@ async def _apply(session: AsyncSession, provider: str, event: WebhookEvent, now:
     elif decision.announce_failure:
         await emit(session, "order.payment_failed", payment_failed_event(order, event.reason))
     if decision.reason in ("amount_mismatch", "order_not_payable"):
-        # Money may have been taken for an order we cannot fulfil: staff must look at it.
+        # Money may have been taken for an order we cannot fulfil: staff must look at it (an
+        # email to staff; refunds are made by staff at the provider, not automatically).
         log.error("payment_needs_staff", order_id=str(order.id), number=order.number,
                   reason=decision.reason, amount_cents=event.amount_cents)
+        await emit(session, "order.payment_needs_staff", OrderPaymentNeedsStaff(
+            order_id=order.id, number=order.number, customer=contact(order),
+            reason=decision.reason, order_status=order.status, provider=provider,
+            provider_session_id=event.session_id, amount_cents=event.amount_cents,
+            expected_cents=order.gross_cents))
     return decision.reason or "applied"
 
 

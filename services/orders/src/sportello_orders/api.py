@@ -12,7 +12,7 @@ from sportello.auth import Customer, Staff
 from sportello.contracts.fields import FieldError
 from sportello.db import get_session
 from sportello.errors import BadRequest, NotFound, ProblemError, ValidationFailed
-from sportello.settings import Settings
+from sportello.settings import Settings, payment_return_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_orders import actions, repository, schemas, views
@@ -141,7 +141,7 @@ def _return_url(settings: Settings, order_id: uuid.UUID, given: str | None) -> s
     """Where the provider's page sends the customer back: the shop's own site only (a foreign
     return URL would turn the payment page into an open redirect)."""
     if not given:
-        return f"{settings.storefront_url.rstrip('/')}/ordini/{order_id}/esito"
+        return payment_return_url(settings, order_id)
     allowed = {_origin(settings.storefront_url), _origin(settings.gateway_url)}
     if _origin(given) not in allowed:
         raise ValidationFailed([FieldError(

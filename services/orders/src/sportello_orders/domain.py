@@ -120,7 +120,8 @@ def decide_outcome(order_status: str, attempt_status: str, is_latest_attempt: bo
     if attempt_status == PaymentStatus.SUCCEEDED:
         return OutcomeDecision(None, None, "attempt_already_succeeded")
     if outcome == "succeeded":
-        if amount_cents is not None and amount_cents != order_gross_cents:
+        # No amount is no proof of the right amount: the provider must say what it took.
+        if amount_cents is None or amount_cents != order_gross_cents:
             return OutcomeDecision(None, None, "amount_mismatch")
         if can_transition(order_status, Status.PAID):
             return OutcomeDecision(PaymentStatus.SUCCEEDED, Status.PAID)

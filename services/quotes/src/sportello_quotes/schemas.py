@@ -9,6 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from sportello.contracts.events import MaybePricedSnapshot
 from sportello.contracts.money import Totals
+from sportello.contracts.text import FREE_TEXT
 
 # Ten million euro per unit: far above any real service, far below what a bigint can hold.
 MAX_UNIT_NET_CENTS = 1_000_000_000
@@ -23,9 +24,9 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
-# No NUL characters: PostgreSQL text cannot hold them (it would be a 500, not the client's 422).
+# No NUL or other control characters (sportello.contracts.text): a 422, not PostgreSQL's 500.
 RequiredText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                               max_length=MAX_TEXT, pattern=r"^[^\x00]*$")]
+                                               max_length=MAX_TEXT), FREE_TEXT]
 # Blank counts as not given.
 OptionalText = Annotated[RequiredText | None, BeforeValidator(_blank_to_none)]
 MessageText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,

@@ -115,8 +115,15 @@ async def cart_has_quote_lines(gw: Api, quote_id: str) -> bool:
 
 @router.post("/preventivi/{quote_id}/accetta")
 async def accept_quote(quote_id: str, request: Request, gw: Api = Depends(api)):
-    await form_data(request)
-    result = await gw.post(f"/quotes/{quote_id}/accept", require_login=True)
+    data = await form_data(request)
+    # The revision the customer read: if staff re-issued it meanwhile, the API answers 409
+    # instead of accepting prices the customer has not seen.
+    revision = str(data.get("revision", ""))
+    if not revision.isdigit():
+        flash(request, "Ricarica il preventivo e riprova.", "error")
+        return redirect(f"/account/preventivi/{quote_id}")
+    result = await gw.post(f"/quotes/{quote_id}/accept", json={"revision": int(revision)},
+                           require_login=True)
     if result.status == 404:
         raise HTTPException(404)
     if result.status != 202 and not result.ok:

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from sportello.contracts.idempotency import HEADER
+from sportello.settings import payment_return_path, payment_return_url
 
 from sportello_storefront.answers import billing_from_form, form_values_from_billing
 from sportello_storefront.gateway import Api, ApiResult
@@ -99,15 +100,18 @@ async def payment_page(request: Request, gw: Api = Depends(api)):
 
 
 async def wait_for_order(gw: Api, order_id: str, timeout: float = ORDER_APPEAR_SECONDS,
-                         while_status: frozenset[str] = frozenset()) -> ApiResult:
-    """GET the order until it exists and its status has left `while_status` (or time is up)."""
+                         while_status: frozenset[str] = frozenset(),
+                         wait_missing: bool = True) -> ApiResult:
+    """GET the order until it exists (if `wait_missing`) and its status has left `while_status`
+    (or time is up)."""
     last: list[ApiResult] = []
 
     async def check() -> bool:
         result = await gw.get(f"/orders/{order_id}", require_login=True)
         last[:] = [result]
         if result.status != 200:
-            return result.status != 404  # anything but "not yet" ends the wait
+            # Anything but "not yet" ends the wait; so does "not found" where it cannot be "yet".
+            return result.status != 404 or not wait_missing
         return result.body.get("status") not in while_status
 
     await poll(check, timeout)
@@ -121,14 +125,10 @@ UNSETTLED = {
 }
 
 
-def return_url(request: Request, order_id: str) -> str:
-    base = request.app.state.settings.storefront_url.rstrip("/")
-    return f"{base}/ordini/{order_id}/esito"
-
-
 async def start_payment(request: Request, gw: Api, order_id: str) -> ApiResult:
     return await gw.post(f"/orders/{order_id}/pay",
-                         json={"return_url": return_url(request, order_id)}, require_login=True)
+                         json={"return_url": payment_return_url(request.app.state.settings,
+                                                                order_id)}, require_login=True)
 
 
 @router.post("/checkout/completa")
@@ -169,7 +169,7 @@ async def complete(request: Request, gw: Api = Depends(api)):
 
 async def pay_redirect(request: Request, gw: Api, order_id: str, method: str):
     if method == "bank_transfer":
-        return redirect(f"/ordini/{order_id}/esito")
+        return redirect(payment_return_path(order_id))
     pay = await start_payment(request, gw, order_id)
     if pay.ok and isinstance(pay.body, dict) and pay.body.get("redirect_url"):
         return redirect(pay.body["redirect_url"])
@@ -205,7 +205,10 @@ async def confirmation(order_id: str, request: Request, esito: str | None = None
     # Back from the provider's page with an outcome, its webhook may still be on the way: wait a
     # moment for it. Abandoned ("annullato") or bank transfer: nothing to wait for.
     unsettled = UNSETTLED.get(esito or "", frozenset())
-    result = await wait_for_order(gw, order_id, PAYMENT_SETTLE_SECONDS, unsettled)
+    # The order exists by now (checkout waited for it; the provider knows it): an unknown id is
+    # a 404 at once, not seconds of polling the API.
+    result = await wait_for_order(gw, order_id, PAYMENT_SETTLE_SECONDS, unsettled,
+                                  wait_missing=False)
     if result.status != 200:
         raise HTTPException(404)
     order = result.body

@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import FastAPI, Form
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field, field_validator
-from sportello.settings import Settings, get_settings
+from sportello.settings import Settings, check_sandbox_allowed, get_settings
 
 from sportello_payments_sandbox import cards, pages
 from sportello_payments_sandbox.store import CheckoutSession, Store
@@ -42,8 +42,16 @@ def back_url(session: CheckoutSession, esito: str) -> str:
     return f"{session.return_url}{sep}{urlencode({'session_id': session.id, 'esito': esito})}"
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    check_sandbox_allowed(settings)  # a secret of this installation, a shop on this machine
+    # The hosted page sends the customer back only to the shop: no open redirect for anyone.
+    shop_origins = {_origin(settings.storefront_url), _origin(settings.gateway_url)}
     webhook_url = (settings.payment_sandbox_webhook_url
                    or f"{settings.gateway_url.rstrip('/')}/api/payments/webhooks/sandbox")
     store = Store(webhook_url, settings.payment_sandbox_secret)
@@ -82,6 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/sessions", status_code=201)
     async def create_session(body: SessionIn):
+        if _origin(body.return_url) not in shop_origins:
+            return JSONResponse({"error": "return_url deve essere sul sito del negozio"},
+                                status_code=422)
         session = store.new_session(**body.model_dump())
         return {"id": session.id, "url": f"{public_url}/pay/{session.id}", "status": session.status}
 

@@ -380,6 +380,22 @@ class OrderStatusChanged(Payload):
     at: datetime
 
 
+class OrderPaymentNeedsStaff(Payload):
+    """Money the provider reports that the order cannot take as it is: a success whose amount is
+    missing or differs (order left unpaid), or a payment for an order already paid or cancelled
+    (charged twice: staff refund it at the provider)."""
+
+    order_id: uuid.UUID
+    number: str
+    customer: Contact
+    reason: str  # "amount_mismatch" | "order_not_payable"
+    order_status: str
+    provider: str
+    provider_session_id: str | None = None
+    amount_cents: int | None = None
+    expected_cents: int
+
+
 class OrderCancelled(Payload):
     order_id: uuid.UUID
     number: str
@@ -431,4 +447,5 @@ EVENTS: dict[str, type[Payload]] = {
     "order.status_changed": OrderStatusChanged,
     "order.cancelled": OrderCancelled,
     "invoice.issued": InvoiceIssued,
+    "order.payment_needs_staff": OrderPaymentNeedsStaff,
 }

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 import aio_pika
 import structlog
 from aio_pika.abc import AbstractIncomingMessage
+from prometheus_client import Gauge
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,6 +34,9 @@ log = structlog.get_logger()
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
 ATTEMPT_HEADER = "x-sportello-attempt"
+DEAD_LETTERS = Gauge("sportello_dead_letters", "Messages parked in the service's dead queue",
+                     ["service"])
+DEAD_LETTERS_EVERY_SECONDS = 30.0
 _INBOX = text(
     "INSERT INTO inbox (event_id, event_type) VALUES (:id, :type) "
     "ON CONFLICT DO NOTHING RETURNING event_id"
@@ -54,6 +58,7 @@ class Consumer:
         self.queue_name = settings.queue_name(service)
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._channel: aio_pika.abc.AbstractChannel | None = None
+        self._counting: asyncio.Task | None = None
 
     async def start(self) -> None:
         # The robust connection reconnects by itself and re-declares queues and consumers.
@@ -64,9 +69,30 @@ class Consumer:
             self._channel, self.settings, self.service, list(self.handlers)
         )
         await queue.consume(self.on_message)
+        self._counting = asyncio.create_task(self._count_dead_letters())
         log.info("consumer_started", service=self.service, queue=self.queue_name)
 
+    async def _count_dead_letters(self) -> None:
+        """Keep `sportello_dead_letters` current (retry them: `sportello dead-letters`)."""
+        while True:
+            try:
+                assert self._connection is not None
+                channel = await self._connection.channel()
+                try:
+                    dead = await channel.declare_queue(dead_queue_name(self.queue_name), durable=True)
+                    DEAD_LETTERS.labels(self.service).set(dead.declaration_result.message_count)
+                finally:
+                    await channel.close()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # the broker is away: the count waits for it
+                log.debug("dead_letters_uncounted", error=repr(e))
+            await asyncio.sleep(DEAD_LETTERS_EVERY_SECONDS)
+
     async def stop(self) -> None:
+        if self._counting is not None:
+            self._counting.cancel()
+            self._counting = None
         if self._connection is not None:
             await self._connection.close()
             self._connection = None
@@ -124,6 +150,7 @@ class Consumer:
     async def _park(self, message: AbstractIncomingMessage, error_type: str, error: str) -> None:
         log.error("event_parked", queue=dead_queue_name(self.queue_name), error_type=error_type,
                   message_id=message.message_id)
+        DEAD_LETTERS.labels(self.service).inc()
         await self._republish(message, dead_queue_name(self.queue_name),
                               {"x-error-type": error_type, "x-error": error[:2000]})
 

@@ -26,6 +26,23 @@ def create_messaging_tables(op) -> None:
     )
 
 
+def add_outbox_parking(op) -> None:
+    """Call from a service's migration: attempts, last error and parking time of each outbox row."""
+    op.add_column("outbox", sa.Column("attempts", sa.Integer, server_default="0", nullable=False))
+    op.add_column("outbox", sa.Column("last_error", sa.Text))
+    op.add_column("outbox", sa.Column("parked_at", sa.DateTime(timezone=True)))
+    op.drop_index("ix_outbox_pending", "outbox")
+    op.create_index("ix_outbox_pending", "outbox", ["seq"],
+                    postgresql_where=sa.text("published_at IS NULL AND parked_at IS NULL"))
+
+
+def drop_outbox_parking(op) -> None:
+    op.drop_index("ix_outbox_pending", "outbox")
+    op.create_index("ix_outbox_pending", "outbox", ["seq"], postgresql_where=sa.text("published_at IS NULL"))
+    for column in ("parked_at", "last_error", "attempts"):
+        op.drop_column("outbox", column)
+
+
 def drop_messaging_tables(op) -> None:
     op.drop_table("inbox")
     op.drop_table("outbox")

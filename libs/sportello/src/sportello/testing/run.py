@@ -4,6 +4,7 @@ drop_run removes it (used by the pytest plugin, the system fixture and the bench
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 from pathlib import Path
 
@@ -23,6 +24,7 @@ def _run_settings(tmp: Path, servers: dict[str, str]) -> Settings:
         redis_prefix=f"t{run}:",
         jwt_keys_dir=keys,
         jwt_public_keys=None,
+        payment_sandbox_secret=secrets.token_urlsafe(32),
         retry_delays=[0.2, 0.4],
         relay_poll_seconds=0.5,
         jobs_enabled=False,

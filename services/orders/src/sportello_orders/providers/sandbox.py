@@ -16,7 +16,7 @@ import uuid
 
 import httpx
 import structlog
-from sportello.settings import Settings
+from sportello.settings import Settings, check_sandbox_allowed
 
 from sportello_orders.providers import (
     HostedSession,
@@ -46,7 +46,9 @@ def verify(secret: str, header: str | None, body: bytes, now: float | None = Non
         given = parts["v1"]
     except (KeyError, ValueError) as e:
         raise InvalidWebhook("firma illeggibile") from e
-    if not hmac.compare_digest(signature(secret, timestamp, body), given):
+    # Bytes, not str: compare_digest refuses a str with non-ASCII characters (it was a 500).
+    if not hmac.compare_digest(signature(secret, timestamp, body).encode(),
+                               given.encode("utf-8", "replace")):
         raise InvalidWebhook("firma non valida")
     if abs((now or time.time()) - timestamp) > TOLERANCE_SECONDS:
         raise InvalidWebhook("timestamp fuori tolleranza")
@@ -57,6 +59,7 @@ class SandboxProvider:
 
     def __init__(self, settings: Settings, http: httpx.AsyncClient):
         self.base_url = settings.payment_sandbox_url.rstrip("/")
+        check_sandbox_allowed(settings)  # a secret of this installation, a shop on this machine
         self.secret = settings.payment_sandbox_secret
         self.http = http
 
@@ -90,13 +93,15 @@ class SandboxProvider:
             data = event["data"]
             order_id = uuid.UUID(data["order_id"]) if data.get("order_id") else None
             amount = data.get("amount_cents")
+            if amount is not None and (type(amount) is not int or not 0 <= amount < 2**63):
+                raise ValueError("amount_cents is not an integer number of cents")
             return WebhookEvent(
                 event_id=str(event["id"]),
                 session_id=data.get("session_id"),
                 order_id=order_id,
                 outcome=OUTCOMES.get(event.get("type")),
-                amount_cents=int(amount) if amount is not None else None,
-                reason=data.get("reason"),
+                amount_cents=amount,
+                reason=str(data["reason"])[:200] if data.get("reason") is not None else None,
             )
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
             raise InvalidWebhook("corpo illeggibile") from e

@@ -5,7 +5,7 @@ Revision ID: 0001
 
 import sqlalchemy as sa
 from alembic import op
-from sportello.messaging.schema import create_messaging_tables
+from sportello.messaging.schema import add_outbox_parking, create_messaging_tables
 from sqlalchemy.dialects.postgresql import UUID
 
 revision = "0001"
@@ -16,6 +16,7 @@ depends_on = None
 
 def upgrade() -> None:
     create_messaging_tables(op)
+    add_outbox_parking(op)
     op.create_table(
         "effects",
         sa.Column("event_id", UUID(as_uuid=True), primary_key=True),

@@ -1,0 +1,127 @@
+"""Operator commands for what the mechanisms parked: `sportello outbox` and `sportello dead-letters`.
+
+  sportello outbox list SERVICE                 outbox rows the relay parked, with their error
+  sportello outbox retry SERVICE (ID…|--all)    put them back in line (the relay wakes at once)
+  sportello dead-letters list SERVICE           messages the consumer parked in <queue>.dead
+  sportello dead-letters retry SERVICE (ID…|--all)  send them to the service's queue again
+
+Failed emails have theirs in notifications: `sportello emails failed|retry`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+
+import aio_pika
+import asyncpg
+
+from sportello.db import asyncpg_dsn
+from sportello.messaging.consumer import ATTEMPT_HEADER
+from sportello.messaging.outbox import NOTIFY_CHANNEL
+from sportello.messaging.topology import dead_queue_name
+from sportello.settings import Settings, get_settings
+
+_PARKED = ("SELECT id, event_type, attempts, last_error, parked_at FROM outbox "
+           "WHERE parked_at IS NOT NULL ORDER BY seq")
+_RETRY = ("UPDATE outbox SET parked_at = NULL, attempts = 0, last_error = NULL "
+          "WHERE parked_at IS NOT NULL AND ($1::boolean OR id = ANY($2::uuid[])) RETURNING id")
+
+
+def _targets(parser: argparse.ArgumentParser, args) -> tuple[bool, list[str]]:
+    if not args.all and not args.ids:
+        parser.error("indica gli id da riprovare oppure --all")
+    return bool(args.all), list(args.ids or [])
+
+
+def _parser(prog: str, what: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"sportello {prog}", description=what)
+    sub = parser.add_subparsers(dest="action", required=True)
+    listing = sub.add_parser("list", help="elenca")
+    listing.add_argument("service")
+    retry = sub.add_parser("retry", help="riprova")
+    retry.add_argument("service")
+    retry.add_argument("ids", nargs="*")
+    retry.add_argument("--all", action="store_true")
+    return parser
+
+
+async def parked_outbox(settings: Settings, service: str) -> list[dict]:
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url(service)))
+    try:
+        return [dict(r) for r in await conn.fetch(_PARKED)]
+    finally:
+        await conn.close()
+
+
+async def retry_outbox(settings: Settings, service: str, everything: bool, ids: list[str]) -> int:
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url(service)))
+    try:
+        async with conn.transaction():
+            rows = await conn.fetch(_RETRY, everything, ids)
+            await conn.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
+        return len(rows)
+    finally:
+        await conn.close()
+
+
+async def dead_letters(settings: Settings, service: str, retry: set[str] | None = None,
+                       everything: bool = False) -> list[dict]:
+    """The parked messages of a service (all of them stay parked unless chosen for a retry)."""
+    queue_name = settings.queue_name(service)
+    connection = await aio_pika.connect(settings.amqp_url)
+    out: list[dict] = []
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        dead = await channel.declare_queue(dead_queue_name(queue_name), durable=True)
+        while (message := await dead.get(fail=False, no_ack=False)) is not None:
+            headers = dict(message.headers or {})
+            chosen = everything or (retry is not None and message.message_id in retry)
+            out.append({"message_id": message.message_id, "type": message.type,
+                        "error_type": headers.get("x-error-type"),
+                        "error": str(headers.get("x-error", ""))[:300], "retried": chosen})
+            if chosen:
+                headers.pop(ATTEMPT_HEADER, None)
+                await channel.default_exchange.publish(aio_pika.Message(
+                    message.body, headers=headers, content_type=message.content_type,
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=message.message_id,
+                    type=message.type, correlation_id=message.correlation_id,
+                    app_id=message.app_id), routing_key=queue_name)
+                await message.ack()
+        # Closing the channel hands every message not acknowledged back to the dead queue.
+    return out
+
+
+def _print(rows: list[dict]) -> None:
+    for row in rows:
+        print(json.dumps(row, default=str, ensure_ascii=False))
+
+
+def outbox_command(argv: list[str]) -> int:
+    parser = _parser("outbox", "Righe dell'outbox parcheggiate dal relay.")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    if args.action == "list":
+        rows = asyncio.run(parked_outbox(settings, args.service))
+        _print(rows)
+        print(f"{len(rows)} righe parcheggiate")
+        return 0
+    everything, ids = _targets(parser, args)
+    print(f"{asyncio.run(retry_outbox(settings, args.service, everything, ids))} righe rimesse in coda")
+    return 0
+
+
+def dead_letters_command(argv: list[str]) -> int:
+    parser = _parser("dead-letters", "Messaggi parcheggiati dal consumer in <coda>.dead.")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    if args.action == "list":
+        rows = asyncio.run(dead_letters(settings, args.service))
+        _print(rows)
+        print(f"{len(rows)} messaggi parcheggiati")
+        return 0
+    everything, ids = _targets(parser, args)
+    rows = asyncio.run(dead_letters(settings, args.service, set(ids), everything))
+    print(f"{sum(r['retried'] for r in rows)} messaggi rimandati alla coda")
+    return 0
