@@ -102,3 +102,30 @@ async def service(session: AsyncSession, table: type[ServiceColumns],
     if row is None or not row.active or row.snapshot is None:
         return None
     return ServiceSnapshot.model_validate(row.snapshot)
+
+
+def handlers(contacts: type[ContactColumns], services: type[ServiceColumns]) -> dict:
+    """The event handlers that keep a service's two replicas (add them to its handlers)."""
+    import structlog
+
+    from sportello.contracts.envelope import Envelope
+    from sportello.contracts.events import ServicePublished, ServiceRetired
+
+    log = structlog.get_logger()
+
+    async def on_account_changed(session: AsyncSession, event: Envelope) -> None:
+        await replicate_contact(session, contacts, event.payload(), event.occurred_at)
+
+    async def on_service_published(session: AsyncSession, event: Envelope) -> None:
+        data: ServicePublished = event.payload()
+        await replicate_service(session, services, data.service)
+        log.info("catalog_service_replicated", slug=data.service.slug, version=data.service.version)
+
+    async def on_service_retired(session: AsyncSession, event: Envelope) -> None:
+        data: ServiceRetired = event.payload()
+        await retire_service(session, services, data.slug, data.version)
+        log.info("catalog_service_retired", slug=data.slug, version=data.version)
+
+    return {"account.registered": on_account_changed, "account.updated": on_account_changed,
+            "catalog.service.published": on_service_published,
+            "catalog.service.retired": on_service_retired}

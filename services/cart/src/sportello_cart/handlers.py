@@ -6,39 +6,15 @@ No commits here: the consumer commits the effect together with the inbox row, th
 from __future__ import annotations
 
 import structlog
+from sportello import replicas
 from sportello.contracts.envelope import Envelope
-from sportello.contracts.events import (
-    AccountDeleted,
-    QuoteAccepted,
-    ServicePublished,
-    ServiceRetired,
-)
+from sportello.contracts.events import AccountDeleted, QuoteAccepted
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_cart import repository
+from sportello_cart.models import CatalogService, Contact
 
 log = structlog.get_logger()
-
-
-async def on_service_published(session: AsyncSession, event: Envelope) -> None:
-    data: ServicePublished = event.payload()
-    s = data.service
-    await repository.replicate_service(session, s)
-    log.info("catalog_service_replicated", slug=s.slug, version=s.version)
-
-
-async def on_service_retired(session: AsyncSession, event: Envelope) -> None:
-    data: ServiceRetired = event.payload()
-    await repository.retire_service(session, data.slug, data.version)
-    log.info("catalog_service_retired", slug=data.slug, version=data.version)
-
-
-async def on_account_registered(session: AsyncSession, event: Envelope) -> None:
-    await repository.replicate_contact(session, event.payload(), event.occurred_at)
-
-
-async def on_account_updated(session: AsyncSession, event: Envelope) -> None:
-    await repository.replicate_contact(session, event.payload(), event.occurred_at)
 
 
 async def on_account_deleted(session: AsyncSession, event: Envelope) -> None:
@@ -55,10 +31,7 @@ async def on_quote_accepted(session: AsyncSession, event: Envelope) -> None:
 
 
 HANDLERS = {
-    "catalog.service.published": on_service_published,
-    "catalog.service.retired": on_service_retired,
-    "account.registered": on_account_registered,
-    "account.updated": on_account_updated,
+    **replicas.handlers(Contact, CatalogService),
     "account.deleted": on_account_deleted,
     "quote.accepted": on_quote_accepted,
 }

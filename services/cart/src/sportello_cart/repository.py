@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sportello import replicas
+from sportello.contracts.events import Contact as ContactPayload
 from sportello.contracts.events import (
-    AccountRegistered,
-    AccountUpdated,
     QuoteAccepted,
     ServiceSnapshot,
     snapshot_columns,
 )
-from sportello.contracts.events import Contact as ContactPayload
 from sportello.errors import NotFound
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -158,21 +156,6 @@ async def services(session: AsyncSession, slugs: set[str]) -> dict[str, ServiceS
 
 async def contact(session: AsyncSession, account_id: uuid.UUID) -> ContactPayload | None:
     return await replicas.contact(session, Contact, account_id)
-
-
-# --- replicas, written by the handlers --------------------------------------------------------
-
-async def replicate_service(session: AsyncSession, s: ServiceSnapshot) -> None:
-    await replicas.replicate_service(session, CatalogService, s)
-
-
-async def retire_service(session: AsyncSession, slug: str, version: int) -> None:
-    await replicas.retire_service(session, CatalogService, slug, version)
-
-
-async def replicate_contact(session: AsyncSession, data: AccountRegistered | AccountUpdated,
-                            as_of: datetime) -> None:
-    await replicas.replicate_contact(session, Contact, data, as_of)
 
 
 async def forget_customer(session: AsyncSession, account_id: uuid.UUID) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sportello import replicas
 from sportello.service import Service
 
 from sportello_quotes import api, handlers, jobs
+from sportello_quotes.models import CatalogService, Contact
 
 service = Service(
     name="quotes",
@@ -16,10 +18,8 @@ service = Service(
         "quote_cart.submitted": handlers.on_quote_cart_submitted,
         "order.paid": handlers.on_order_paid,
         "account.deleted": handlers.on_account_deleted,
-        "account.registered": handlers.on_account_changed,
-        "account.updated": handlers.on_account_changed,
-        "catalog.service.published": handlers.on_service_published,
-        "catalog.service.retired": handlers.on_service_retired,
+        # The contacts and services a staff-started quote needs.
+        **replicas.handlers(Contact, CatalogService),
     },
     jobs=[jobs.EXPIRE_QUOTES, jobs.REMIND_EXPIRING, jobs.REMIND_UNPRICED],
 )

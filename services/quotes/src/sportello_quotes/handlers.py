@@ -5,20 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import structlog
-from sportello import replicas
 from sportello.contracts.envelope import Envelope
-from sportello.contracts.events import (
-    AccountDeleted,
-    OrderPaid,
-    QuoteCartSubmitted,
-    ServicePublished,
-    ServiceRetired,
-)
+from sportello.contracts.events import AccountDeleted, OrderPaid, QuoteCartSubmitted
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_quotes import actions, repository
 from sportello_quotes.domain import Status
-from sportello_quotes.models import CatalogService, Contact
 
 log = structlog.get_logger()
 
@@ -59,20 +51,3 @@ async def on_account_deleted(session: AsyncSession, event: Envelope) -> None:
             actions.redact(quote, now)
     await repository.forget_contact(session, data.account_id)
     log.info("customer_quotes_redacted", account_id=str(data.account_id), quotes=len(quotes))
-
-
-# --- replicas, for the quotes staff start --------------------------------------------------------
-
-
-async def on_account_changed(session: AsyncSession, event: Envelope) -> None:
-    await replicas.replicate_contact(session, Contact, event.payload(), event.occurred_at)
-
-
-async def on_service_published(session: AsyncSession, event: Envelope) -> None:
-    data: ServicePublished = event.payload()
-    await replicas.replicate_service(session, CatalogService, data.service)
-
-
-async def on_service_retired(session: AsyncSession, event: Envelope) -> None:
-    data: ServiceRetired = event.payload()
-    await replicas.retire_service(session, CatalogService, data.slug, data.version)
