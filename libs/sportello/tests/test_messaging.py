@@ -99,7 +99,7 @@ async def test_a_failing_handler_is_retried_then_parked_and_the_queue_keeps_flow
         async with connection:
             channel = await connection.channel()
             dead = await channel.declare_queue(f"{lib_settings.queue_name(service_name)}.dead",
-                                               durable=True)
+                                               passive=True)
             message = await wait_for(lambda: dead.get(fail=False), timeout=10,
                                      message="a parked message")
             await message.ack()
@@ -146,7 +146,7 @@ async def test_a_consumer_dying_after_commit_before_ack_causes_no_second_effect(
                 channel = await connection.channel()
 
                 async def drained():
-                    q = await channel.declare_queue(lib_settings.queue_name(service_name), durable=True)
+                    q = await channel.declare_queue(lib_settings.queue_name(service_name), passive=True)
                     return q.declaration_result.message_count == 0 and \
                         q.declaration_result.consumer_count == 1
 
