@@ -19,7 +19,7 @@ import structlog
 log = structlog.get_logger()
 
 
-@dataclass
+@dataclass(eq=False)  # a replica is itself, whatever its counters say
 class Upstream:
     base: str
     failures: int = 0
