@@ -131,3 +131,15 @@ def test_replicas_take_turns_skip_an_open_breaker_and_probe_it_again_later():
     assert replicas.pick() is b and replicas.pick() is b  # failed probe: skipped again at once
     replicas.failed(b, "timeout"), replicas.failed(b, "timeout")
     assert replicas.pick() is None and replicas.retry_after() == 5
+
+
+def test_the_gateway_reads_the_urls_up_gives_it(monkeypatch):
+    from sportello.scaling import gateway_env
+    from sportello.settings import Settings
+    from sportello_gateway.settings import GatewaySettings
+
+    for name, value in gateway_env(Settings(), {"cart": 2}).items():
+        monkeypatch.setenv(name, value)
+    settings = GatewaySettings()
+    assert settings.service_urls("cart") == ["http://127.0.0.1:8220", "http://127.0.0.1:8221"]
+    assert settings.service_urls("orders") == ["http://127.0.0.1:8105"]

@@ -1,6 +1,7 @@
 """`sportello`: the operator's command.
 
   sportello up                 start the whole system locally with demo data (the README's command)
+  sportello up --replicas cart=2,orders=3   …with N processes of those services (up --help)
   sportello migrate            create each service's database, run its migrations, declare queues
   sportello queues migrate     move queues declared differently (classic) to quorum, no message lost
   sportello serve NAME         run one process (a service, gateway, storefront, mailsink, payments)
@@ -214,6 +215,14 @@ def _wait_http(url: str, timeout: float) -> bool:
 
 def cmd_up(argv: list[str]) -> int:
     """Everything a new machine needs to show the shop: databases, keys, demo data, processes."""
+    procfile = Path(os.environ.get("SPORTELLO_PROCFILE", Path.cwd() / "Procfile"))
+    try:
+        procfile, root = _up_procfile(argv, get_settings(), procfile)
+    except ValueError as e:
+        print(f"sportello up: {e}", file=sys.stderr)
+        return 2
+    if procfile is None:
+        return 0
     if (settings := _settings_if_reachable()) is None:
         return 1
     from sportello.keys import ensure_key, ensure_sandbox_secret
@@ -227,9 +236,8 @@ def cmd_up(argv: list[str]) -> int:
     commands = _entry_points("sportello.commands")
     if "demo-data" in commands:
         commands["demo-data"].load()([])
-    procfile = Path(os.environ.get("SPORTELLO_PROCFILE", Path.cwd() / "Procfile"))
-    honcho = subprocess.Popen([sys.executable, "-m", "honcho", "-f", str(procfile), "start"],
-                              start_new_session=True)
+    honcho = subprocess.Popen([sys.executable, "-m", "honcho", "-f", str(procfile), "-d", root,
+                               "start"], start_new_session=True)
 
     def stop(*_):
         os.killpg(honcho.pid, signal.SIGTERM)
@@ -262,6 +270,31 @@ def cmd_dead_letters(argv: list[str]) -> int:
     from sportello.operator import dead_letters_command
 
     return dead_letters_command(argv)
+
+
+def _up_procfile(argv: list[str], settings: Settings, procfile: Path) -> tuple[Path | None, str]:
+    """The Procfile `up` runs (with --replicas, a generated one) and its app root; (None, …)
+    after --help. ValueError for arguments that make no sense."""
+    import tempfile
+
+    from sportello.scaling import UP_HELP, parse_replicas, procfile_with_replicas
+
+    if "-h" in argv or "--help" in argv:
+        print(UP_HELP)
+        return None, ""
+    root = str(procfile.resolve().parent)
+    if not argv:
+        return procfile, root
+    if argv[0] == "--replicas" and len(argv) == 2:
+        spec = argv[1]
+    elif argv[0].startswith("--replicas=") and len(argv) == 1:
+        spec = argv[0].removeprefix("--replicas=")
+    else:
+        raise ValueError(f"argomenti non riconosciuti: {' '.join(argv)} (sportello up --help)")
+    text = procfile_with_replicas(procfile.read_text(), settings, parse_replicas(spec))
+    generated = Path(tempfile.mkdtemp(prefix="sportello-up-")) / "Procfile"
+    generated.write_text(text)
+    return generated, root
 
 
 BUILTIN = {"up": cmd_up, "migrate": cmd_migrate, "serve": cmd_serve, "keys": cmd_keys,

@@ -1,0 +1,60 @@
+"""`sportello up --replicas`: what the operator types, the Procfile and environment it produces."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+from sportello import cli
+from sportello.scaling import parse_replicas, procfile_with_replicas
+from sportello.settings import Settings
+
+ROOT_PROCFILE = Path(__file__).resolve().parents[3] / "Procfile"
+
+
+def test_replicas_are_parsed_and_nonsense_is_refused_with_the_reason():
+    assert parse_replicas("cart=2,orders=3") == {"cart": 2, "orders": 3}
+    assert parse_replicas(" cart=2 , ") == {"cart": 2}
+    for bad, reason in [("cart", "SERVIZIO=N"), ("basket=2", "non è un servizio"),
+                        ("cart=0", "da 1 a 10"), ("cart=11", "da 1 a 10"),
+                        ("cart=2,cart=3", "due volte"), ("", "vuoto")]:
+        with pytest.raises(ValueError, match=reason):
+            parse_replicas(bad)
+
+
+def test_each_replica_gets_its_line_and_port_and_the_gateway_all_their_urls():
+    text = procfile_with_replicas(ROOT_PROCFILE.read_text(), Settings(),
+                                  {"cart": 2, "orders": 3, "catalog": 1})
+    lines = dict(line.split(": ", 1) for line in text.splitlines())
+    assert lines["cart.1"] == "sportello serve cart --port 8220"
+    assert lines["cart.2"] == "sportello serve cart --port 8221"
+    assert [lines[f"orders.{i}"] for i in (1, 2, 3)] == [
+        f"sportello serve orders --port {p}" for p in (8240, 8241, 8242)]
+    assert "cart" not in lines and "orders" not in lines
+    assert lines["catalog"] == "sportello serve catalog"  # one replica: as before
+    assert lines["storefront"] == "sportello serve storefront"
+    # The gateway's line, as the shell honcho runs it would split it.
+    words = shlex.split(lines["gateway"])
+    assert words[0] == "env" and words[-3:] == ["sportello", "serve", "gateway"]
+    env = dict(w.split("=", 1) for w in words[1:-3])
+    assert json.loads(env["SPORTELLO_CART_URLS"]) == ["http://127.0.0.1:8220",
+                                                       "http://127.0.0.1:8221"]
+    assert json.loads(env["SPORTELLO_ORDERS_URLS"]) == [
+        f"http://127.0.0.1:{p}" for p in (8240, 8241, 8242)]
+    assert "SPORTELLO_CATALOG_URLS" not in env
+    ports = [int(v.rsplit(" ", 1)[1]) for k, v in lines.items() if "." in k]
+    assert len(ports) == len(set(ports)) and not set(ports) & {8000, 8080, 8090, 8025,
+                                                                *range(8101, 8107)}
+
+
+def test_up_help_and_a_wrong_argument_say_how_to_use_it(capsys, tmp_path):
+    assert cli.cmd_up(["--help"]) == 0
+    assert "--replicas cart=2,orders=3" in capsys.readouterr().out
+    assert cli.cmd_up(["--replicas", "cart=x"]) == 2
+    assert "SERVIZIO=N" in capsys.readouterr().err
+    procfile, root = cli._up_procfile(["--replicas=cart=2"], Settings(), ROOT_PROCFILE)
+    assert "cart.2: sportello serve cart --port 8221" in procfile.read_text()
+    assert root == str(ROOT_PROCFILE.parent)  # honcho still runs from the project (its .env)
+
