@@ -94,6 +94,7 @@ class Proxy:
         if self.session is not None:
             await self.session.close()
         await self.revocations.close()
+        await self.limits.close()
 
     async def __call__(self, scope, receive, send) -> None:
         method, path = scope["method"], scope["path"]
@@ -122,7 +123,7 @@ class Proxy:
 
         client, chain = client_address(scope["client"][0] if scope.get("client") else None,
                                        forwarded_for, self.trusted)
-        wait = self.limits.check(policy.limit, client)
+        wait = await self.limits.acheck(policy.limit, client)
         if wait:
             log.info("rate_limited", limit=policy.limit or "global", client=client)
             return await problem(429, "Troppe richieste: riprova più tardi.",
