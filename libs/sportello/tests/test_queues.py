@@ -172,3 +172,47 @@ async def test_the_move_refuses_while_consumers_still_read_the_old_queue(lib_set
         await queue.consume(lambda message: None)
         with pytest.raises(ConsumersStillRunning):
             await migrate_queues(lib_settings, {service_name: [EVENT]})
+
+
+def sportello(settings, *argv: str) -> subprocess.CompletedProcess:
+    """The operator's command against this run's settings, as a child process."""
+    import os
+    import sys
+
+    from sportello.testing.processes import settings_env
+
+    return subprocess.run([sys.executable, "-m", "sportello.cli", *argv],
+                          env={**os.environ, **settings_env(settings)}, capture_output=True,
+                          text=True, timeout=180)
+
+
+async def test_migrate_refuses_classic_queues_and_the_operator_command_moves_them(settings):
+    # The installed services on databases and queues of their own, with cart's still classic from before.
+    own = settings.model_copy(update={"queue_prefix": f"{settings.queue_prefix}cli.",
+                                      "exchange": f"{settings.exchange}.cli",
+                                      "db_suffix": f"_cli{settings.db_suffix}"})
+    base = own.queue_name("cart")
+    await declare_classic(own, "cart")
+    await put(own, base, "cart-waiting")
+    try:
+        refused = sportello(own, "migrate")
+        assert refused.returncode == 1
+        assert "sportello queues migrate" in refused.stderr and base in refused.stderr
+
+        moved = sportello(own, "queues", "migrate")
+        assert moved.returncode == 0, moved.stderr
+        assert "cart: code quorum, 1 messaggi spostati" in moved.stdout
+
+        done = sportello(own, "migrate")
+        assert done.returncode == 0, done.stderr
+        types = queue_types(own.queue_prefix)
+        assert types and set(types.values()) == {"quorum"}
+        connection = await aio_pika.connect(own.amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(base, passive=True)
+            assert queue.declaration_result.message_count == 1  # the waiting event kept
+    finally:
+        from sportello.testing.run import drop_run
+
+        await drop_run(own)
