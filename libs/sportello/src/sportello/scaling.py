@@ -76,7 +76,7 @@ def procfile_with_replicas(procfile: str, settings: Settings, replicas: dict[str
         name, command = name.strip(), command.strip()
         if sep and replicas.get(name, 1) > 1 and command == f"sportello serve {name}":
             for i, port in enumerate(replica_ports(name, replicas[name]), start=1):
-                lines.append(f"{name}.{i}: {command} --port {port}")
+                lines.append(f"{name}-{i}: {command} --port {port}")  # honcho: no dots
         elif sep and name == "gateway" and env:
             assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
             lines.append(f"{name}: env {assignments} {command}")
