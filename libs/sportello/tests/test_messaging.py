@@ -265,3 +265,27 @@ async def _listed(settings, service_name) -> str | None:
 
     out = await asyncio.to_thread(run_command, settings, "outbox", "list", service_name)
     return out if "1 righe parcheggiate" in out else None
+
+
+async def test_a_scheduled_job_started_by_two_replicas_at_once_runs_one_round(
+    lib_settings, service_name
+):
+    from sportello.jobs import Job, run_once
+
+    async def purge(session) -> int:
+        # Long enough that both replicas are inside their round at the same time.
+        await session.execute(text("SELECT pg_sleep(0.3)"))
+        await session.execute(text("INSERT INTO effects (event_id, slug) "
+                                   "VALUES (gen_random_uuid(), :slug)"), {"slug": service_name})
+        return 1
+
+    job = Job(f"purge-{service_name}", 60, purge)
+    service = make_service(service_name)
+    async with running_service(service, lib_settings) as a, \
+            running_service(service, lib_settings) as b:
+        rounds = await asyncio.gather(run_once(job, a.app.state.sessionmaker),
+                                      run_once(job, b.app.state.sessionmaker))
+        assert sorted(rounds, key=str) == [1, None]  # one ran, the other skipped its round
+        assert await effects(a) == [service_name]
+        # Once the first round is over, the next one runs again (the lock was the round's).
+        assert await run_once(job, b.app.state.sessionmaker) == 1
