@@ -232,7 +232,13 @@ def cmd_up(argv: list[str]) -> int:
         ensure_sandbox_secret(settings.jwt_keys_dir)
         get_settings.cache_clear()
         settings = get_settings()
-    asyncio.run(migrate(settings, move_queues=True))  # nothing consumes yet: safe to move queues
+    from sportello.messaging.requeue import ConsumersStillRunning
+
+    try:
+        asyncio.run(migrate(settings, move_queues=True))  # nothing of ours consumes yet
+    except ConsumersStillRunning as e:
+        print(f"sportello up: {e} (un altro «sportello up» è in esecuzione?)", file=sys.stderr)
+        return 1
     commands = _entry_points("sportello.commands")
     if "demo-data" in commands:
         commands["demo-data"].load()([])
