@@ -358,3 +358,24 @@ def test_the_proxies_in_front_are_trusted_and_nobody_else():
     assert ingress and set(trusted("gateway")) == {*ingress, *pods}
     for entries in (ingress, pods):
         assert "0.0.0.0/0" not in entries and "::/0" not in entries
+
+
+def test_compose_replicas_override_gives_the_gateway_every_replica(monkeypatch):
+    from sportello_gateway.settings import GatewaySettings
+
+    base = compose()["services"]
+    override = yaml.safe_load((ROOT / "deploy/compose.replicas.yml").read_text())["services"]
+    env = {**base["gateway"]["environment"], **override["gateway"]["environment"]}
+    unknown = {k for k in env if k.startswith("SPORTELLO_")} - known_settings()
+    assert not unknown
+    for name, value in env.items():
+        if name.endswith("_URLS"):
+            monkeypatch.setenv(name, value)  # read as the container's environment would be
+    settings = GatewaySettings()
+    for service, svc in override.items():
+        if service == "gateway":
+            continue
+        assert "ports" not in base[service], f"{service}: a published port cannot be scaled"
+        count = svc["deploy"]["replicas"]
+        assert settings.service_urls(service) == [
+            f"http://sportello-{service}-{i}:{PROCESS_PORTS[service]}" for i in range(1, count + 1)]
