@@ -39,7 +39,7 @@ import httpx
 from sportello.cli import services
 from sportello.db import ensure_database, upgrade_async
 from sportello.settings import SERVICES
-from sportello.testing.processes import STARTED, Process, free_port, settings_env
+from sportello.testing.processes import STARTED, Process, free_port
 from sportello.testing.run import _run_settings, drop_run
 from sportello.testing.system import GENEROUS_LIMITS, run_command
 
@@ -160,8 +160,9 @@ async def run(args) -> None:
                         print(f"killed one replica of {', '.join(KILLED)}", flush=True)
                     if started == 2 * args.checkouts // 3 and args.rabbitmq_node:
                         for step in ("stop_app", "start_app"):
-                            subprocess.run(["rabbitmqctl", "-n", args.rabbitmq_node, step],
-                                           check=True, capture_output=True)
+                            await asyncio.to_thread(
+                                subprocess.run, ["rabbitmqctl", "-n", args.rabbitmq_node, step],
+                                check=True, capture_output=True)
                         print("RabbitMQ restarted", flush=True)
                     return await customer_checks_out(api, seen)
 
