@@ -169,7 +169,10 @@ async def test_the_move_refuses_while_consumers_still_read_the_old_queue(lib_set
     async with connection:
         channel = await connection.channel()
         queue = await channel.declare_queue(lib_settings.queue_name(service_name), passive=True)
-        await queue.consume(lambda message: None)
+        async def still_reading(message) -> None:
+            pass
+
+        await queue.consume(still_reading)
         with pytest.raises(ConsumersStillRunning):
             await migrate_queues(lib_settings, {service_name: [EVENT]})
 
