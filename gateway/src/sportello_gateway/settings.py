@@ -39,6 +39,7 @@ class GatewaySettings(Settings):
     quotes_urls: list[str] = Field(default_factory=list)
     orders_urls: list[str] = Field(default_factory=list)
     notifications_urls: list[str] = Field(default_factory=list)
+    invoicing_urls: list[str] = Field(default_factory=list)
 
     openapi_cache_seconds: float = 60.0
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sportello import cli
 from sportello.scaling import parse_replicas, procfile_with_replicas
-from sportello.settings import Settings
+from sportello.settings import SERVICE_PORTS, Settings
 
 ROOT_PROCFILE = Path(__file__).resolve().parents[3] / "Procfile"
 
@@ -46,7 +46,7 @@ def test_each_replica_gets_its_line_and_port_and_the_gateway_all_their_urls():
     assert "SPORTELLO_CATALOG_URLS" not in env
     ports = [int(v.rsplit(" ", 1)[1]) for k, v in lines.items() if "-" in k]
     assert len(ports) == len(set(ports)) and not set(ports) & {8000, 8080, 8090, 8025,
-                                                                *range(8101, 8107)}
+                                                                *SERVICE_PORTS.values()}
 
 
 def test_up_help_and_a_wrong_argument_say_how_to_use_it(capsys, tmp_path):

@@ -2,7 +2,7 @@
 
 The replicas of a service listen on consecutive ports of a block of their own (8200 + 10 × the
 service's place in SERVICES: cart → 8220, 8221, …), since the services' own ports are
-consecutive already (8101–8106); the gateway, the only caller of a service's URL, is given
+consecutive already (8101–8107); the gateway, the only caller of a service's URL, is given
 them all as `SPORTELLO_<SERVICE>_URLS`. Everything else a replica runs (relay, consumer, jobs,
 numbering) is replica-safe already (deploy/README.md, "How each part scales").
 """
