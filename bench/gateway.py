@@ -1,6 +1,7 @@
 """Gateway benchmark: the cost of the hop, and checkout accepted → order visible through it.
 
     uv run python bench/gateway.py [--wrk-seconds 8] [--rate 20] [--checkouts 200] [--skip-e2e]
+                                   [--limits 20000]
 
 1. The hop. A bare FastAPI app (one small-JSON GET, uvicorn with uvloop + httptools: the floor
    of FLOORS.md) stands in for a service; the gateway runs in front of it with `sportello serve
@@ -155,12 +156,42 @@ async def end_to_end(rate: float, count: int) -> str:
         await drop_run(settings)
 
 
+async def limits(count: int) -> list[str]:
+    """3. Rate limits: one decision by the in-process buckets vs one by the Redis script shared
+    by every replica (a round trip on loopback), as the gateway makes it, `count` times each."""
+    from sportello.settings import Settings
+    from sportello_gateway.ratelimit import RateLimits, SharedRateLimits
+
+    per_minute = {"login": 10**9}  # never limited: measure the decision, not the 429
+    settings = Settings()
+    local = RateLimits(per_minute, 10**9)
+    shared = SharedRateLimits(per_minute, 10**9, settings.redis_url,
+                              f"bench{uuid.uuid4().hex[:8]}:")
+    rows = []
+    try:
+        for name, limiter in (("in process", local), ("Redis (shared)", shared)):
+            times = []
+            for i in range(count):
+                start = time.perf_counter()
+                await limiter.acheck("login", f"10.0.{i % 250}.{i % 7}")
+                times.append((time.perf_counter() - start) * 1000)
+            rows.append(f"| {name} | {pct(times, 50):.3f} | {pct(times, 99):.3f} | "
+                        f"{count / (sum(times) / 1000):,.0f} |")
+        keys = [k async for k in shared.redis.scan_iter(match=f"{shared.prefix}*")]
+        if keys:
+            await shared.redis.delete(*keys)
+    finally:
+        await shared.close()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--wrk-seconds", type=int, default=8)
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--checkouts", type=int, default=200)
     parser.add_argument("--skip-e2e", action="store_true")
+    parser.add_argument("--limits", type=int, default=20000, help="decisions per limiter; 0 skips")
     args = parser.parse_args()
     print("| connections | direct req/s | direct p50 ms | direct p99 ms | gateway req/s | "
           "gateway p50 ms | gateway p99 ms | p50 added | p99 added | non-2xx |")
@@ -173,6 +204,12 @@ def main() -> None:
               "202 → order visible p99 ms |")
         print("|---|---|---|---|---|")
         print(asyncio.run(end_to_end(args.rate, args.checkouts)), flush=True)
+    if args.limits:
+        print()
+        print("| limiter | decision p50 ms | decision p99 ms | decisions/s (one at a time) |")
+        print("|---|---|---|---|")
+        for line in asyncio.run(limits(args.limits)):
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -119,12 +119,114 @@ def k8s_documents(folder: Path) -> list[tuple[Path, dict]]:
     return docs
 
 
-@pytest.mark.parametrize("folder", [K8S / "base", K8S / "overlays/dev"], ids=["base", "dev"])
+def _check_crd_shape(doc: dict) -> None:
+    """The operators' kinds kubernetes-validate has no schema for: the fields they need, typed."""
+    kind, spec = doc["kind"], doc["spec"]
+    assert set(doc) <= {"apiVersion", "kind", "metadata", "spec"} and doc["metadata"]["name"]
+    if kind == "ScaledObject":
+        assert doc["apiVersion"] == "keda.sh/v1alpha1"
+        assert set(spec) <= {"scaleTargetRef", "minReplicaCount", "maxReplicaCount", "triggers",
+                             "pollingInterval", "cooldownPeriod", "advanced"}
+        assert isinstance(spec["scaleTargetRef"]["name"], str)
+        assert 0 < spec["minReplicaCount"] < spec["maxReplicaCount"]
+        for trigger in spec["triggers"]:
+            assert trigger["type"] in {"rabbitmq", "cpu"}
+            assert all(isinstance(v, str) for v in trigger["metadata"].values()), \
+                "KEDA trigger metadata values are strings"
+            if trigger["type"] == "rabbitmq":
+                assert trigger["metadata"]["mode"] in {"QueueLength", "MessageRate"}
+                assert trigger["authenticationRef"]["name"]
+            else:
+                assert trigger["metricType"] == "Utilization"
+    elif kind == "TriggerAuthentication":
+        assert doc["apiVersion"] == "keda.sh/v1alpha1"
+        assert all({"parameter", "name", "key"} == set(t) for t in spec["secretTargetRef"])
+    elif kind == "RabbitmqCluster":
+        assert doc["apiVersion"] == "rabbitmq.com/v1beta1"
+        assert isinstance(spec["replicas"], int) and isinstance(spec["image"], str)
+        assert isinstance(spec["rabbitmq"]["additionalConfig"], str)
+        kubernetes_validate.validate(  # its affinity is the core type: check it as such
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"},
+             "spec": {"containers": [{"name": "x", "image": "x",
+                                      "resources": spec["resources"]}],
+                      "affinity": spec["affinity"]}}, "1.31.0", strict=True)
+    elif kind == "Cluster":
+        assert doc["apiVersion"] == "postgresql.cnpg.io/v1"
+        assert isinstance(spec["instances"], int) and spec["storage"]["size"]
+        for role in spec["managed"]["roles"]:
+            assert set(role) <= {"name", "ensure", "login", "passwordSecret", "inRoles"}
+            assert role["ensure"] in {"present", "absent"} and role["passwordSecret"]["name"]
+    elif kind == "Database":
+        assert doc["apiVersion"] == "postgresql.cnpg.io/v1"
+        assert set(spec) == {"cluster", "name", "owner"} and spec["cluster"]["name"]
+    else:
+        raise AssertionError(f"{kind}: no schema and no shape check")
+
+
+CRD_KINDS = {"ScaledObject", "TriggerAuthentication", "RabbitmqCluster", "Cluster", "Database"}
+
+
+@pytest.mark.parametrize("folder", [K8S / "base", K8S / "overlays/dev", K8S / "overlays/prod"],
+                         ids=["base", "dev", "prod"])
 def test_manifests_validate_against_the_kubernetes_schemas(folder):
     docs = k8s_documents(folder)
     assert docs
     for _path, doc in docs:
-        kubernetes_validate.validate(doc, "1.31.0", strict=True)
+        if doc["kind"] in CRD_KINDS:
+            _check_crd_shape(doc)
+        else:
+            kubernetes_validate.validate(doc, "1.31.0", strict=True)
+
+
+def _consumers() -> set[str]:
+    return {ep.name for ep in entry_points(group="sportello.services") if ep.load().handlers}
+
+
+def test_each_deployment_spreads_has_a_disruption_budget_and_scales_on_its_load():
+    by_kind: dict[str, dict[str, dict]] = {}
+    for _, doc in k8s_documents(K8S / "base"):
+        by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
+    consumers = _consumers()
+    assert consumers and consumers <= set(SERVICES)
+    for name, deployment in by_kind["Deployment"].items():
+        labels = deployment["spec"]["selector"]["matchLabels"]
+        spread = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+        assert {c["topologyKey"] for c in spread} == {"kubernetes.io/hostname",
+                                                      "topology.kubernetes.io/zone"}
+        assert all(c["labelSelector"]["matchLabels"] == labels for c in spread)
+        pdb = by_kind["PodDisruptionBudget"][name]["spec"]
+        assert pdb["selector"]["matchLabels"] == labels and pdb["maxUnavailable"] == 1
+        if name in consumers:
+            # KEDA owns the HPA of a ScaledObject: a second HPA on the same Deployment would fight it.
+            assert name not in by_kind.get("HorizontalPodAutoscaler", {})
+            scaled = by_kind["ScaledObject"][name]["spec"]
+            assert scaled["scaleTargetRef"]["name"] == name and scaled["minReplicaCount"] >= 2
+            queue = next(t for t in scaled["triggers"] if t["type"] == "rabbitmq")
+            assert queue["metadata"]["queueName"] == Settings().queue_name(name)
+            assert queue["authenticationRef"]["name"] in by_kind["TriggerAuthentication"]
+            assert {t["type"] for t in scaled["triggers"]} == {"rabbitmq", "cpu"}
+        else:
+            hpa = by_kind["HorizontalPodAutoscaler"][name]["spec"]
+            assert hpa["metrics"][0]["resource"]["name"] == "cpu"
+
+
+def test_prod_runs_a_three_node_rabbitmq_and_one_cloudnativepg_database_per_service():
+    docs = [d for _, d in k8s_documents(K8S / "overlays/prod")]
+    rabbit = [d for d in docs if d["kind"] == "RabbitmqCluster"]
+    assert len(rabbit) == 1 and rabbit[0]["spec"]["replicas"] == 3
+    assert "default_queue_type = quorum" in rabbit[0]["spec"]["rabbitmq"]["additionalConfig"]
+    (cluster,) = [d for d in docs if d["kind"] == "Cluster"]
+    databases = {d["spec"]["name"]: d["spec"] for d in docs if d["kind"] == "Database"}
+    assert set(databases) == {f"sportello_{s}" for s in SERVICES}
+    for service in SERVICES:
+        assert databases[f"sportello_{service}"]["owner"] == service
+        assert databases[f"sportello_{service}"]["cluster"]["name"] == cluster["metadata"]["name"]
+    assert {r["name"] for r in cluster["spec"]["managed"]["roles"]} == set(SERVICES)
+    # The base's ExternalName Services are repointed at the operators' Services.
+    patches = yaml.safe_load((K8S / "overlays/prod/kustomization.yaml").read_text())["patches"]
+    targets = {p["target"]["name"]: yaml.safe_load(p["patch"])[0]["value"] for p in patches}
+    assert targets["rabbitmq"].startswith(rabbit[0]["metadata"]["name"] + ".")
+    assert targets["postgres"].startswith(cluster["metadata"]["name"] + "-rw.")
 
 
 def test_each_process_has_deployment_service_probes_and_autoscaler():
@@ -144,9 +246,11 @@ def test_each_process_has_deployment_service_probes_and_autoscaler():
         assert ready == ("/readyz" if name in SERVICES else "/healthz")
         assert container["resources"]["requests"] and container["resources"]["limits"]
         assert by_kind["Service"][name]["spec"]["ports"][0]["port"] == PROCESS_PORTS[name]
-        hpa = by_kind["HorizontalPodAutoscaler"][name]
-        assert hpa["spec"]["scaleTargetRef"]["name"] == name
-        assert hpa["spec"]["maxReplicas"] > hpa["spec"]["minReplicas"] >= 2
+        scaler = by_kind["HorizontalPodAutoscaler"].get(name) or by_kind["ScaledObject"][name]
+        spec = scaler["spec"]
+        assert spec["scaleTargetRef"]["name"] == name
+        assert spec.get("maxReplicas", spec.get("maxReplicaCount")) > \
+            spec.get("minReplicas", spec.get("minReplicaCount")) >= 2
         if name in SERVICES:
             assert urlsplit(config[f"SPORTELLO_{name.upper()}_URL"]).port == PROCESS_PORTS[name]
         key_secret = deployment["spec"]["template"]["spec"]["volumes"][0]["secret"]["secretName"]
@@ -254,3 +358,24 @@ def test_the_proxies_in_front_are_trusted_and_nobody_else():
     assert ingress and set(trusted("gateway")) == {*ingress, *pods}
     for entries in (ingress, pods):
         assert "0.0.0.0/0" not in entries and "::/0" not in entries
+
+
+def test_compose_replicas_override_gives_the_gateway_every_replica(monkeypatch):
+    from sportello_gateway.settings import GatewaySettings
+
+    base = compose()["services"]
+    override = yaml.safe_load((ROOT / "deploy/compose.replicas.yml").read_text())["services"]
+    env = {**base["gateway"]["environment"], **override["gateway"]["environment"]}
+    unknown = {k for k in env if k.startswith("SPORTELLO_")} - known_settings()
+    assert not unknown
+    for name, value in env.items():
+        if name.endswith("_URLS"):
+            monkeypatch.setenv(name, value)  # read as the container's environment would be
+    settings = GatewaySettings()
+    for service, svc in override.items():
+        if service == "gateway":
+            continue
+        assert "ports" not in base[service], f"{service}: a published port cannot be scaled"
+        count = svc["deploy"]["replicas"]
+        assert settings.service_urls(service) == [
+            f"http://sportello-{service}-{i}:{PROCESS_PORTS[service]}" for i in range(1, count + 1)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import uuid
 from contextlib import asynccontextmanager
 
 import httpx
@@ -116,7 +117,7 @@ def gateway_factory(settings, upstream):
     """Start a gateway in front of the echo upstream; `notifications` points at a dead port."""
 
     @asynccontextmanager
-    async def start(**overrides):
+    async def start(limits_namespace: str | None = None, **overrides):
         urls = {f"{s}_url": upstream.state.url for s in SERVICES if s != "notifications"}
         config = {
             **settings.model_dump(), **urls,
@@ -129,6 +130,9 @@ def gateway_factory(settings, upstream):
             **overrides,
         }
         app = create_app(GatewaySettings(**config))
+        # Each gateway of these tests counts its limits apart (they share Redis and addresses);
+        # the test of limits shared across replicas gives two gateways the same namespace.
+        app.proxy.limits.prefix += f"{limits_namespace or uuid.uuid4().hex[:8]}:"
         async with serve(app, free_port()) as url:
             async with httpx.AsyncClient(base_url=url, timeout=10) as client:
                 client.gateway = app

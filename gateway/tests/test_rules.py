@@ -110,3 +110,36 @@ def test_client_address_believes_only_trusted_peers_given_as_addresses_or_cidrs(
         "203.0.113.5", "6.6.6.6, 203.0.113.5")
     # Anyone else's header is ignored.
     assert client_address("198.51.100.1", "203.0.113.5", trusted) == ("198.51.100.1", None)
+
+
+def test_replicas_take_turns_skip_an_open_breaker_and_probe_it_again_later():
+    from sportello_gateway.upstreams import Replicas
+
+    now = [0.0]
+    replicas = Replicas("cart", ["http://a/", "http://b"], failures=2, open_seconds=5,
+                        clock=lambda: now[0])
+    a, b = replicas.upstreams
+    assert [replicas.pick().base for _ in range(4)] == ["http://a", "http://b"] * 2
+    replicas.failed(a, "refused")
+    assert replicas.pick() is a            # one failure: still in turn
+    replicas.failed(a, "refused")
+    assert [replicas.pick() for _ in range(3)] == [b, b, b]
+    assert replicas.pick(exclude=(b,)) is None
+    now[0] = 5.0
+    assert {replicas.pick(), replicas.pick()} == {a, b}   # open time over: a is probed
+    replicas.failed(a, "refused")
+    assert replicas.pick() is b and replicas.pick() is b  # failed probe: skipped again at once
+    replicas.failed(b, "timeout"), replicas.failed(b, "timeout")
+    assert replicas.pick() is None and replicas.retry_after() == 5
+
+
+def test_the_gateway_reads_the_urls_up_gives_it(monkeypatch):
+    from sportello.scaling import gateway_env
+    from sportello.settings import Settings
+    from sportello_gateway.settings import GatewaySettings
+
+    for name, value in gateway_env(Settings(), {"cart": 2}).items():
+        monkeypatch.setenv(name, value)
+    settings = GatewaySettings()
+    assert settings.service_urls("cart") == ["http://127.0.0.1:8220", "http://127.0.0.1:8221"]
+    assert settings.service_urls("orders") == ["http://127.0.0.1:8105"]

@@ -15,14 +15,14 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from sportello.auth import TokenVerifier
 from sportello.errors import install_error_handlers, problem
-from sportello.observability import RequestContextMiddleware, configure_logging
+from sportello.observability import RequestContextMiddleware, configure_logging, metrics_response
 from sportello.revocations import Revocations
 from starlette.middleware.cors import CORSMiddleware
 
 from sportello_gateway.edge import SecurityHeadersMiddleware
 from sportello_gateway.openapi import OpenAPICache
 from sportello_gateway.proxy import Proxy, gather_json
-from sportello_gateway.ratelimit import RateLimits
+from sportello_gateway.ratelimit import SharedRateLimits
 from sportello_gateway.settings import GatewaySettings
 
 log = structlog.get_logger()
@@ -43,7 +43,7 @@ def local_app(settings: GatewaySettings, proxy: Proxy) -> FastAPI:
         # and stalls the loop under load (figures in bench/README.md, "Gateway").
         gc.collect()
         gc.freeze()
-        log.info("gateway_started", services=sorted(proxy.bases))
+        log.info("gateway_started", services={s: len(r.upstreams) for s, r in proxy.replicas.items()})
         try:
             yield
         finally:
@@ -56,6 +56,11 @@ def local_app(settings: GatewaySettings, proxy: Proxy) -> FastAPI:
     @app.get("/healthz")
     async def healthz():
         return {"status": "ok"}
+
+    @app.get("/metrics")
+    async def metrics():
+        # Not under /api: the ingress never routes it; Prometheus scrapes the pod.
+        return metrics_response()
 
     @app.get("/readyz")
     async def readyz():
@@ -94,7 +99,8 @@ class Dispatcher:
 
 def create_app(settings: GatewaySettings | None = None):
     settings = settings or GatewaySettings()
-    limits = RateLimits(settings.per_minute_limits(), settings.rate_global_per_second)
+    limits = SharedRateLimits(settings.per_minute_limits(), settings.rate_global_per_second,
+                              settings.redis_url, settings.redis_prefix)
     proxy = Proxy(settings, TokenVerifier(settings), limits, Revocations(settings))
     app = Dispatcher(proxy, local_app(settings, proxy))
     app = CORSMiddleware(

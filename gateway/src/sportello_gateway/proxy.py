@@ -7,8 +7,6 @@ Pure ASGI on the hot path (no framework routing per request) over one pooled kee
 from __future__ import annotations
 
 import asyncio
-import math
-import time
 
 import aiohttp
 import structlog
@@ -24,6 +22,7 @@ from yarl import URL
 from sportello_gateway.ratelimit import RateLimits
 from sportello_gateway.routes import Access, Policy, is_safe_path, policy_for
 from sportello_gateway.settings import GatewaySettings
+from sportello_gateway.upstreams import Replicas
 
 log = structlog.get_logger()
 
@@ -63,9 +62,10 @@ class Proxy:
         self.verifier = verifier
         self.revocations = revocations
         self.limits = limits
-        self.bases = {s: settings.service_url(s).rstrip("/") for s in SERVICES}
-        self.internal_origins = sorted({_origin_of(b) for b in self.bases.values()}, key=len,
-                                       reverse=True)
+        self.replicas = {s: Replicas(s, settings.service_urls(s), settings.breaker_failures,
+                                     settings.breaker_open_seconds) for s in SERVICES}
+        self.internal_origins = sorted({_origin_of(u.base) for r in self.replicas.values()
+                                        for u in r.upstreams}, key=len, reverse=True)
         self.trusted = TrustedProxies(settings.trusted_proxies)
         self.session: aiohttp.ClientSession | None = None
         self.timeouts = {
@@ -74,12 +74,11 @@ class Proxy:
             True: aiohttp.ClientTimeout(total=settings.upstream_slow_timeout,
                                         connect=settings.upstream_connect_timeout),
         }
-        self._failures = dict.fromkeys(SERVICES, 0)
-        self._open_until = dict.fromkeys(SERVICES, 0.0)
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(
-            limit=self.settings.upstream_pool_size * len(SERVICES),
+            limit=self.settings.upstream_pool_size * sum(len(r.upstreams)
+                                                         for r in self.replicas.values()),
             limit_per_host=self.settings.upstream_pool_size,
             # Below uvicorn's 5 s keep-alive, so we never reuse a socket the service just closed.
             keepalive_timeout=4.0,
@@ -95,6 +94,7 @@ class Proxy:
         if self.session is not None:
             await self.session.close()
         await self.revocations.close()
+        await self.limits.close()
 
     async def __call__(self, scope, receive, send) -> None:
         method, path = scope["method"], scope["path"]
@@ -123,7 +123,7 @@ class Proxy:
 
         client, chain = client_address(scope["client"][0] if scope.get("client") else None,
                                        forwarded_for, self.trusted)
-        wait = self.limits.check(policy.limit, client)
+        wait = await self.limits.acheck(policy.limit, client)
         if wait:
             log.info("rate_limited", limit=policy.limit or "global", client=client)
             return await problem(429, "Troppe richieste: riprova più tardi.",
@@ -143,11 +143,11 @@ class Proxy:
         has_body = chunked or (length is not None and length != b"0")
 
         service = policy.service
-        now = time.monotonic()
-        if self._open_until[service] > now:
-            retry = str(max(1, math.ceil(self._open_until[service] - now)))
-            return await problem(503, MESSAGES[503], headers={"Retry-After": retry})(
-                scope, receive, send)
+        replicas = self.replicas[service]
+        upstream = replicas.pick()
+        if upstream is None:  # every replica's breaker is open
+            return await problem(503, MESSAGES[503], headers={
+                "Retry-After": str(replicas.retry_after())})(scope, receive, send)
 
         headers = CIMultiDict()
         for name, value in scope["headers"]:
@@ -162,33 +162,41 @@ class Proxy:
         if rid:
             headers["X-Request-ID"] = rid
 
-        target = self.bases[service] + scope.get("raw_path", path.encode()).decode("latin-1")
+        target_path = scope.get("raw_path", path.encode()).decode("latin-1")
         if scope.get("query_string"):
-            target += "?" + scope["query_string"].decode("latin-1")
+            target_path += "?" + scope["query_string"].decode("latin-1")
         state = {"too_large": False, "chunks": [], "seen": 0, "done": False}
-        attempts = 2
-        for attempt in range(attempts):
+        attempts, attempt, tried = 2, 0, ()
+        while attempt < attempts:
+            target = upstream.base + target_path
             # A retry sends the body again: what was read so far, then the rest.
             data = self._body(receive, state) if has_body else None
             try:
-                return await self._forward(scope, receive, send, method, target, headers, data, policy)
+                await self._forward(scope, receive, send, method, target, headers, data, policy)
+                replicas.succeeded(upstream)
+                return None
             except BodyTooLarge:
                 return await self._too_large(scope, receive, send, drain=True)
             except ClientGone:
                 return None
-            except aiohttp.ClientConnectorError:
-                self._failures[service] += 1
-                if self._failures[service] >= self.settings.breaker_failures:
-                    self._open_until[service] = time.monotonic() + self.settings.breaker_open_seconds
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as e:
+                replicas.failed(upstream, type(e).__name__)
+                # Never reached that replica: the next one takes it, whatever the method.
+                tried = (*tried, upstream)
+                upstream = replicas.pick(exclude=tried)
+                if upstream is not None and not state["too_large"]:
+                    continue
                 return await self._failed(scope, receive, send, 502, service, "connect_failed")
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
                 # A pooled connection that turned out closed before any byte of the answer came
                 # back: the service never took the request, so once more on a fresh connection.
-                if attempt + 1 < attempts and not state["too_large"]:
+                attempt += 1
+                if attempt < attempts and not state["too_large"]:
                     log.info("upstream_retry", service=service, method=method)
                     continue
                 return await self._failed(scope, receive, send, 502, service, "disconnected")
             except (TimeoutError, aiohttp.ServerTimeoutError):
+                replicas.failed(upstream, "timeout")
                 return await self._failed(scope, receive, send, 504, service, "timeout")
             except aiohttp.ClientError as e:
                 if state["too_large"]:
@@ -238,7 +246,6 @@ class Proxy:
             method, URL(target, encoded=True), headers=headers, data=data,
             allow_redirects=False, timeout=self.timeouts[policy.slow],
         ) as resp:
-            self._failures[policy.service] = 0
             out = [(k.lower(), self._public_location(v) if k.lower() == b"location" else v)
                    for k, v in resp.raw_headers if k.lower() not in DROP_RESPONSE]
             if resp.status >= 500 and b"problem+json" not in resp.headers.get(
@@ -297,7 +304,8 @@ class Proxy:
 
     async def fetch_json(self, service: str, path: str, timeout: float = 2.0) -> tuple[int, dict]:
         """GET a service's own endpoint (readiness, OpenAPI) through the same pool."""
-        async with self.session.get(self.bases[service] + path,
+        upstream = self.replicas[service].pick() or self.replicas[service].upstreams[0]
+        async with self.session.get(upstream.base + path,
                                     timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
             body = await resp.json(content_type=None)
             return resp.status, body if isinstance(body, dict) else {}

@@ -32,7 +32,19 @@ class GatewaySettings(Settings):
     breaker_failures: int = 3
     breaker_open_seconds: float = 2.0
 
+    # Replicas of each service, taken in turn (JSON lists); empty means the one `<service>_url`.
+    accounts_urls: list[str] = Field(default_factory=list)
+    catalog_urls: list[str] = Field(default_factory=list)
+    cart_urls: list[str] = Field(default_factory=list)
+    quotes_urls: list[str] = Field(default_factory=list)
+    orders_urls: list[str] = Field(default_factory=list)
+    notifications_urls: list[str] = Field(default_factory=list)
+    invoicing_urls: list[str] = Field(default_factory=list)
+
     openapi_cache_seconds: float = 60.0
+
+    def service_urls(self, service: str) -> list[str]:
+        return getattr(self, f"{service}_urls") or [self.service_url(service)]
 
     def allowed_origins(self) -> list[str]:
         return self.cors_origins or [self.storefront_url.rstrip("/")]

@@ -99,7 +99,7 @@ async def test_a_failing_handler_is_retried_then_parked_and_the_queue_keeps_flow
         async with connection:
             channel = await connection.channel()
             dead = await channel.declare_queue(f"{lib_settings.queue_name(service_name)}.dead",
-                                               durable=True)
+                                               passive=True)
             message = await wait_for(lambda: dead.get(fail=False), timeout=10,
                                      message="a parked message")
             await message.ack()
@@ -146,7 +146,7 @@ async def test_a_consumer_dying_after_commit_before_ack_causes_no_second_effect(
                 channel = await connection.channel()
 
                 async def drained():
-                    q = await channel.declare_queue(lib_settings.queue_name(service_name), durable=True)
+                    q = await channel.declare_queue(lib_settings.queue_name(service_name), passive=True)
                     return q.declaration_result.message_count == 0 and \
                         q.declaration_result.consumer_count == 1
 
@@ -265,3 +265,27 @@ async def _listed(settings, service_name) -> str | None:
 
     out = await asyncio.to_thread(run_command, settings, "outbox", "list", service_name)
     return out if "1 righe parcheggiate" in out else None
+
+
+async def test_a_scheduled_job_started_by_two_replicas_at_once_runs_one_round(
+    lib_settings, service_name
+):
+    from sportello.jobs import Job, run_once
+
+    async def purge(session) -> int:
+        # Long enough that both replicas are inside their round at the same time.
+        await session.execute(text("SELECT pg_sleep(0.3)"))
+        await session.execute(text("INSERT INTO effects (event_id, slug) "
+                                   "VALUES (gen_random_uuid(), :slug)"), {"slug": service_name})
+        return 1
+
+    job = Job(f"purge-{service_name}", 60, purge)
+    service = make_service(service_name)
+    async with running_service(service, lib_settings) as a, \
+            running_service(service, lib_settings) as b:
+        rounds = await asyncio.gather(run_once(job, a.app.state.sessionmaker),
+                                      run_once(job, b.app.state.sessionmaker))
+        assert sorted(rounds, key=str) == [1, None]  # one ran, the other skipped its round
+        assert await effects(a) == [service_name]
+        # Once the first round is over, the next one runs again (the lock was the round's).
+        assert await run_once(job, b.app.state.sessionmaker) == 1

@@ -1,7 +1,9 @@
 """`sportello`: the operator's command.
 
   sportello up                 start the whole system locally with demo data (the README's command)
+  sportello up --replicas cart=2,orders=3   …with N processes of those services (up --help)
   sportello migrate            create each service's database, run its migrations, declare queues
+  sportello queues migrate     move queues declared differently (classic) to quorum, no message lost
   sportello serve NAME         run one process (a service, gateway, storefront, mailsink, payments)
   sportello keys               make sure a token signing key and the sandbox's webhook secret exist
   sportello outbox list|retry SERVICE        outbox rows the relay parked (metric sportello_outbox_parked)
@@ -118,19 +120,50 @@ async def _reachable(settings: Settings) -> list[str]:
     return problems
 
 
-async def migrate(settings: Settings) -> None:
+class QueuesDiffer(RuntimeError):
+    pass
+
+
+def consumers() -> dict[str, list[str]]:
+    """service → event types it handles, for every consuming service."""
+    return {name: list(svc.handlers) for name, svc in services().items() if svc.handlers}
+
+
+async def migrate(settings: Settings, move_queues: bool = False) -> None:
     from sportello.db import ensure_database, upgrade_async
+    from sportello.messaging.requeue import migrate_queues, queues_to_migrate
     from sportello.messaging.topology import declare_all
 
-    consumers = {}
     for name, service in services().items():
         if service.migrations is not None:
             url = settings.database_url(name)
             await ensure_database(url)
             await upgrade_async(service.migrations, url)
-        if service.handlers:
-            consumers[name] = list(service.handlers)
-    await declare_all(settings, consumers)
+    # A queue declared otherwise (classic, from before) would make every declaration fail.
+    if differ := await queues_to_migrate(settings, consumers()):
+        if not move_queues:
+            raise QueuesDiffer(differ)
+        await migrate_queues(settings, consumers())
+    await declare_all(settings, consumers())
+
+
+def cmd_queues(argv: list[str]) -> int:
+    """`sportello queues migrate`: move classic queues to quorum ones, consumers stopped."""
+    from sportello.messaging.requeue import ConsumersStillRunning, migrate_queues
+
+    if argv[:1] != ["migrate"]:
+        print("uso: sportello queues migrate   (con i consumatori fermi; i produttori possono "
+              "continuare)", file=sys.stderr)
+        return 2
+    try:
+        report = asyncio.run(migrate_queues(get_settings(), consumers()))
+    except ConsumersStillRunning as e:
+        print(f"sportello queues migrate: {e}", file=sys.stderr)
+        return 1
+    for service, moved in report.items():
+        print(f"{service}: code quorum, {moved} messaggi spostati")
+    print("Code già quorum." if not report else "Fatto.")
+    return 0
 
 
 def _settings_if_reachable() -> Settings | None:
@@ -146,7 +179,12 @@ def _settings_if_reachable() -> Settings | None:
 def cmd_migrate(argv: list[str]) -> int:
     if (settings := _settings_if_reachable()) is None:
         return 1
-    asyncio.run(migrate(settings))
+    try:
+        asyncio.run(migrate(settings))
+    except QueuesDiffer as e:
+        print(f"Code dichiarate in altro modo (classiche?): {', '.join(e.args[0])}. Ferma i "
+              "consumatori ed esegui: sportello queues migrate", file=sys.stderr)
+        return 1
     print("Database e code pronti:", ", ".join(services()))
     return 0
 
@@ -177,6 +215,14 @@ def _wait_http(url: str, timeout: float) -> bool:
 
 def cmd_up(argv: list[str]) -> int:
     """Everything a new machine needs to show the shop: databases, keys, demo data, processes."""
+    procfile = Path(os.environ.get("SPORTELLO_PROCFILE", Path.cwd() / "Procfile"))
+    try:
+        procfile, root = _up_procfile(argv, get_settings(), procfile)
+    except ValueError as e:
+        print(f"sportello up: {e}", file=sys.stderr)
+        return 2
+    if procfile is None:
+        return 0
     if (settings := _settings_if_reachable()) is None:
         return 1
     from sportello.keys import ensure_key, ensure_sandbox_secret
@@ -186,13 +232,18 @@ def cmd_up(argv: list[str]) -> int:
         ensure_sandbox_secret(settings.jwt_keys_dir)
         get_settings.cache_clear()
         settings = get_settings()
-    asyncio.run(migrate(settings))
+    from sportello.messaging.requeue import ConsumersStillRunning
+
+    try:
+        asyncio.run(migrate(settings, move_queues=True))  # nothing of ours consumes yet
+    except ConsumersStillRunning as e:
+        print(f"sportello up: {e} (un altro «sportello up» è in esecuzione?)", file=sys.stderr)
+        return 1
     commands = _entry_points("sportello.commands")
     if "demo-data" in commands:
         commands["demo-data"].load()([])
-    procfile = Path(os.environ.get("SPORTELLO_PROCFILE", Path.cwd() / "Procfile"))
-    honcho = subprocess.Popen([sys.executable, "-m", "honcho", "-f", str(procfile), "start"],
-                              start_new_session=True)
+    honcho = subprocess.Popen([sys.executable, "-m", "honcho", "-f", str(procfile), "-d", root,
+                               "start"], start_new_session=True)
 
     def stop(*_):
         os.killpg(honcho.pid, signal.SIGTERM)
@@ -227,8 +278,33 @@ def cmd_dead_letters(argv: list[str]) -> int:
     return dead_letters_command(argv)
 
 
+def _up_procfile(argv: list[str], settings: Settings, procfile: Path) -> tuple[Path | None, str]:
+    """The Procfile `up` runs (with --replicas, a generated one) and its app root; (None, …)
+    after --help. ValueError for arguments that make no sense."""
+    import tempfile
+
+    from sportello.scaling import UP_HELP, parse_replicas, procfile_with_replicas
+
+    if "-h" in argv or "--help" in argv:
+        print(UP_HELP)
+        return None, ""
+    root = str(procfile.resolve().parent)
+    if not argv:
+        return procfile, root
+    if argv[0] == "--replicas" and len(argv) == 2:
+        spec = argv[1]
+    elif argv[0].startswith("--replicas=") and len(argv) == 1:
+        spec = argv[0].removeprefix("--replicas=")
+    else:
+        raise ValueError(f"argomenti non riconosciuti: {' '.join(argv)} (sportello up --help)")
+    text = procfile_with_replicas(procfile.read_text(), settings, parse_replicas(spec))
+    generated = Path(tempfile.mkdtemp(prefix="sportello-up-")) / "Procfile"
+    generated.write_text(text)
+    return generated, root
+
+
 BUILTIN = {"up": cmd_up, "migrate": cmd_migrate, "serve": cmd_serve, "keys": cmd_keys,
-           "outbox": cmd_outbox, "dead-letters": cmd_dead_letters}
+           "outbox": cmd_outbox, "dead-letters": cmd_dead_letters, "queues": cmd_queues}
 
 
 def main(argv: list[str] | None = None) -> int:

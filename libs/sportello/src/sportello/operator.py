@@ -20,7 +20,7 @@ import asyncpg
 from sportello.db import asyncpg_dsn
 from sportello.messaging.consumer import ATTEMPT_HEADER
 from sportello.messaging.outbox import NOTIFY_CHANNEL
-from sportello.messaging.topology import dead_queue_name
+from sportello.messaging.topology import QUORUM, dead_queue_name
 from sportello.settings import Settings, get_settings
 
 _PARKED = ("SELECT id, event_type, attempts, last_error, parked_at FROM outbox "
@@ -74,7 +74,8 @@ async def dead_letters(settings: Settings, service: str, retry: set[str] | None 
     out: list[dict] = []
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
-        dead = await channel.declare_queue(dead_queue_name(queue_name), durable=True)
+        dead = await channel.declare_queue(dead_queue_name(queue_name), durable=True,
+                                           arguments=QUORUM)  # as topology declares it
         while (message := await dead.get(fail=False, no_ack=False)) is not None:
             headers = dict(message.headers or {})
             chosen = everything or (retry is not None and message.message_id in retry)

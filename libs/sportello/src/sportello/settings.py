@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     retry_delays: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0])
     # Every server closes a connection whose request headers are not complete in this time.
     header_timeout_seconds: float = 10.0
+    # Deliveries without an ack (a consumer killed mid-message) before RabbitMQ parks a message in
+    # `<queue>.dead`: well above the redeliveries a few crashes cause to innocent prefetched ones.
+    queue_delivery_limit: int = 20
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 200
     # Publishes the broker refuses (the connection being fine) before a row is parked.

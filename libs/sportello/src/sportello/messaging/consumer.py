@@ -25,7 +25,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sportello.contracts.envelope import Envelope
-from sportello.messaging.topology import dead_queue_name, declare_service_queues, retry_queue_name
+from sportello.messaging.topology import (
+    QUORUM,
+    dead_queue_name,
+    declare_service_queues,
+    retry_queue_name,
+)
 from sportello.observability import EVENTS_HANDLED, correlation_id
 from sportello.settings import Settings
 
@@ -79,7 +84,8 @@ class Consumer:
                 assert self._connection is not None
                 channel = await self._connection.channel()
                 try:
-                    dead = await channel.declare_queue(dead_queue_name(self.queue_name), durable=True)
+                    dead = await channel.declare_queue(dead_queue_name(self.queue_name), durable=True,
+                                                      arguments=QUORUM)
                     DEAD_LETTERS.labels(self.service).set(dead.declaration_result.message_count)
                 finally:
                     await channel.close()

@@ -5,6 +5,15 @@ For a consuming service `svc`:
 - `svc.retry.<n>`  one delay queue per retry step: messages wait there `retry_delays[n]` seconds,
                    then dead-letter straight back into `svc` through the default exchange;
 - `svc.dead`       parked messages that kept failing, with the error in their headers.
+
+All three are quorum queues: durable and replicated across a RabbitMQ cluster (classic mirroring
+is gone in RabbitMQ 4). `svc` and the delay queues also carry `x-delivery-limit`: a message whose
+delivery kept killing its consumer (redelivered that many times without an ack) goes to `svc.dead`
+instead of looping for ever. `svc.dead` has no limit: there is nowhere further to park, and a
+limit there would drop the message.
+
+A queue declared earlier with other arguments (today's classic queues) cannot be redeclared;
+`sportello.messaging.requeue` moves it to its new declaration without losing a message.
 """
 
 from __future__ import annotations
@@ -27,26 +36,49 @@ def dead_queue_name(queue: str) -> str:
     return f"{queue}.dead"
 
 
+QUORUM = {"x-queue-type": "quorum"}
+# Dead-lettering a quorum queue does is at-most-once unless asked: a delayed retry must not vanish
+# on its way back (at-least-once needs reject-publish overflow; no queue here has a length limit).
+_SAFE_DEAD_LETTERING = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+
+
+def service_queue_arguments(settings: Settings, service: str) -> dict[str, dict]:
+    """name → declaration arguments of each queue of a consuming service, main queue first."""
+    name = settings.queue_name(service)
+    queues = {
+        name: {
+            **QUORUM,
+            "x-delivery-limit": settings.queue_delivery_limit,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": dead_queue_name(name),
+            **_SAFE_DEAD_LETTERING,
+        }
+    }
+    for step, delay in enumerate(settings.retry_delays):
+        queues[retry_queue_name(name, step)] = {
+            **QUORUM,
+            "x-delivery-limit": settings.queue_delivery_limit,
+            "x-message-ttl": int(delay * 1000),
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": name,
+            **_SAFE_DEAD_LETTERING,
+        }
+    queues[dead_queue_name(name)] = dict(QUORUM)
+    return queues
+
+
 async def declare_service_queues(
     channel: AbstractChannel, settings: Settings, service: str, event_types: list[str]
 ) -> AbstractQueue:
     exchange = await declare_exchange(channel, settings)
-    name = settings.queue_name(service)
-    queue = await channel.declare_queue(name, durable=True)
+    main = None
+    for name, arguments in service_queue_arguments(settings, service).items():
+        queue = await channel.declare_queue(name, durable=True, arguments=arguments)
+        main = main or queue
+    assert main is not None
     for event_type in sorted(set(event_types)):
-        await queue.bind(exchange, routing_key=event_type)
-    for step, delay in enumerate(settings.retry_delays):
-        await channel.declare_queue(
-            retry_queue_name(name, step),
-            durable=True,
-            arguments={
-                "x-message-ttl": int(delay * 1000),
-                "x-dead-letter-exchange": "",
-                "x-dead-letter-routing-key": name,
-            },
-        )
-    await channel.declare_queue(dead_queue_name(name), durable=True)
-    return queue
+        await main.bind(exchange, routing_key=event_type)
+    return main
 
 
 async def declare_all(settings: Settings, consumers: dict[str, list[str]]) -> None:
