@@ -44,7 +44,7 @@ from journeys_kit import (  # noqa: E402 - the whole-system tests' own client st
 # The image's unprivileged user (deploy/Dockerfile).
 IMAGE_UID = 10001
 # Servers the compose override takes from the host instead of running them.
-HOST_PROVIDED = {"postgres", "rabbitmq", "mailpit"}
+HOST_PROVIDED = {"postgres", "rabbitmq", "redis", "mailpit"}
 PODMAN_COMPOSE = ["podman-compose"]
 
 

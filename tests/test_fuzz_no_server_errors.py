@@ -22,10 +22,13 @@ CUSTOMER_EXCLUDE = r"/api/accounts/me$|/api/accounts/me/password$|/api/accounts/
 
 
 def fuzz(gateway_url: str, token: str, *selection: str) -> subprocess.CompletedProcess:
+    # One worker: with two threads, CPython 3.11's AST construction (hypothesis builds code at
+    # run time) now and then trips its shared recursion counter, "AST constructor recursion depth
+    # mismatch" (cpython gh-106905): a crash of the tool, not an answer of ours.
     return subprocess.run(
         [SCHEMATHESIS, "run", f"{gateway_url}/api/openapi.json", "--url", gateway_url,
          "--checks", "not_a_server_error", "--phases", "coverage,fuzzing", "--max-examples", "10",
-         "--workers", "2", "-H", f"Authorization: Bearer {token}", *selection],
+         "--workers", "1", "-H", f"Authorization: Bearer {token}", *selection],
         capture_output=True, text=True, timeout=600,
     )
 
