@@ -29,24 +29,6 @@ _RETRY = ("UPDATE outbox SET parked_at = NULL, attempts = 0, last_error = NULL "
           "WHERE parked_at IS NOT NULL AND ($1::boolean OR id = ANY($2::uuid[])) RETURNING id")
 
 
-def _targets(parser: argparse.ArgumentParser, args) -> tuple[bool, list[str]]:
-    if not args.all and not args.ids:
-        parser.error("indica gli id da riprovare oppure --all")
-    return bool(args.all), list(args.ids or [])
-
-
-def _parser(prog: str, what: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"sportello {prog}", description=what)
-    sub = parser.add_subparsers(dest="action", required=True)
-    listing = sub.add_parser("list", help="elenca")
-    listing.add_argument("service")
-    retry = sub.add_parser("retry", help="riprova")
-    retry.add_argument("service")
-    retry.add_argument("ids", nargs="*")
-    retry.add_argument("--all", action="store_true")
-    return parser
-
-
 async def parked_outbox(settings: Settings, service: str) -> list[dict]:
     conn = await asyncpg.connect(asyncpg_dsn(settings.database_url(service)))
     try:
@@ -56,11 +38,17 @@ async def parked_outbox(settings: Settings, service: str) -> list[dict]:
 
 
 async def retry_outbox(settings: Settings, service: str, everything: bool, ids: list[str]) -> int:
-    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url(service)))
+    return await retry_rows(settings.database_url(service), _RETRY, NOTIFY_CHANNEL, everything, ids)
+
+
+async def retry_rows(database_url: str, update: str, channel: str, everything: bool,
+                     ids: list[str]) -> int:
+    """Run a parked-rows UPDATE (`$1` all, `$2` the ids) and wake the loop that works the table."""
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         async with conn.transaction():
-            rows = await conn.fetch(_RETRY, everything, ids)
-            await conn.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
+            rows = await conn.fetch(update, everything, ids)
+            await conn.execute(f"SELECT pg_notify('{channel}', '')")
         return len(rows)
     finally:
         await conn.close()
@@ -94,35 +82,49 @@ async def dead_letters(settings: Settings, service: str, retry: set[str] | None 
     return out
 
 
-def _print(rows: list[dict]) -> None:
-    for row in rows:
-        print(json.dumps(row, default=str, ensure_ascii=False))
+def parked_command(argv: list[str], *, prog: str, what: str, list_verb: str, key: str,
+                   list_parked, retry, listed: str, retried: str) -> int:
+    """`sportello PROG LIST_VERB KEY` and `sportello PROG retry KEY (ID…|--all)`, for any kind of
+    parked item; `key` is a positional ("service") or an optional filter ("--recipient")."""
+    parser = argparse.ArgumentParser(prog=f"sportello {prog}", description=what)
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser(list_verb, help="elenca").add_argument(key)
+    again = sub.add_parser("retry", help="riprova gli elementi indicati")
+    if not key.startswith("-"):
+        again.add_argument(key)
+    again.add_argument("ids", nargs="*")
+    again.add_argument("--all", action="store_true")
+    args = parser.parse_args(argv)
+    value = getattr(args, key.lstrip("-"), None)
+    settings = get_settings()
+    if args.action == list_verb:
+        rows = asyncio.run(list_parked(settings, value))
+        for row in rows:
+            print(json.dumps(row, default=str, ensure_ascii=False))
+        print(f"{len(rows)} {listed}")
+        return 0
+    if not args.all and not args.ids:
+        parser.error("indica gli id da riprovare oppure --all")
+    print(f"{asyncio.run(retry(settings, value, bool(args.all), list(args.ids)))} {retried}")
+    return 0
+
+
+async def _retry_dead_letters(settings: Settings, service: str, everything: bool,
+                              ids: list[str]) -> int:
+    rows = await dead_letters(settings, service, set(ids), everything)
+    return sum(r["retried"] for r in rows)
 
 
 def outbox_command(argv: list[str]) -> int:
-    parser = _parser("outbox", "Righe dell'outbox parcheggiate dal relay.")
-    args = parser.parse_args(argv)
-    settings = get_settings()
-    if args.action == "list":
-        rows = asyncio.run(parked_outbox(settings, args.service))
-        _print(rows)
-        print(f"{len(rows)} righe parcheggiate")
-        return 0
-    everything, ids = _targets(parser, args)
-    print(f"{asyncio.run(retry_outbox(settings, args.service, everything, ids))} righe rimesse in coda")
-    return 0
+    return parked_command(argv, prog="outbox", what="Righe dell'outbox parcheggiate dal relay.",
+                          list_verb="list", key="service", list_parked=parked_outbox,
+                          retry=retry_outbox, listed="righe parcheggiate",
+                          retried="righe rimesse in coda")
 
 
 def dead_letters_command(argv: list[str]) -> int:
-    parser = _parser("dead-letters", "Messaggi parcheggiati dal consumer in <coda>.dead.")
-    args = parser.parse_args(argv)
-    settings = get_settings()
-    if args.action == "list":
-        rows = asyncio.run(dead_letters(settings, args.service))
-        _print(rows)
-        print(f"{len(rows)} messaggi parcheggiati")
-        return 0
-    everything, ids = _targets(parser, args)
-    rows = asyncio.run(dead_letters(settings, args.service, set(ids), everything))
-    print(f"{sum(r['retried'] for r in rows)} messaggi rimandati alla coda")
-    return 0
+    return parked_command(argv, prog="dead-letters",
+                          what="Messaggi parcheggiati dal consumer in <coda>.dead.",
+                          list_verb="list", key="service", list_parked=dead_letters,
+                          retry=_retry_dead_letters, listed="messaggi parcheggiati",
+                          retried="messaggi rimandati alla coda")
