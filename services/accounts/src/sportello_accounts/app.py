@@ -9,7 +9,7 @@ from sportello.proxies import TrustedProxies
 from sportello.service import Service
 from sportello.tokens import TokenIssuer
 
-from sportello_accounts import api, api_me, handlers, jobs
+from sportello_accounts import api, handlers, jobs
 from sportello_accounts.passwords import Passwords
 from sportello_accounts.settings import accounts_settings, get_accounts_settings
 
@@ -29,7 +29,7 @@ async def _start(app: FastAPI) -> None:
 
 service = Service(
     name="accounts",
-    routers=[api.router, api_me.router],
+    routers=[api.router],
     migrations=Path(__file__).parent / "migrations",
     handlers=handlers.HANDLERS,
     jobs=[jobs.PURGE],

@@ -233,3 +233,18 @@ async def consent_history(session: AsyncSession, account_id: uuid.UUID) -> list[
 
 async def billing_of(session: AsyncSession, account_id: uuid.UUID) -> BillingProfile | None:
     return await session.get(BillingProfile, account_id)
+
+
+async def export_rows(session: AsyncSession, me: Account) -> dict:
+    """Art. 15/20 GDPR: the rows this service holds on the caller besides the account itself."""
+    billing = await billing_of(session, me.id)
+    sessions = await session.scalars(
+        select(RefreshToken).where(RefreshToken.account_id == me.id).order_by(RefreshToken.created_at))
+    resets = await session.scalars(
+        select(PasswordReset).where(PasswordReset.account_id == me.id)
+        .order_by(PasswordReset.created_at))
+    places = await session.scalars(
+        select(LoginSource.last_login_at).where(LoginSource.account_id == me.id)
+        .order_by(LoginSource.last_login_at))
+    return {"billing": billing.data if billing else None, "sessions": list(sessions),
+            "password_resets": list(resets), "login_places": list(places)}
