@@ -29,6 +29,7 @@ from sportello.messaging.topology import (
     QUORUM,
     dead_queue_name,
     declare_service_queues,
+    persistent_copy,
     retry_queue_name,
 )
 from sportello.observability import EVENTS_HANDLED, correlation_id
@@ -162,15 +163,6 @@ class Consumer:
 
     async def _republish(self, message: AbstractIncomingMessage, queue: str, headers: dict) -> None:
         assert self._channel is not None
-        copy = aio_pika.Message(
-            message.body,
-            headers={**(message.headers or {}), **headers},
-            content_type=message.content_type,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=message.message_id,
-            type=message.type,
-            correlation_id=message.correlation_id,
-            app_id=message.app_id,
-        )
+        copy = persistent_copy(message, headers)
         await self._channel.default_exchange.publish(copy, routing_key=queue)
         await message.ack()

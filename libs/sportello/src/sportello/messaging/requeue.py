@@ -27,6 +27,7 @@ from sportello.messaging.topology import (
     QUORUM,
     dead_queue_name,
     declare_exchange,
+    persistent_copy,
     service_queue_arguments,
 )
 from sportello.settings import Settings
@@ -66,19 +67,7 @@ async def move_messages(channel: AbstractChannel, source: str, target: str) -> i
     queue = await channel.declare_queue(source, passive=True)
     moved = 0
     while (message := await queue.get(no_ack=False, fail=False)) is not None:
-        copy = aio_pika.Message(
-            message.body,
-            headers=message.headers,
-            content_type=message.content_type,
-            content_encoding=message.content_encoding,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            priority=message.priority,
-            correlation_id=message.correlation_id,
-            message_id=message.message_id,
-            timestamp=message.timestamp,
-            type=message.type,
-            app_id=message.app_id,
-        )
+        copy = persistent_copy(message)
         await channel.default_exchange.publish(copy, routing_key=target)
         await message.ack()
         moved += 1

@@ -89,3 +89,21 @@ async def declare_all(settings: Settings, consumers: dict[str, list[str]]) -> No
         await declare_exchange(channel, settings)
         for service, event_types in consumers.items():
             await declare_service_queues(channel, settings, service, event_types)
+
+
+def persistent_copy(message: aio_pika.abc.AbstractIncomingMessage,
+                    headers: dict | None = None) -> aio_pika.Message:
+    """A taken message, to publish again elsewhere (retry, dead-letter or another queue) as itself."""
+    return aio_pika.Message(
+        message.body,
+        headers={**(message.headers or {}), **(headers or {})},
+        content_type=message.content_type,
+        content_encoding=message.content_encoding,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        priority=message.priority,
+        correlation_id=message.correlation_id,
+        message_id=message.message_id,
+        timestamp=message.timestamp,
+        type=message.type,
+        app_id=message.app_id,
+    )
