@@ -21,6 +21,7 @@ class NotifiedLoop:
     channel: str = ""
     batch_size: int = 50
     housekeeping_seconds: float = 30.0
+    application_name: str | None = None  # how the LISTEN connection shows in pg_stat_activity
 
     def __init__(self, name: str, dsn: str):
         self.name = name
@@ -53,6 +54,10 @@ class NotifiedLoop:
     async def housekeeping(self) -> None:
         """Every `housekeeping_seconds`: pruning, metrics."""
 
+    def on_down(self) -> None:
+        """Called at once (no await) when the LISTEN connection dies or is closed: from then on
+        notifications may be missed."""
+
     # -- the loop -----------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -68,11 +73,22 @@ class NotifiedLoop:
             self._task = None
         await self._close()
 
+    @property
+    def listener(self) -> asyncpg.Connection:
+        """The LISTEN connection, for a worker whose work is reading on it."""
+        assert self._listener is not None
+        return self._listener
+
     def wake(self, *_args) -> None:
         self._wake.set()
 
+    def _lost(self, _conn) -> None:
+        self.on_down()
+        self._wake.set()  # the loop finds the connection closed and reconnects
+
     async def _close(self) -> None:
         self.connected.clear()
+        self.on_down()
         if self._listener is not None:
             try:
                 await asyncio.wait_for(self._listener.close(), 5)
@@ -86,17 +102,19 @@ class NotifiedLoop:
         while True:
             try:
                 await self.connect()
-                self._listener = await asyncpg.connect(self.dsn)
+                settings = {"application_name": self.application_name} if self.application_name else {}
+                self._listener = await asyncpg.connect(self.dsn, server_settings=settings)
+                self._listener.add_termination_listener(self._lost)
                 await self._listener.add_listener(self.channel, self.wake)
                 self.connected.set()
                 log.info("worker_connected", worker=self.name)
                 backoff = 0.2
                 while True:
                     self._wake.clear()
-                    if await self.work() >= self.batch_size:
-                        continue
                     if self._listener.is_closed():
                         raise ConnectionError("LISTEN connection lost")
+                    if await self.work() >= self.batch_size:
+                        continue
                     await self.healthy()
                     await self._housekeeping()
                     try:

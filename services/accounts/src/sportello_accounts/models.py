@@ -70,9 +70,8 @@ class RefreshToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class PasswordReset(Base):
-    __tablename__ = "password_resets"
-    __table_args__ = (Index("ix_password_resets_account", "account_id"),)
+class _OneTimeLink:
+    """A secret sent by email, kept as its hash, usable once before it expires."""
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -82,19 +81,18 @@ class PasswordReset(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class EmailConfirmation(Base):
+class PasswordReset(_OneTimeLink, Base):
+    __tablename__ = "password_resets"
+    __table_args__ = (Index("ix_password_resets_account", "account_id"),)
+
+
+class EmailConfirmation(_OneTimeLink, Base):
     """A link sent to an address to prove its owner reads it (registration or a new email)."""
 
     __tablename__ = "email_confirmations"
     __table_args__ = (Index("ix_email_confirmations_account", "account_id"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(Text)
-    token_hash: Mapped[str] = mapped_column(Text, unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LoginSource(Base):

@@ -7,7 +7,7 @@ transaction that starts after revision R was announced sees R's data, so a cache
 older than the revision it is served under. While the LISTEN connection is down the cache is
 off (every read goes to the database): a missed notification cannot leave stale data behind.
 A periodic revision check on the same connection covers the unlikely lost notification and
-notices a dead connection.
+notices a dead connection. The listening, reconnecting loop is `sportello.worker.NotifiedLoop`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import asyncio
 import hashlib
 from dataclasses import dataclass
 
-import asyncpg
 import structlog
+from sportello.worker import NotifiedLoop
 
 from sportello_catalog.repository import NOTIFY_CHANNEL
 
@@ -37,16 +37,17 @@ def entry(body: bytes) -> Entry:
     return Entry(body, '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"')
 
 
-class RenderedCache:
+class RenderedCache(NotifiedLoop):
+    channel = NOTIFY_CHANNEL
+    application_name = APPLICATION_NAME
+
     def __init__(self, dsn: str, *, max_entries: int = 20_000, check_seconds: float = 5.0):
-        self.dsn = dsn
+        super().__init__("catalog-cache-listener", dsn)
         self.max_entries = max_entries
         self.check_seconds = check_seconds
         self.revision = -1
         self.live = False
         self._entries: dict[tuple, Entry] = {}
-        self._task: asyncio.Task | None = None
-        self._was_live = False
 
     # --- the hot path: plain dict operations, no await ---
 
@@ -64,65 +65,30 @@ class RenderedCache:
             self.revision = revision
             self._entries.clear()
 
-    # --- the listener ---
+    # --- the listener (NotifiedLoop) ---
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="catalog-cache-listener")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-        self._off()
-
-    def _off(self) -> None:
-        self.live = False
-        self._entries.clear()
-
-    def _on_notify(self, _conn, _pid, _channel, payload: str) -> None:
+    def wake(self, _conn=None, _pid=None, _channel=None, payload: str = "") -> None:
+        # Dropped in the notification's own callback: no request is served from the old revision.
         try:
             self.advance(int(payload))
         except ValueError:  # not ours: be safe
             self._entries.clear()
+        super().wake()
 
-    async def _run(self) -> None:
-        backoff = 0.2
-        while True:
-            try:
-                await self._listen()
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:
-                self._off()
-                log.warning("catalog_cache_off", error=repr(e), retry_in=backoff)
-                await asyncio.sleep(backoff)
-                # A connection that was serving is retried at once; a server that stays down, less often.
-                backoff = 0.2 if self._was_live else min(backoff * 2, 5.0)
-            finally:
-                self._off()
+    def on_down(self) -> None:
+        if self.live:
+            log.warning("catalog_cache_off", revision=self.revision)
+        self.live = False
+        self._entries.clear()
 
-    async def _listen(self) -> None:
-        """One LISTEN connection's life: serve the cache while it lives, raise when it dies."""
-        lost = asyncio.Event()
-        self._was_live = False
-        conn = await asyncpg.connect(self.dsn, server_settings={"application_name": APPLICATION_NAME})
-        try:
-            # The moment the connection dies, notifications may be missed: stop serving the cache.
-            conn.add_termination_listener(lambda _conn: (self._off(), lost.set()))
-            # Listen first, then read: a write committed in between is seen by one of the two.
-            await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
-            self.advance(await conn.fetchval(_REVISION))
-            self.live = self._was_live = True
+    async def work(self) -> int:
+        # Listening already (the loop listens before it works): a write committed in between is
+        # seen by the notification or by this read.
+        self.advance(await asyncio.wait_for(self.listener.fetchval(_REVISION), 5))
+        if not self.live:
+            self.live = True
             log.info("catalog_cache_live", revision=self.revision)
-            while True:
-                try:
-                    await asyncio.wait_for(lost.wait(), self.check_seconds)
-                    raise ConnectionError("LISTEN connection lost")
-                except TimeoutError:
-                    self.advance(await asyncio.wait_for(conn.fetchval(_REVISION), 5))
-        finally:
-            if not conn.is_closed():
-                conn.terminate()
+        return 0
+
+    async def idle_seconds(self) -> float:
+        return self.check_seconds
