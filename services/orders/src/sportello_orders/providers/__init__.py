@@ -15,6 +15,8 @@ import httpx
 from sportello.settings import Settings
 
 Outcome = Literal["succeeded", "failed"]
+# How old (or new) a signed webhook may be: a captured one cannot be replayed later.
+TOLERANCE_SECONDS = 300
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import structlog
 from sportello.settings import Settings, check_sandbox_allowed
 
 from sportello_orders.providers import (
+    TOLERANCE_SECONDS,
     HostedSession,
     InvalidWebhook,
     ProviderUnavailable,
@@ -28,7 +29,6 @@ from sportello_orders.providers import (
 
 log = structlog.get_logger()
 
-TOLERANCE_SECONDS = 300
 HEADER = "sandbox-signature"
 OUTCOMES = {"payment.succeeded": "succeeded", "payment.failed": "failed"}
 

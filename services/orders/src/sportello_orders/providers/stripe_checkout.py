@@ -13,17 +13,10 @@ import stripe
 import structlog
 from sportello.settings import Settings
 
-from sportello_orders.providers import (
-    HostedSession,
-    InvalidWebhook,
-    ProviderUnavailable,
-    SessionRequest,
-    WebhookEvent,
-)
+from sportello_orders import providers
 
 log = structlog.get_logger()
 
-TOLERANCE_SECONDS = 300
 
 
 class StripeProvider:
@@ -39,7 +32,7 @@ class StripeProvider:
         )
         self.webhook_secret = settings.stripe_webhook_secret
 
-    async def create_session(self, request: SessionRequest) -> HostedSession:
+    async def create_session(self, request: providers.SessionRequest) -> providers.HostedSession:
         sep = "&" if "?" in request.return_url else "?"
         params = {
             "mode": "payment",
@@ -64,31 +57,31 @@ class StripeProvider:
             )
         except stripe.StripeError as e:
             log.warning("payment_provider_unreachable", provider=self.name, error=repr(e))
-            raise ProviderUnavailable(self.name) from e
-        return HostedSession(session_id=session.id, redirect_url=session.url)
+            raise providers.ProviderUnavailable(self.name) from e
+        return providers.HostedSession(session_id=session.id, redirect_url=session.url)
 
-    def parse_webhook(self, body: bytes, headers: dict[str, str]) -> WebhookEvent:
+    def parse_webhook(self, body: bytes, headers: dict[str, str]) -> providers.WebhookEvent:
         try:
             event = stripe.Webhook.construct_event(
                 body, headers.get("stripe-signature"), self.webhook_secret,
-                tolerance=TOLERANCE_SECONDS,
+                tolerance=providers.TOLERANCE_SECONDS,
             )
         except (stripe.SignatureVerificationError, ValueError) as e:
-            raise InvalidWebhook(str(e)) from e
+            raise providers.InvalidWebhook(str(e)) from e
         except Exception as e:  # e.g. a JSON body that is not a Stripe event at all
-            raise InvalidWebhook("corpo illeggibile") from e
+            raise providers.InvalidWebhook("corpo illeggibile") from e
         # A StripeObject is not a dict: read the plain form of the event.
         data = event.to_dict()
         obj = (data.get("data") or {}).get("object")
         if not isinstance(obj, dict) or not data.get("id") or not data.get("type"):
-            raise InvalidWebhook("evento Stripe incompleto")
+            raise providers.InvalidWebhook("evento Stripe incompleto")
         order_ref = obj.get("client_reference_id") or (obj.get("metadata") or {}).get("order_id")
         try:
             order_id = uuid.UUID(str(order_ref)) if order_ref else None
         except ValueError:
             order_id = None
         amount = obj.get("amount_total")
-        return WebhookEvent(
+        return providers.WebhookEvent(
             event_id=str(data["id"]),
             session_id=obj.get("id"),
             order_id=order_id,
