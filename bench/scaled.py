@@ -131,6 +131,29 @@ async def dead_letters(settings) -> dict[str, int]:
     return counts
 
 
+async def missing(settings, orders: list[str]) -> list[str]:
+    """Where each order without its email stopped: its outbox row in orders, its row in notifications."""
+    import asyncpg
+
+    lines = []
+    dsn = lambda name: settings.database_url(name).replace("+asyncpg", "")  # noqa: E731
+    c, o, n = [await asyncpg.connect(dsn(s)) for s in ("cart", "orders", "notifications")]
+    outbox = ("SELECT event_type, created_at, published_at, parked_at, attempts FROM outbox "
+              "WHERE envelope->'data'->>'order_id' = $1")
+    try:
+        for order_id in orders:
+            emails = await n.fetch(
+                "SELECT template, status, attempts, created_at, sent_at FROM notifications "
+                "WHERE order_id = $1::uuid AND audience = 'customer'", order_id)
+            lines.append(f"order {order_id}: cart outbox {[dict(r) for r in await c.fetch(outbox, order_id)]}"
+                         f" orders outbox {[dict(r) for r in await o.fetch(outbox, order_id)]}"
+                         f" emails {[dict(r) for r in emails]}")
+    finally:
+        for conn in (c, o, n):
+            await conn.close()
+    return lines
+
+
 async def run(args) -> None:
     servers = {"amqp_url": args.amqp_url} if args.amqp_url else {}
     settings = _run_settings(Path(tempfile.mkdtemp(prefix="sportello-proof-")), servers)
@@ -157,13 +180,14 @@ async def run(args) -> None:
                     if started == args.checkouts // 3:
                         for name in KILLED:
                             procs[name][0].kill()
-                        print(f"killed one replica of {', '.join(KILLED)}", flush=True)
+                        print(f"killed one replica of {', '.join(KILLED)} at "
+                              f"{time.strftime('%H:%M:%S')}", flush=True)
                     if started == 2 * args.checkouts // 3 and args.rabbitmq_node:
                         for step in ("stop_app", "start_app"):
                             await asyncio.to_thread(
                                 subprocess.run, ["rabbitmqctl", "-n", args.rabbitmq_node, step],
                                 check=True, capture_output=True)
-                        print("RabbitMQ restarted", flush=True)
+                        print(f"RabbitMQ restarted at {time.strftime('%H:%M:%S')}", flush=True)
                     return await customer_checks_out(api, seen)
 
             t0 = time.monotonic()
@@ -171,6 +195,7 @@ async def run(args) -> None:
 
             async def settled():
                 visible, emails = 0, Counter()
+                without.clear()
                 for email, order_id, auth in placed:
                     r = await api.get(f"/api/orders/{order_id}", headers=auth)
                     if r.status_code != 200:
@@ -180,8 +205,13 @@ async def run(args) -> None:
                     found = (await sink.get("/api/messages", params={
                         "to": email, "subject": f"Ordine {number} ricevuto"})).json()["items"]
                     emails[len(found)] += 1
+                    if not found:
+                        without.append(order_id)
                 return visible, emails
 
+            without: list[str] = []
+
+            print(f"every checkout answered at {time.strftime('%H:%M:%S')}", flush=True)
             deadline = time.monotonic() + 180
             while True:
                 visible, emails = await settled()
@@ -189,7 +219,19 @@ async def run(args) -> None:
                     break
                 await asyncio.sleep(1)
             elapsed = time.monotonic() - t0
+            print(f"settled (or gave up) at {time.strftime('%H:%M:%S')}", flush=True)
+            for order_id in without:  # what the sink holds under that order's number, to anyone
+                r = await api.get(f"/api/orders/{order_id}",
+                                  headers=next(a for _, o, a in placed if o == order_id))
+                found = (await sink.get("/api/messages", params={
+                    "subject": r.json()["number"]})).json()["items"]
+                print(f"sink for {r.json()['number']}: "
+                      f"{[(m['subject'], m['to'], m['envelope_to']) for m in found]}", file=sys.stderr)
+            total = len((await sink.get("/api/messages")).json()["items"])
+            print(f"sink holds {total} messages", file=sys.stderr)
         dead = await dead_letters(settings)
+        for line in await missing(settings, without):
+            print(line, file=sys.stderr)
         duplicates = sum((n - 1) * k for n, k in emails.items() if n > 1)
         print("| checkouts | orders visible | emails | duplicate emails | dead letters | "
               "client saw | seconds | broker restarted |")
