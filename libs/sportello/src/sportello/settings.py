@@ -119,6 +119,11 @@ class Settings(BaseSettings):
     # Bank transfer instructions shown to the customer (reference = order number).
     bank_iban: str = "IT60X0542811101000000123456"
     bank_beneficiary: str = "Sportello Servizi S.r.l."
+    # Charge the 2,00 € stamp duty to the customer as its own line (cart, orders and invoicing
+    # apply it alike; the seller owes it on the invoice either way).
+    stamp_duty_charged: bool = True
+    # The VIES REST endpoint checking EU VAT numbers; None or unreachable → "not_verified".
+    vies_url: str | None = None
     # Unpaid orders are cancelled automatically after these many hours.
     unpaid_cancel_hours_card: float = 24
     unpaid_cancel_hours_bank_transfer: float = 168

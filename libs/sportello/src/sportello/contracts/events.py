@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from sportello.contracts.billing import Billing
 from sportello.contracts.forms import AnswerLabel, FormDefinition
 from sportello.contracts.money import Totals
+from sportello.contracts.tax import Exemption, Treatment, VatNumberCheck
 
 PaymentMethod = Literal["card", "bank_transfer"]
 
@@ -119,6 +120,8 @@ class ServiceSnapshot(Payload):
     base_net_cents: int | None = None
     vat_rate_bp: int
     form: FormDefinition
+    # A VAT exemption of the service (a key of sportello.contracts.tax.EXEMPTIONS), e.g. art10_n20.
+    vat_exemption: Exemption | None = None
     # A fixed-price service may also be asked for a quote when the catalog allows it.
     quote_allowed: bool = False
     active: bool = True
@@ -152,6 +155,7 @@ class LineSnapshot(Payload):
     answer_labels: list[AnswerLabel]
     quantity: int
     vat_rate_bp: int
+    vat_exemption: Exemption | None = None
 
 
 class PricedSnapshot(LineSnapshot):
@@ -161,6 +165,8 @@ class PricedSnapshot(LineSnapshot):
     net_cents: int
     vat_cents: int
     gross_cents: int
+    # The tax treatment for the customer who bought it (absent on a quote's line).
+    treatment: Treatment | None = None
 
 
 class MaybePricedSnapshot(LineSnapshot):
@@ -185,13 +191,14 @@ def snapshot_of(row: Any) -> dict[str, Any]:
         "service": {"slug": row.service_slug, "name": row.service_name,
                     "version": row.service_version},
         "answers": row.answers, "answer_labels": row.answer_labels, "quantity": row.quantity,
-        "vat_rate_bp": row.vat_rate_bp,
+        "vat_rate_bp": row.vat_rate_bp, "vat_exemption": getattr(row, "vat_exemption", None),
     }
 
 
 def priced_snapshot_of(row: Any) -> dict[str, Any]:
     return {**snapshot_of(row), "unit_net_cents": row.unit_net_cents, "net_cents": row.net_cents,
-            "vat_cents": row.vat_cents, "gross_cents": row.gross_cents}
+            "vat_cents": row.vat_cents, "gross_cents": row.gross_cents,
+            "treatment": getattr(row, "treatment", None)}
 
 
 def snapshot_columns(line: LineSnapshot) -> dict[str, Any]:
@@ -205,9 +212,11 @@ def snapshot_columns(line: LineSnapshot) -> dict[str, Any]:
 
 
 def priced_snapshot_columns(line: PricedSnapshot) -> dict[str, Any]:
+    """The columns of a bought line, with its exemption and treatment (orders keeps them)."""
     return {**snapshot_columns(line), "unit_net_cents": line.unit_net_cents,
             "net_cents": line.net_cents, "vat_cents": line.vat_cents,
-            "gross_cents": line.gross_cents}
+            "gross_cents": line.gross_cents, "vat_exemption": line.vat_exemption,
+            "treatment": line.treatment.model_dump() if line.treatment else None}
 
 
 class CartCheckedOut(Payload):
@@ -218,6 +227,8 @@ class CartCheckedOut(Payload):
     billing: Billing
     payment_method: PaymentMethod
     currency: Literal["EUR"] = "EUR"
+    # The VIES check of an EU business's VAT number: "not_verified" where VIES is unreachable.
+    vat_number_check: VatNumberCheck | None = None
 
 
 class QuoteRequestLine(LineSnapshot):
@@ -350,6 +361,7 @@ class OrderSnapshot(Payload):
     totals: Totals
     billing: Billing
     payment_method: PaymentMethod
+    vat_number_check: VatNumberCheck | None = None
 
 
 class OrderPlaced(OrderSnapshot):

@@ -45,10 +45,25 @@ def line_amounts(unit_net_cents: int, quantity: int, vat_rate_bp: int) -> LineAm
     )
 
 
+class VatGroup(BaseModel):
+    """The lines of one rate and Natura (the VAT summary of a document)."""
+
+    vat_rate_bp: int
+    vat_nature: str | None = None
+    taxable_cents: int
+    vat_cents: int
+    note: str | None = None
+
+
 class Totals(BaseModel):
     net_cents: int = 0
     vat_cents: int = 0
+    # Includes the stamp duty when it is charged to the customer.
     gross_cents: int = 0
+    stamp_duty_cents: int = 0
+    vat_groups: list[VatGroup] = []
+    # Why a line carries no Italian VAT, as the customer must read it before paying.
+    notes: list[str] = []
 
 
 def totals(lines) -> Totals:
