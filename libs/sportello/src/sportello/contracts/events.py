@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from sportello.contracts.billing import Billing
 from sportello.contracts.forms import AnswerLabel, FormDefinition
-from sportello.contracts.money import Totals
+from sportello.contracts.money import TaxedTotals, Totals
 from sportello.contracts.tax import Exemption, Treatment, VatNumberCheck
 
 PaymentMethod = Literal["card", "bank_transfer"]
@@ -223,7 +223,7 @@ class CartCheckedOut(Payload):
     order_id: uuid.UUID
     customer: Contact
     lines: list[PricedLine]
-    totals: Totals
+    totals: TaxedTotals
     billing: Billing
     payment_method: PaymentMethod
     currency: Literal["EUR"] = "EUR"
@@ -358,7 +358,7 @@ class OrderSnapshot(Payload):
     number: str
     customer: Contact
     lines: list[PricedLine]
-    totals: Totals
+    totals: TaxedTotals
     billing: Billing
     payment_method: PaymentMethod
     vat_number_check: VatNumberCheck | None = None

@@ -58,8 +58,13 @@ class VatGroup(BaseModel):
 class Totals(BaseModel):
     net_cents: int = 0
     vat_cents: int = 0
-    # Includes the stamp duty when it is charged to the customer.
     gross_cents: int = 0
+
+
+class TaxedTotals(Totals):
+    """Totals of lines taxed for a known customer (checkout, order): `gross_cents` includes the
+    stamp duty when it is charged to the customer."""
+
     stamp_duty_cents: int = 0
     vat_groups: list[VatGroup] = []
     # Why a line carries no Italian VAT, as the customer must read it before paying.

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from stdnum.eu import vat as eu_vat
 
 from sportello.contracts.billing import Billing
-from sportello.contracts.money import LineAmounts, Totals, VatGroup, vat_cents
+from sportello.contracts.money import LineAmounts, TaxedTotals, VatGroup, vat_cents
 
 # Exemptions a service of the catalog may carry, with the Natura of FatturaPA and the law.
 Exemption = Literal["art10_n20"]
@@ -108,7 +108,7 @@ def taxed_amounts(unit_net_cents: int, quantity: int, vat_rate_bp: int, exemptio
 
 
 def document_totals(lines: list[tuple[LineAmounts, Treatment]],
-                    charge_stamp_duty: bool = True) -> Totals:
+                    charge_stamp_duty: bool = True) -> TaxedTotals:
     """The totals of a cart, order or invoice: sums of the lines, the VAT summary by rate and
     Natura, the notes the customer must read, and the stamp duty when charged to them."""
     groups: dict[tuple[int, str | None], VatGroup] = {}
@@ -120,7 +120,7 @@ def document_totals(lines: list[tuple[LineAmounts, Treatment]],
         g.vat_cents += amounts.vat_cents
     stamp = stamp_duty_cents([(a.net_cents, t) for a, t in lines], charge_stamp_duty)
     notes = list(dict.fromkeys(t.vat_note for _, t in lines if t.vat_note))
-    return Totals(net_cents=sum(a.net_cents for a, _ in lines),
+    return TaxedTotals(net_cents=sum(a.net_cents for a, _ in lines),
                   vat_cents=sum(a.vat_cents for a, _ in lines),
                   gross_cents=sum(a.gross_cents for a, _ in lines) + stamp,
                   stamp_duty_cents=stamp, vat_groups=list(groups.values()), notes=notes)
