@@ -22,7 +22,8 @@ async def test_checkout_creates_an_order_awaiting_payment_and_announces_it(shop,
 
     assert order["status"] == "awaiting_payment"
     assert NUMBER.match(order["number"])
-    assert order["totals"] == {"net_cents": 34_689, "vat_cents": 6_432, "gross_cents": 41_121}
+    assert {k: order["totals"][k] for k in ("net_cents", "vat_cents", "gross_cents")} == {
+        "net_cents": 34_689, "vat_cents": 6_432, "gross_cents": 41_121}
     assert [ln["gross_cents"] for ln in order["lines"]] == [30_122, 10_999]
     assert order["lines"][0]["answers"] == {"pagine": 5, "note": "Colori aziendali"}
     assert order["billing"]["tax_code"] == "RSSMRA85T10A562S"

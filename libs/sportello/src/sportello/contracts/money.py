@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Any
+
+from pydantic import BaseModel, model_validator
 
 
 def vat_cents(net_cents: int, vat_rate_bp: int) -> int:
@@ -69,6 +71,12 @@ class TaxedTotals(Totals):
     vat_groups: list[VatGroup] = []
     # Why a line carries no Italian VAT, as the customer must read it before paying.
     notes: list[str] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_plain_totals(cls, value: Any) -> Any:
+        # Plain sums (a producer that taxes nothing) are taxed totals without summary or notes.
+        return value.model_dump() if isinstance(value, Totals) else value
 
 
 def totals(lines) -> Totals:
