@@ -431,6 +431,26 @@ class InvoiceIssued(Payload):
     total_cents: int
 
 
+class SdiError(Payload):
+    code: str
+    description: str
+
+
+class InvoiceSdiOutcome(Payload):
+    """What the Sistema di Interscambio answered for an invoice: delivered (RC), rejected (NS,
+    with its error codes) or not delivered (MC: the invoice stands, the customer gets a copy)."""
+
+    invoice_id: uuid.UUID
+    order_id: uuid.UUID
+    order_number: str
+    number: str
+    kind: Literal["TD01", "TD04"]
+    status: Literal["delivered", "rejected", "not_delivered"]
+    at: datetime
+    customer: Contact
+    errors: list[SdiError] = []
+
+
 EVENTS: dict[str, type[Payload]] = {
     "account.registered": AccountRegistered,
     "account.updated": AccountUpdated,
@@ -459,5 +479,8 @@ EVENTS: dict[str, type[Payload]] = {
     "order.status_changed": OrderStatusChanged,
     "order.cancelled": OrderCancelled,
     "invoice.issued": InvoiceIssued,
+    "invoice.delivered": InvoiceSdiOutcome,
+    "invoice.rejected": InvoiceSdiOutcome,
+    "invoice.not_delivered": InvoiceSdiOutcome,
     "order.payment_needs_staff": OrderPaymentNeedsStaff,
 }
