@@ -28,6 +28,7 @@ SAMPLES = {
     "quote.expiring": samples.quote_expiring,
     "quote.pricing_overdue": samples.quote_pricing_overdue,
     "invoice.issued": samples.invoice_issued,
+    "invoice.rejected": samples.invoice_rejected,
 }
 # Events whose emails depend on the payload: the other variants, rendered too.
 VARIANTS = [("quote.message_posted", lambda: samples.quote_message_posted(author="customer"))]
