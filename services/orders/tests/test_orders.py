@@ -311,3 +311,26 @@ async def test_an_order_shows_the_invoices_issued_for_it_once_each(shop):
     await publish_event(shop.settings, "invoice.issued", note, producer="invoicing")
     order = await shop.order_when(me, order_id, lambda o: len(o["invoices"]) == 2)
     assert [i["type"] for i in order["invoices"]] == ["TD01", "TD04"]
+
+
+async def test_an_order_invoice_shows_what_sdi_answered(shop):
+    from datetime import UTC, datetime
+
+    from sportello.contracts.events import Contact, InvoiceIssued, InvoiceSdiOutcome
+
+    me = shop.customer()
+    placed = await shop.place(me)
+    who = Contact(account_id=me.id, email="x@example.it", first_name="Mario", last_name="Rossi")
+    issued = InvoiceIssued(invoice_id=uuid.uuid4(), order_id=placed["id"],
+                           order_number=placed["number"], number="FT-2026-000321", kind="TD01",
+                           issued_at=datetime.now(UTC), customer=who, total_cents=41_121)
+    await publish_event(shop.settings, "invoice.issued", issued, producer="invoicing")
+    await shop.order_when(me, placed["id"], lambda o: o["invoices"])
+    outcome = InvoiceSdiOutcome(invoice_id=issued.invoice_id, order_id=placed["id"],
+                                order_number=placed["number"], number=issued.number, kind="TD01",
+                                status="rejected", at=datetime.now(UTC), customer=who)
+    await publish_event(shop.settings, "invoice.rejected", outcome, producer="invoicing")
+    await shop.order_when(me, placed["id"], lambda o: o["invoices"][0]["status"] == "rejected")
+    delivered = outcome.model_copy(update={"status": "delivered"})
+    await publish_event(shop.settings, "invoice.delivered", delivered, producer="invoicing")
+    await shop.order_when(me, placed["id"], lambda o: o["invoices"][0]["status"] == "delivered")
