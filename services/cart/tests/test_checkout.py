@@ -45,7 +45,11 @@ async def test_checkout_publishes_the_order_and_empties_the_cart(settings, clien
     assert (sold.unit_net_cents, sold.quantity, sold.net_cents, sold.vat_cents, sold.gross_cents) == (
         ANSWERS_UNIT_NET, 2, 50000, 11000, 61000)
     assert sold.service.slug == fixed_service.slug and sold.quote_id is None
-    assert data.totals.model_dump() == {"net_cents": 50000, "vat_cents": 11000, "gross_cents": 61000}
+    assert data.totals.model_dump(include={"net_cents", "vat_cents", "gross_cents"}) == {
+        "net_cents": 50000, "vat_cents": 11000, "gross_cents": 61000}
+    # An Italian consumer: IVA at the service's rate, no Natura, no stamp duty.
+    assert [(g.vat_rate_bp, g.vat_nature) for g in data.totals.vat_groups] == [(2200, None)]
+    assert data.totals.stamp_duty_cents == 0 and sold.treatment.vat_rate_bp == 2200
     # The billing snapshot as kept: normalised.
     assert data.billing.address.province == "MI" and data.billing.email == "mario.rossi@example.it"
     assert data.payment_method == "card"

@@ -79,7 +79,8 @@ async def test_accepted_quote_lines_enter_the_cart_locked_at_the_quoted_price(se
         [event] = await tap.wait_for("cart.checked_out",
                                      where=lambda d: d["order_id"] == r.json()["order_id"])
     assert [line["quote_id"] for line in event.data["lines"]] == [str(quote.quote_id)] * 2
-    assert event.data["totals"] == {"net_cents": 138456, "vat_cents": 30460, "gross_cents": 168916}
+    assert {k: event.data["totals"][k] for k in ("net_cents", "vat_cents", "gross_cents")} == {
+        "net_cents": 138456, "vat_cents": 30460, "gross_cents": 168916}
 
 
 async def _lines_when(client, who, n):

@@ -3,14 +3,19 @@ orders service's side of the conversation (order.paid, a refund)."""
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import uvicorn
 from sportello.contracts.billing import Address, Billing
 from sportello.contracts.events import Contact, OrderPaid, OrderStatusChanged, PricedLine, ServiceRef
 from sportello.contracts.money import line_amounts, totals
 from sportello.testing import bearer, publish_event, running_service, wait_for
+from sportello.testing.processes import Process, free_port, with_free_ports
 from sportello_invoicing.app import service
 
 
@@ -18,14 +23,29 @@ from sportello_invoicing.app import service
 def invoicing_settings(settings):
     """The run's settings on an exchange of invoicing's own: the other services' test apps of the
     same run would otherwise answer the order.paid published here (and invoice its orders)."""
-    return settings.model_copy(update={"exchange": f"{settings.exchange}.invoicing",
-                                       "queue_prefix": f"{settings.queue_prefix}inv."})
+    own = settings.model_copy(update={"exchange": f"{settings.exchange}.invoicing",
+                                      "queue_prefix": f"{settings.queue_prefix}inv."})
+    return with_free_ports(own, ["sdi-sandbox"])
 
 
 @pytest.fixture(scope="session")
 async def client(invoicing_settings):
+    """The app in-process for the tests' requests, also served on a port for the SDI sandbox's
+    receipts; the sandbox as its own process."""
     async with running_service(service, invoicing_settings) as c:
-        yield c
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(c.app, host="127.0.0.1", port=port,
+                                               lifespan="off", log_level="warning"))
+        serving = asyncio.create_task(server.serve())
+        sdi = Process("sdi-sandbox", invoicing_settings, Path(tempfile.mkdtemp()), {
+            "SPORTELLO_SDI_SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{port}/api/invoices/sdi/receipts"})
+        try:
+            await sdi.wait_healthy()
+            yield c
+        finally:
+            sdi.stop()
+            server.should_exit = True
+            await serving
     await _drop_own_topology(invoicing_settings)
 
 

@@ -41,7 +41,8 @@ async def test_a_paid_order_gets_one_invoice_whose_xml_passes_a38_validation(cli
     assert len([e for e in tap.of_type("invoice.issued") if e.data["order_id"] == str(order.order_id)]) == 1
     assert issued[0].data["number"] == invoice["number"] and invoice["type"] == "TD01"
     assert re.fullmatch(r"FT-\d{4}-\d{6}", invoice["number"])
-    assert invoice["total_cents"] == 150609 and invoice["status"] == "issued"
+    # Issued, then on its way through SDI (the sandbox delivers unplanned files).
+    assert invoice["total_cents"] == 150609 and invoice["status"] in {"issued", "sent", "delivered"}
     root = await xml_of(client, orders.staff, invoice["id"])
     parsed = fa.auto_from_etree(root)
     check = validation.Validation()

@@ -13,6 +13,7 @@ from sportello.contracts.events import (
     Contact,
     EmailChangeRequested,
     InvoiceIssued,
+    InvoiceSdiOutcome,
     OrderCancelled,
     OrderPaid,
     OrderPaymentFailed,
@@ -32,6 +33,7 @@ from sportello.contracts.events import (
     QuoteRejected,
     QuoteRequested,
     QuoteRequestLine,
+    SdiError,
     ServiceRef,
 )
 from sportello.contracts.forms import AnswerLabel
@@ -235,3 +237,12 @@ def order_payment_needs_staff(placed: OrderPlaced | None = None,
         reason="amount_mismatch", order_status="awaiting_payment", provider="sandbox",
         provider_session_id="cs_test_1", amount_cents=amount_cents,
         expected_cents=placed.totals.gross_cents)
+
+
+def invoice_rejected(paid: OrderPaid | None = None) -> InvoiceSdiOutcome:
+    issued = invoice_issued(paid)
+    return InvoiceSdiOutcome(
+        invoice_id=issued.invoice_id, order_id=issued.order_id, order_number=issued.order_number,
+        number=issued.number, kind="TD01", status="rejected", at=issued.issued_at,
+        customer=issued.customer,
+        errors=[SdiError(code="00305", description="IdFiscaleIVA del cessionario non valido")])

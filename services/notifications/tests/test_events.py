@@ -49,6 +49,9 @@ async def test_order_paid_sends_the_confirmation_with_the_full_summary_and_alert
 
 
 CASES = [
+    ("invoice.rejected", samples.invoice_rejected,
+     [("staff", "[Staff] Fattura FT-2026-000042 scartata dallo SDI",
+       ["Errore 00305", "/resend", "entro 5 giorni"])]),
     # event type, payload factory, [(recipient: "customer" | "staff", subject, text fragments)]
     ("account.registered", samples.account_registered,
      [("customer", "Benvenuto su Sportello Servizi S.r.l.",

@@ -28,6 +28,7 @@ SAMPLES = {
     "quote.expiring": samples.quote_expiring,
     "quote.pricing_overdue": samples.quote_pricing_overdue,
     "invoice.issued": samples.invoice_issued,
+    "invoice.rejected": samples.invoice_rejected,
 }
 # Events whose emails depend on the payload: the other variants, rendered too.
 VARIANTS = [("quote.message_posted", lambda: samples.quote_message_posted(author="customer"))]
@@ -91,3 +92,18 @@ def test_the_invoice_email_links_its_pdf_and_its_order():
     assert r.subject.startswith("Fattura n. FT-2026-000042")
     assert INVOICE_PDF in r.text and "/pdf" in r.text
     assert "https://shop.example.it/account/ordini/" in r.text
+
+
+def test_the_order_email_shows_the_stamp_duty_and_the_reverse_charge_note():
+    from sportello.contracts.tax import REVERSE_CHARGE_EU
+
+    placed = samples.order_placed()
+    taxed = placed.model_copy(update={"totals": placed.totals.model_copy(update={
+        "stamp_duty_cents": 200, "gross_cents": placed.totals.gross_cents + 200,
+        "notes": [REVERSE_CHARGE_EU]})})
+    [d] = drafts.order_placed(taxed, SETTINGS)
+    r = render(d.template, {"business": SETTINGS.business_name, "shop_url": SETTINGS.storefront_url,
+                            **d.context})
+    for part in (r.text, r.html):
+        assert "Imposta di bollo" in part and "2,00 €" in part
+        assert "IVA: inversione contabile, art. 7-ter DPR 633/72" in part

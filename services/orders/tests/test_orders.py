@@ -22,7 +22,8 @@ async def test_checkout_creates_an_order_awaiting_payment_and_announces_it(shop,
 
     assert order["status"] == "awaiting_payment"
     assert NUMBER.match(order["number"])
-    assert order["totals"] == {"net_cents": 34_689, "vat_cents": 6_432, "gross_cents": 41_121}
+    assert {k: order["totals"][k] for k in ("net_cents", "vat_cents", "gross_cents")} == {
+        "net_cents": 34_689, "vat_cents": 6_432, "gross_cents": 41_121}
     assert [ln["gross_cents"] for ln in order["lines"]] == [30_122, 10_999]
     assert order["lines"][0]["answers"] == {"pagine": 5, "note": "Colori aziendali"}
     assert order["billing"]["tax_code"] == "RSSMRA85T10A562S"
@@ -310,3 +311,26 @@ async def test_an_order_shows_the_invoices_issued_for_it_once_each(shop):
     await publish_event(shop.settings, "invoice.issued", note, producer="invoicing")
     order = await shop.order_when(me, order_id, lambda o: len(o["invoices"]) == 2)
     assert [i["type"] for i in order["invoices"]] == ["TD01", "TD04"]
+
+
+async def test_an_order_invoice_shows_what_sdi_answered(shop):
+    from datetime import UTC, datetime
+
+    from sportello.contracts.events import Contact, InvoiceIssued, InvoiceSdiOutcome
+
+    me = shop.customer()
+    placed = await shop.place(me)
+    who = Contact(account_id=me.id, email="x@example.it", first_name="Mario", last_name="Rossi")
+    issued = InvoiceIssued(invoice_id=uuid.uuid4(), order_id=placed["id"],
+                           order_number=placed["number"], number="FT-2026-000321", kind="TD01",
+                           issued_at=datetime.now(UTC), customer=who, total_cents=41_121)
+    await publish_event(shop.settings, "invoice.issued", issued, producer="invoicing")
+    await shop.order_when(me, placed["id"], lambda o: o["invoices"])
+    outcome = InvoiceSdiOutcome(invoice_id=issued.invoice_id, order_id=placed["id"],
+                                order_number=placed["number"], number=issued.number, kind="TD01",
+                                status="rejected", at=datetime.now(UTC), customer=who)
+    await publish_event(shop.settings, "invoice.rejected", outcome, producer="invoicing")
+    await shop.order_when(me, placed["id"], lambda o: o["invoices"][0]["status"] == "rejected")
+    delivered = outcome.model_copy(update={"status": "delivered"})
+    await publish_event(shop.settings, "invoice.delivered", delivered, producer="invoicing")
+    await shop.order_when(me, placed["id"], lambda o: o["invoices"][0]["status"] == "delivered")

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sportello.contracts.idempotency import key_errors
 from sportello.contracts.people import MIN_PASSWORD_LENGTH
+from sportello.contracts.tax import REVERSE_CHARGE_EU
 from sportello.proxies import client_address
 
 from sportello_storefront.formatting import FILTERS
@@ -43,6 +44,8 @@ LABELS = {
     "privacy": "INFORMAZIONI PRIVACY",
 }
 templates.env.globals["L"] = LABELS
+# The shared tax rule's wording, so the page explains the reverse charge it names.
+templates.env.globals["REVERSE_CHARGE"] = REVERSE_CHARGE_EU
 # From the one password rule (the contracts), so the hint never drifts from what accounts checks.
 templates.env.globals["password_hint"] = f"Almeno {MIN_PASSWORD_LENGTH} caratteri."
 

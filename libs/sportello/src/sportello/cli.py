@@ -35,6 +35,7 @@ URL_SETTING = {
     "storefront": "storefront_url",
     "mailsink": "mail_sink_url",
     "payments-sandbox": "payment_sandbox_url",
+    "sdi-sandbox": "sdi_sandbox_url",
 }
 
 
@@ -190,12 +191,14 @@ def cmd_migrate(argv: list[str]) -> int:
 
 
 def cmd_keys(argv: list[str]) -> int:
-    from sportello.keys import ensure_key, ensure_sandbox_secret, generate_key
+    from sportello.keys import SDI_SANDBOX_SECRET_FILE, ensure_key, ensure_sandbox_secret, generate_key
 
     settings = get_settings()
     kid = generate_key(settings.jwt_keys_dir) if "--rotate" in argv else ensure_key(settings.jwt_keys_dir)
     print(f"chiave di firma {kid} in {settings.jwt_keys_dir}")
     print(f"segreto dei webhook del sandbox in {ensure_sandbox_secret(settings.jwt_keys_dir)}")
+    print(f"segreto delle ricevute del sandbox SDI in "
+          f"{ensure_sandbox_secret(settings.jwt_keys_dir, SDI_SANDBOX_SECRET_FILE)}")
     return 0
 
 
@@ -225,11 +228,12 @@ def cmd_up(argv: list[str]) -> int:
         return 0
     if (settings := _settings_if_reachable()) is None:
         return 1
-    from sportello.keys import ensure_key, ensure_sandbox_secret
+    from sportello.keys import SDI_SANDBOX_SECRET_FILE, ensure_key, ensure_sandbox_secret
 
     ensure_key(settings.jwt_keys_dir)
-    if settings.payment_sandbox_secret is None:
+    if settings.payment_sandbox_secret is None or settings.sdi_sandbox_secret is None:
         ensure_sandbox_secret(settings.jwt_keys_dir)
+        ensure_sandbox_secret(settings.jwt_keys_dir, SDI_SANDBOX_SECRET_FILE)
         get_settings.cache_clear()
         settings = get_settings()
     from sportello.messaging.requeue import ConsumersStillRunning
@@ -259,6 +263,7 @@ def cmd_up(argv: list[str]) -> int:
         f"  API:            {settings.gateway_url}/api  (documentazione: {settings.gateway_url}/api/docs)",
         f"  Email ricevute: {settings.mail_sink_url}",
         f"  Pagamenti test: {settings.payment_sandbox_url}",
+        f"  SDI di prova:   {settings.sdi_sandbox_url}",
         "  Ctrl-C per fermare tutto.",
         "",
     ]

@@ -43,14 +43,15 @@ def ensure_key(keys_dir: Path) -> str:
 
 
 SANDBOX_SECRET_FILE = "payments-sandbox.secret"
+SDI_SANDBOX_SECRET_FILE = "sdi-sandbox.secret"
 
 
-def ensure_sandbox_secret(keys_dir: Path) -> Path:
-    """This installation's webhook secret of the sandbox payment provider, made once."""
+def ensure_sandbox_secret(keys_dir: Path, name: str = SANDBOX_SECRET_FILE) -> Path:
+    """This installation's webhook secret of a sandbox (payments, SDI), made once."""
     import secrets
 
     keys_dir.mkdir(parents=True, exist_ok=True)
-    path = keys_dir / SANDBOX_SECRET_FILE
+    path = keys_dir / name
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
@@ -58,9 +59,9 @@ def ensure_sandbox_secret(keys_dir: Path) -> Path:
     return path
 
 
-def read_sandbox_secret(keys_dir: Path) -> str | None:
+def read_sandbox_secret(keys_dir: Path, name: str = SANDBOX_SECRET_FILE) -> str | None:
     try:
-        return (keys_dir / SANDBOX_SECRET_FILE).read_text().strip() or None
+        return (keys_dir / name).read_text().strip() or None
     except OSError:
         return None
 

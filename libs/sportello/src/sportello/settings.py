@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     notifications_url: str = "http://127.0.0.1:8106"
     invoicing_url: str = "http://127.0.0.1:8107"
     payment_sandbox_url: str = "http://127.0.0.1:8090"
+    sdi_sandbox_url: str = "http://127.0.0.1:8091"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_username: str | None = None
@@ -113,12 +114,23 @@ class Settings(BaseSettings):
     payment_sandbox_secret: str | None = None
     # Where the sandbox posts its webhooks; None → {gateway_url}/api/payments/webhooks/sandbox.
     payment_sandbox_webhook_url: str | None = None
+    # The SDI channel of invoicing: "sandbox" (tools/sdi-sandbox; development and tests). Its
+    # receipts are signed with this installation's secret (`sdi-sandbox.secret`, no default).
+    sdi_channel: str = "sandbox"
+    sdi_sandbox_secret: str | None = None
+    # Where the SDI sandbox posts its receipts; None → {gateway_url}/api/invoices/sdi/receipts.
+    sdi_sandbox_webhook_url: str | None = None
     stripe_api_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None  # None → Stripe's own API
     # Bank transfer instructions shown to the customer (reference = order number).
     bank_iban: str = "IT60X0542811101000000123456"
     bank_beneficiary: str = "Sportello Servizi S.r.l."
+    # Charge the 2,00 € stamp duty to the customer as its own line (cart, orders and invoicing
+    # apply it alike; the seller owes it on the invoice either way).
+    stamp_duty_charged: bool = True
+    # The VIES REST endpoint checking EU VAT numbers; None or unreachable → "not_verified".
+    vies_url: str | None = None
     # Unpaid orders are cancelled automatically after these many hours.
     unpaid_cancel_hours_card: float = 24
     unpaid_cancel_hours_bank_transfer: float = 168
@@ -141,6 +153,10 @@ class Settings(BaseSettings):
             from sportello.keys import read_sandbox_secret
 
             self.payment_sandbox_secret = read_sandbox_secret(self.jwt_keys_dir)
+        if self.sdi_sandbox_secret is None:
+            from sportello.keys import SDI_SANDBOX_SECRET_FILE, read_sandbox_secret
+
+            self.sdi_sandbox_secret = read_sandbox_secret(self.jwt_keys_dir, SDI_SANDBOX_SECRET_FILE)
         return self
 
     def database_url(self, service: str) -> str:

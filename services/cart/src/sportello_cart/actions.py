@@ -8,7 +8,8 @@ from __future__ import annotations
 import uuid
 
 import structlog
-from sportello.contracts.billing import billing_errors, normalised
+from sportello import vies
+from sportello.contracts.billing import Billing, billing_errors, normalised
 from sportello.contracts.events import (
     CartCheckedOut,
     PricedLine,
@@ -18,16 +19,17 @@ from sportello.contracts.events import (
 )
 from sportello.contracts.fields import prefixed
 from sportello.contracts.idempotency import KEY_REUSED
-from sportello.contracts.money import line_amounts, totals
+from sportello.contracts.tax import taxed_amounts
 from sportello.errors import Conflict, ValidationFailed
 from sportello.messaging import emit
+from sportello.settings import Settings
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_cart import domain, repository, views
 from sportello_cart.domain import Kind
 from sportello_cart.models import CartLine
 from sportello_cart.repository import Owner
-from sportello_cart.schemas import AddItem, CartOut, Checkout, LineOut, PatchItem, QuoteSubmit
+from sportello_cart.schemas import AddItem, CartOut, CartPreview, Checkout, LineOut, PatchItem, QuoteSubmit
 
 log = structlog.get_logger()
 
@@ -53,7 +55,7 @@ async def add_line(session: AsyncSession, owner: Owner, kind: Kind, body: AddIte
         answer_labels=[label.model_dump() for label in priced.answer_labels],
         quantity=body.quantity,
         unit_net_cents=priced.unit_net_cents if kind is Kind.PURCHASE else None,
-        vat_rate_bp=service.vat_rate_bp,
+        vat_rate_bp=service.vat_rate_bp, vat_exemption=service.vat_exemption,
     )
     session.add(line)
     await session.commit()
@@ -77,6 +79,7 @@ async def change_line(session: AsyncSession, owner: Owner, kind: Kind, line_id: 
     line.service_name = service.name
     line.service_version = service.version
     line.vat_rate_bp = service.vat_rate_bp
+    line.vat_exemption = service.vat_exemption
     if kind is Kind.PURCHASE:
         line.unit_net_cents = priced.unit_net_cents
     if body.quantity is not None:
@@ -137,7 +140,7 @@ async def answer_once(session: AsyncSession, cart_id: uuid.UUID, customer_id: uu
 
 
 async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout,
-                   key: str) -> dict:
+                   key: str, settings: Settings) -> dict:
     fingerprint = domain.fingerprint(body.model_dump(mode="json"))
     errors = billing_errors(body.billing)
     if errors:
@@ -160,11 +163,13 @@ async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout
                        "prima di completare l'acquisto.", extra={"lines": problems})
     customer = domain.the_customer(customer_id, await repository.contact(session, customer_id),
                                    billing=billing)
-    priced = [priced_line(line) for line in lines]
+    priced = [priced_line(line, billing) for line in lines]
     order_id = uuid.uuid4()
     await emit(session, "cart.checked_out", CartCheckedOut(
-        order_id=order_id, customer=customer, lines=priced, totals=totals(priced),
+        order_id=order_id, customer=customer, lines=priced,
+        totals=views.taxed_totals(priced, settings.stamp_duty_charged),
         billing=billing, payment_method=body.payment_method,
+        vat_number_check=await vies.check(settings, billing),
     ))
     response = await answer_once(session, cart.id, customer_id, "checkout", key, fingerprint,
                                  {"order_id": str(order_id)})
@@ -172,11 +177,28 @@ async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout
     return response
 
 
-def priced_line(line: CartLine) -> PricedLine:
-    """The contract's line, straight from the row (a purchase line always has its price)."""
-    amounts = line_amounts(line.unit_net_cents, line.quantity, line.vat_rate_bp)
-    return PricedLine(line_id=line.id, quote_id=line.quote_id,
+def priced_line(line: CartLine, billing: Billing) -> PricedLine:
+    """The contract's line, straight from the row (a purchase line always has its price), taxed
+    by the shared rule for this customer."""
+    amounts, treatment = taxed_amounts(line.unit_net_cents, line.quantity, line.vat_rate_bp,
+                                       line.vat_exemption, billing)
+    return PricedLine(line_id=line.id, quote_id=line.quote_id, treatment=treatment,
                       **{**snapshot_of(line), **amounts.model_dump()})
+
+
+async def preview(session: AsyncSession, customer_id: uuid.UUID, billing: Billing,
+                  settings: Settings) -> CartPreview:
+    """The purchase cart as checkout would price it for these billing data (the payment step)."""
+    errors = billing_errors(billing)
+    if errors:
+        raise ValidationFailed(prefixed(errors, "billing"))
+    billing = normalised(billing)
+    cart = await repository.get_or_create_cart(session, Owner(customer_id=customer_id),
+                                               Kind.PURCHASE)
+    lines = await repository.lines_of(session, cart.id)
+    await session.commit()
+    return views.taxed_cart_out(cart.id, lines, [priced_line(line, billing) for line in lines],
+                                settings.stamp_duty_charged)
 
 
 

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Body, Depends, Header, Response
+from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from sportello.auth import Customer, OptionalPrincipal
 from sportello.contracts.fields import FieldError
@@ -21,10 +21,12 @@ from sportello_cart.repository import Owner
 from sportello_cart.schemas import (
     AddItem,
     CartOut,
+    CartPreview,
     Checkout,
     LineOut,
     OrderAccepted,
     PatchItem,
+    Preview,
     QuoteAccepted,
     QuoteSubmit,
     SessionOut,
@@ -97,11 +99,18 @@ async def merge(me: Customer, session: Session, cart_token: CartToken = None) ->
 
 # --- checkout and quote submission --------------------------------------------------------------
 
+@router.post("/preview", response_model=CartPreview)
+async def preview(body: Preview, me: Customer, session: Session,
+                  request: Request) -> CartPreview:
+    """The purchase cart taxed for these billing data: what checkout will charge."""
+    return await actions.preview(session, me.id, body.billing, request.app.state.settings)
+
+
 @router.post("/checkout", status_code=202, response_model=OrderAccepted)
-async def checkout(body: Checkout, me: Customer, session: Session,
+async def checkout(body: Checkout, me: Customer, session: Session, request: Request,
                    idempotency_key: IdempotencyKey = None):
     key = check_idempotency_key(idempotency_key)
-    response = await actions.checkout(session, me.id, body, key)
+    response = await actions.checkout(session, me.id, body, key, request.app.state.settings)
     return JSONResponse(response, status_code=202)
 
 

@@ -100,6 +100,8 @@ class CartLine(Base):
     # Null on quote-cart lines: they carry no price.
     unit_net_cents: Mapped[int | None] = mapped_column(BigInteger)
     vat_rate_bp: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The service's VAT exemption when the line was added or corrected (tax.EXEMPTIONS key).
+    vat_exemption: Mapped[str | None] = mapped_column(Text)
     quote_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     quote_line_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = mapped_column(

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sportello.contracts.billing import Billing
 from sportello.contracts.events import MaybePricedSnapshot
-from sportello.contracts.money import Totals
+from sportello.contracts.money import TaxedTotals, Totals
+from sportello.contracts.tax import Treatment
 
 from sportello_cart.domain import MAX_MESSAGE, MAX_QUANTITY
 
@@ -37,6 +38,10 @@ class Checkout(Strict):
     payment_method: Literal["card", "bank_transfer"]
 
 
+class Preview(Strict):
+    billing: Billing
+
+
 class QuoteSubmit(Strict):
     message: str | None = Field(default=None, max_length=MAX_MESSAGE)
     # "Budget indicativo" and the day the customer would like the work by: both optional.
@@ -57,6 +62,8 @@ class LineOut(MaybePricedSnapshot):
 
     id: uuid.UUID
     locked_by_quote: uuid.UUID | None = None
+    # Set by POST /api/cart/preview: the line taxed for the billing data given.
+    treatment: Treatment | None = None
 
 
 class CartOut(BaseModel):
@@ -65,6 +72,12 @@ class CartOut(BaseModel):
     lines: list[LineOut]
     totals: Totals | None
     currency: Literal["EUR"] = "EUR"
+
+
+class CartPreview(CartOut):
+    """The purchase cart taxed for given billing data (POST /api/cart/preview)."""
+
+    totals: TaxedTotals
 
 
 class SessionOut(BaseModel):

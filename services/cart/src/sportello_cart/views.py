@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from sportello.contracts.events import snapshot_of
-from sportello.contracts.money import totals
+from sportello.contracts.events import PricedLine, snapshot_of
+from sportello.contracts.money import TaxedTotals, totals
+from sportello.contracts.tax import document_totals
 
 from sportello_cart import domain
 from sportello_cart.domain import Kind
 from sportello_cart.models import CartLine
-from sportello_cart.schemas import CartOut, LineOut
+from sportello_cart.schemas import CartOut, CartPreview, LineOut
 
 
 def line_out(line: CartLine) -> LineOut:
@@ -34,3 +35,18 @@ def cart_out(cart_id: uuid.UUID, kind: Kind, lines: list[CartLine]) -> CartOut:
         lines=out,
         totals=totals(out) if kind is Kind.PURCHASE else None,
     )
+
+
+def taxed_totals(lines: list[PricedLine], charge_stamp_duty: bool) -> TaxedTotals:
+    """The totals of lines already taxed for a customer, with the stamp duty (the shared rule)."""
+    return document_totals([(line, line.treatment) for line in lines], charge_stamp_duty)
+
+
+def taxed_cart_out(cart_id: uuid.UUID, rows: list[CartLine], priced: list[PricedLine],
+                   charge_stamp_duty: bool) -> CartPreview:
+    """The purchase cart with each line taxed for the billing data of the payment step."""
+    out = [LineOut(id=row.id, locked_by_quote=row.quote_id,
+                   **line.model_dump(exclude={"line_id", "quote_id"}))
+           for row, line in zip(rows, priced, strict=True)]
+    return CartPreview(id=cart_id, kind=Kind.PURCHASE.value, lines=out,
+                   totals=taxed_totals(priced, charge_stamp_duty))

@@ -95,6 +95,7 @@ def _write(service: Service, content: ServiceContent, category: Category) -> Non
     service.form = domain.form_json(content.form)
     service.quote_allowed = content.quote_allowed
     service.position = content.position
+    service.vat_exemption = content.vat_exemption
 
 
 async def create_service(session: AsyncSession, content: ServiceContent) -> Service:

@@ -14,6 +14,7 @@ from sportello_catalog.domain import ServiceContent
 
 IVA_22 = 2200
 ESENTE = 0
+ACCREDITED_TRAINING = "art10_n20"
 
 
 def opt(value: str, label: str, price: int = 0, percent: int = 0) -> dict[str, Any]:
@@ -70,12 +71,13 @@ CATEGORIES: list[dict[str, Any]] = [
 def _svc(slug: str, category: str, name: str, short: str, description: str, *, base: int | None,
          vat: int = IVA_22, fields: list[dict], quote_allowed: bool = False,
          position: int = 0) -> ServiceContent:
+    # Every 0 % service of the demo is training as an accredited body: art. 10 n. 20 DPR 633/72.
     clean = [{k: v for k, v in f.items() if v is not None} for f in fields]
     return ServiceContent(
         slug=slug, category=category, name=name, short_description=short, description=description,
         pricing_mode="fixed" if base is not None else "quote", base_net_cents=base, vat_rate_bp=vat,
         form=FormDefinition.model_validate({"fields": clean}), quote_allowed=quote_allowed,
-        position=position,
+        position=position, vat_exemption=ACCREDITED_TRAINING if vat == ESENTE else None,
     )
 
 

@@ -63,6 +63,8 @@ class ServiceContent:
     form: FormDefinition
     quote_allowed: bool = False
     position: int = 0
+    # A VAT exemption (sportello.contracts.tax.EXEMPTIONS key): the line is taxed 0 % with its Natura.
+    vat_exemption: str | None = None
 
     def comparable(self) -> dict[str, Any]:
         # Forms compare by their JSON so a definition read back from the database equals the one sent.
@@ -100,6 +102,9 @@ def service_errors(content: ServiceContent) -> list[FieldError]:
             field="vat_rate_bp",
             message="Aliquota IVA non valida: usa 0, 400, 500, 1000 o 2200 (punti base, 2200 = 22 %).",
         ))
+    if content.vat_exemption is not None and content.vat_rate_bp != 0:
+        errors.append(FieldError(field="vat_exemption",
+                                 message="Un servizio esente IVA ha aliquota 0 (vat_rate_bp = 0)."))
     if len(content.form.fields) > MAX_FORM_FIELDS:
         errors.append(FieldError(field="form.fields",
                                  message=f"Al massimo {MAX_FORM_FIELDS} campi per modulo."))
@@ -153,6 +158,7 @@ def snapshot(content: ServiceContent, category_name: str, version: int, active: 
         pricing_mode=content.pricing_mode,
         base_net_cents=content.base_net_cents,
         vat_rate_bp=content.vat_rate_bp,
+        vat_exemption=content.vat_exemption,
         form=content.form,
         quote_allowed=effective_quote_allowed(content),
         active=active,

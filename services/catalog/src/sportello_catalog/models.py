@@ -49,6 +49,8 @@ class Service(Base):
     pricing_mode: Mapped[str] = mapped_column(sa.Text)
     base_net_cents: Mapped[int | None] = mapped_column(sa.Integer)
     vat_rate_bp: Mapped[int] = mapped_column(sa.Integer)
+    # A key of sportello.contracts.tax.EXEMPTIONS (accredited training: art10_n20).
+    vat_exemption: Mapped[str | None] = mapped_column(sa.Text)
     form: Mapped[dict[str, Any]] = mapped_column(JSONB)
     quote_allowed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     position: Mapped[int] = mapped_column(sa.Integer, default=0)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sportello.contracts.events import CategoryRef
 from sportello.contracts.fields import FieldError
 from sportello.contracts.forms import FormDefinition
+from sportello.contracts.tax import Exemption
 from sportello.errors import ValidationFailed
 
 Slug = Annotated[str, Field(min_length=1, max_length=80)]
@@ -63,10 +64,11 @@ class ServiceIn(_In):
     form: FormDefinition = Field(default_factory=FormDefinition)
     quote_allowed: bool = False
     position: Position = 0
+    vat_exemption: Exemption | None = None
 
 
 class ServicePatch(_Patch):
-    nullable: ClassVar[frozenset[str]] = frozenset({"base_net_cents"})
+    nullable: ClassVar[frozenset[str]] = frozenset({"base_net_cents", "vat_exemption"})
 
     category: Slug | None = None
     name: Name | None = None
@@ -78,6 +80,7 @@ class ServicePatch(_Patch):
     form: FormDefinition | None = None
     quote_allowed: bool | None = None
     position: Position | None = None
+    vat_exemption: Exemption | None = None
 
 
 # --- answers (documented in OpenAPI; the hot reads send pre-rendered JSON of these shapes) ---
@@ -99,6 +102,9 @@ class ServiceSummary(BaseModel):
     price_from_cents: int | None
     vat_rate_bp: int
     quote_allowed: bool
+    # The VAT exemption key and the law the line will name (e.g. "Esente IVA art. 10, n. 20, …").
+    vat_exemption: str | None = None
+    vat_exemption_note: str | None = None
 
 
 class ServiceDetail(ServiceSummary):

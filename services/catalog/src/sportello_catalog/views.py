@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sportello.contracts.tax import EXEMPTIONS
+
 from sportello_catalog import domain
 from sportello_catalog.domain import ServiceContent
 from sportello_catalog.models import Category, Service
@@ -28,6 +30,7 @@ def content_of(service: Service) -> ServiceContent:
         form=domain.FormDefinition.model_validate(service.form),
         quote_allowed=service.quote_allowed,
         position=service.position,
+        vat_exemption=service.vat_exemption,
     )
 
 
@@ -42,6 +45,8 @@ def summary(service: Service) -> dict[str, Any]:
         "price_from_cents": domain.price_from_cents(content),
         "vat_rate_bp": service.vat_rate_bp,
         "quote_allowed": domain.effective_quote_allowed(content),
+        "vat_exemption": service.vat_exemption,
+        "vat_exemption_note": EXEMPTIONS[service.vat_exemption][1] if service.vat_exemption else None,
     }
 
 

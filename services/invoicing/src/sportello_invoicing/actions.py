@@ -10,28 +10,29 @@ from datetime import datetime
 
 import structlog
 from sportello.contracts.billing import Billing
-from sportello.contracts.events import Contact, InvoiceIssued, OrderPaid
+from sportello.contracts.events import Contact, InvoiceIssued, InvoiceSdiOutcome, OrderPaid
 from sportello.messaging import emit
 from sportello.numbering import ROME
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_invoicing import domain, fatturapa, repository
+from sportello_invoicing.channel import Channel, Receipt
 from sportello_invoicing.models import Invoice
 from sportello_invoicing.settings import InvoicingSettings, seller
 
 log = structlog.get_logger()
-ISSUED = "issued"
 
 
-def progressive(number: str) -> str:
-    """ProgressivoInvio (at most 10 alphanumerics): the year and sequence of the number."""
-    return number.replace(f"{repository.PREFIX}-", "").replace("-", "")[-10:]
+def file_name(settings: InvoicingSettings, invoice: Invoice) -> str:
+    """The SDI file name: IT + seller VAT number + _ + the progressive of this sending."""
+    attempt = max(invoice.sdi_attempts or 0, 1)
+    return f"IT{settings.business_vat_number}_{domain.progressive(invoice.number, attempt)}.xml"
 
 
 async def _store(session: AsyncSession, doc: domain.Document, order_id: uuid.UUID,
                  order_number: str, customer: Contact, now: datetime,
-                 related: uuid.UUID | None = None) -> Invoice:
-    xml = fatturapa.to_xml(doc, progressive(doc.number)).decode()
+                 related: uuid.UUID | None = None, vat_number_check: str | None = None) -> Invoice:
+    xml = fatturapa.to_xml(doc, domain.progressive(doc.number)).decode()
     invoice = Invoice(
         id=uuid.uuid4(), kind=doc.kind, number=doc.number, issued_on=doc.issued_on, issued_at=now,
         order_id=order_id, order_number=order_number, customer_id=customer.account_id,
@@ -40,7 +41,8 @@ async def _store(session: AsyncSession, doc: domain.Document, order_id: uuid.UUI
         net_cents=doc.net_cents, vat_cents=doc.vat_cents, total_cents=doc.total_cents,
         stamp_duty_cents=sum(ln.net_cents for ln in doc.lines
                              if ln.description == domain.STAMP_DUTY_LINE),
-        status=ISSUED, xml=xml, related_invoice_id=related,
+        status=domain.Status.ISSUED.value, xml=xml, related_invoice_id=related, status_at=now,
+        vat_number_check=vat_number_check,
     )
     session.add(invoice)
     await session.flush()
@@ -59,13 +61,18 @@ async def invoice_paid_order(session: AsyncSession, data: OrderPaid, settings: I
         log.info("invoice_exists", order_id=str(data.order_id))
         return None
     number = await repository.next_number(session, now)
+    # The stamp duty as the order charged it (what the customer paid); without a taxed total
+    # (an older order) the setting.
+    charged = (data.totals.stamp_duty_cents > 0 if data.totals.vat_groups
+               else settings.stamp_duty_charged)
     doc = domain.Document(
         kind=domain.INVOICE, number=number, issued_on=now.astimezone(ROME).date(),
         seller=seller(settings), buyer=data.billing,
         lines=domain.invoice_lines([line.model_dump(mode="json") for line in data.lines],
-                                   data.billing, settings.stamp_duty_charged),
-        payment_method=data.payment_method, stamp_duty_charged=settings.stamp_duty_charged)
-    return await _store(session, doc, data.order_id, data.number, data.customer, now)
+                                   data.billing, charged),
+        payment_method=data.payment_method, stamp_duty_charged=charged)
+    return await _store(session, doc, data.order_id, data.number, data.customer, now,
+                        vat_number_check=data.vat_number_check)
 
 
 def document_of(invoice: Invoice, settings: InvoicingSettings) -> domain.Document:
@@ -94,3 +101,62 @@ async def credit_refunded_order(session: AsyncSession, order_id: uuid.UUID, cust
                                  now.astimezone(ROME).date())
     return await _store(session, note, order_id, invoice.order_number, customer, now,
                         related=invoice.id)
+
+
+# --- SDI ---------------------------------------------------------------------------------------
+
+
+async def send_to_sdi(session: AsyncSession, invoice: Invoice, channel: Channel,
+                      settings: InvoicingSettings, now: datetime) -> None:
+    """Hand the invoice's file to SDI (issued or rejected → sent); ChannelError leaves it as it
+    was, for the consumer's retry or staff's next resend."""
+    domain.transition(invoice.status, domain.Status.SENT)
+    invoice.sdi_attempts = (invoice.sdi_attempts or 0) + 1
+    if invoice.sdi_attempts > 1:
+        # Sent again after a rejection: rebuilt from the stored lines and today's seller data
+        # (the correction), same number and date, a new progressive for a new file name.
+        doc = document_of(invoice, settings)
+        invoice.xml = fatturapa.to_xml(
+            doc, domain.progressive(invoice.number, invoice.sdi_attempts)).decode()
+    invoice.sdi_id = await channel.send(file_name(settings, invoice), invoice.xml)
+    invoice.status = domain.Status.SENT.value
+    invoice.status_at = now
+    log.info("invoice_sent", invoice_id=str(invoice.id), number=invoice.number,
+             sdi_id=invoice.sdi_id, attempt=invoice.sdi_attempts)
+
+
+async def send_issued(session: AsyncSession, invoice_id: uuid.UUID, channel: Channel,
+                      settings: InvoicingSettings, now: datetime) -> None:
+    """The first sending of a just issued invoice, once (a repeated invoice.issued finds it sent)."""
+    invoice = await repository.get(session, invoice_id, lock=True)
+    if invoice.status != domain.Status.ISSUED.value:
+        return
+    await send_to_sdi(session, invoice, channel, settings, now)
+
+
+async def apply_receipt(session: AsyncSession, receipt: Receipt, now: datetime) -> Invoice | None:
+    """An SDI receipt moves the invoice it answers and is announced; a receipt of a file since
+    replaced (an earlier sending) or already applied changes nothing."""
+    invoice = await repository.by_sdi_id(session, receipt.sdi_id)
+    to = domain.RECEIPT_STATUS[receipt.type]
+    if invoice is None or invoice.status == to.value:
+        log.info("sdi_receipt_ignored", sdi_id=receipt.sdi_id, type=receipt.type)
+        return None
+    domain.transition(invoice.status, to)
+    invoice.status = to.value
+    invoice.status_at = now
+    invoice.sdi_errors = [e.model_dump() for e in receipt.errors] or None
+    await emit(session, domain.STATUS_EVENT[to], InvoiceSdiOutcome(
+        invoice_id=invoice.id, order_id=invoice.order_id, order_number=invoice.order_number,
+        number=invoice.number, kind=invoice.kind, status=to.value, at=now,
+        customer=contact_of(invoice), errors=receipt.errors))
+    log.info("invoice_sdi_outcome", invoice_id=str(invoice.id), number=invoice.number,
+             status=to.value, errors=[e.code for e in receipt.errors])
+    return invoice
+
+
+def contact_of(invoice: Invoice) -> Contact:
+    billing = Billing(**invoice.billing)
+    return Contact(account_id=invoice.customer_id, email=billing.email,
+                   first_name=billing.first_name or billing.company_name or "",
+                   last_name=billing.last_name or "")

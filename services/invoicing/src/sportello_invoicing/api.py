@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,6 +14,7 @@ from sportello.pdf import render_pdf
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_invoicing import actions, repository, schemas, views
+from sportello_invoicing.channel import channel_for
 from sportello_invoicing.models import Invoice
 from sportello_invoicing.settings import invoicing_settings
 
@@ -60,12 +62,31 @@ async def staff_invoice(invoice_id: uuid.UUID, staff: Staff, session: Session):
 async def staff_invoice_xml(invoice_id: uuid.UUID, request: Request, staff: Staff,
                             session: Session):
     invoice = await repository.get(session, invoice_id)
-    # The SDI file name: IT + seller VAT number + _ + progressive.
-    vat = request.app.state.settings.business_vat_number
-    name = f"IT{vat}_{actions.progressive(invoice.number)}.xml"
+    name = actions.file_name(invoicing_settings(request.app.state.settings), invoice)
     return _attachment(invoice.xml, "application/xml", name)
 
 
 @router.get("/api/staff/invoices/{invoice_id}/pdf", response_class=Response)
 async def staff_invoice_pdf(invoice_id: uuid.UUID, request: Request, staff: Staff, session: Session):
     return await _pdf(request, await repository.get(session, invoice_id))
+
+
+@router.post("/api/staff/invoices/{invoice_id}/resend", response_model=schemas.InvoiceSummary)
+async def resend_invoice(invoice_id: uuid.UUID, request: Request, staff: Staff, session: Session):
+    """A rejected invoice, corrected, goes to SDI again with its number and date (409 unless
+    rejected, or issued and never sent)."""
+    settings = invoicing_settings(request.app.state.settings)
+    invoice = await repository.get(session, invoice_id, lock=True)
+    await actions.send_to_sdi(session, invoice, channel_for(settings), settings, datetime.now(UTC))
+    await session.commit()
+    return views.summary(invoice)
+
+
+@router.post("/api/invoices/sdi/receipts", include_in_schema=True)
+async def sdi_receipt(request: Request, session: Session):
+    """SDI's receipts (RC, NS, MC), signed; each applied once."""
+    settings = invoicing_settings(request.app.state.settings)
+    receipt = channel_for(settings).receipt(await request.body(), request.headers)
+    await actions.apply_receipt(session, receipt, datetime.now(UTC))
+    await session.commit()
+    return {"received": receipt.sdi_id}

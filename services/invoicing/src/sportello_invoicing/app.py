@@ -16,6 +16,7 @@ service = Service(
     handlers={
         "order.paid": handlers.on_order_paid,
         "order.status_changed": handlers.on_order_status_changed,
+        "invoice.issued": handlers.on_invoice_issued,
     },
     settings_factory=invoicing_settings,
 )

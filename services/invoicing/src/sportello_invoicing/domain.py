@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 from sportello.contracts.billing import Billing
 from sportello.contracts.money import vat_cents
@@ -18,6 +19,7 @@ from sportello.contracts.tax import (
     line_treatment,
     stamp_duty_due,
 )
+from sportello.errors import Conflict
 
 INVOICE = "TD01"
 CREDIT_NOTE = "TD04"
@@ -151,3 +153,49 @@ def credit_note_of(invoice: Document, number: str, issued_on: date) -> Document:
                     related_number=invoice.number, related_date=invoice.issued_on,
                     causale=[f"Storno totale della fattura n. {invoice.number} del "
                              f"{invoice.issued_on:%d/%m/%Y}"])
+
+
+# --- sending to SDI -------------------------------------------------------------------------
+
+
+class Status(StrEnum):
+    ISSUED = "issued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    REJECTED = "rejected"
+    NOT_DELIVERED = "not_delivered"
+
+
+# An invoice is sent once issued; SDI answers delivered, rejected or not delivered; a rejected
+# one (not issued for the law) is corrected and sent again with its number and date.
+TRANSITIONS: dict[Status, set[Status]] = {
+    Status.ISSUED: {Status.SENT},
+    Status.SENT: {Status.DELIVERED, Status.REJECTED, Status.NOT_DELIVERED},
+    Status.REJECTED: {Status.SENT},
+    Status.DELIVERED: set(),
+    # MC: the invoice is issued and in the buyer's cassetto fiscale; the courtesy copy stands.
+    Status.NOT_DELIVERED: set(),
+}
+# The receipt of SDI → the invoice's state, and the event that announces it.
+RECEIPT_STATUS = {"RC": Status.DELIVERED, "NS": Status.REJECTED, "MC": Status.NOT_DELIVERED}
+STATUS_EVENT = {Status.DELIVERED: "invoice.delivered", Status.REJECTED: "invoice.rejected",
+                Status.NOT_DELIVERED: "invoice.not_delivered"}
+LABELS = {Status.ISSUED: "emessa", Status.SENT: "inviata allo SDI", Status.DELIVERED: "consegnata",
+          Status.REJECTED: "scartata dallo SDI", Status.NOT_DELIVERED: "non consegnata"}
+
+
+def transition(current: str, to: Status) -> Status:
+    """The next state if the table allows it; Conflict (409) otherwise."""
+    if to not in TRANSITIONS[Status(current)]:
+        raise Conflict(f"La fattura è {LABELS[Status(current)]}: non può diventare "
+                       f"{LABELS[to]}.", extra={"invoice_status": current})
+    return to
+
+
+def progressive(number: str, attempt: int = 1) -> str:
+    """ProgressivoInvio (at most 10 alphanumerics), unique per file: a file sent again after a
+    rejection needs a new name (SDI refuses a duplicate file name, error 00002)."""
+    year, seq = number.split("-")[-2:]
+    if attempt <= 1:
+        return f"{year}{seq}"[-10:]
+    return f"{year[-2:]}{seq}{attempt:02d}"[-10:]

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sportello.contracts.envelope import Envelope
-from sportello.contracts.events import OrderPaid, OrderStatusChanged
+from sportello.contracts.events import InvoiceIssued, OrderPaid, OrderStatusChanged
 from sportello.db import session_settings
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_invoicing import actions
+from sportello_invoicing.channel import channel_for
 from sportello_invoicing.settings import InvoicingSettings, invoicing_settings
 
 
@@ -25,6 +26,14 @@ async def on_order_paid(session: AsyncSession, event: Envelope) -> None:
     data: OrderPaid = event.payload()
     await actions.invoice_paid_order(session, data, _settings(session),
                                      datetime.now(UTC))
+
+
+async def on_invoice_issued(session: AsyncSession, event: Envelope) -> None:
+    """A just issued invoice goes to SDI (an unreachable SDI: the consumer retries)."""
+    data: InvoiceIssued = event.payload()
+    settings = _settings(session)
+    await actions.send_issued(session, data.invoice_id, channel_for(settings), settings,
+                              datetime.now(UTC))
 
 
 async def on_order_status_changed(session: AsyncSession, event: Envelope) -> None:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sportello.db import new_metadata
-from sqlalchemy import BigInteger, Date, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, DateTime, Index, Integer, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -42,6 +42,14 @@ class Invoice(Base):
     status: Mapped[str] = mapped_column(Text)
     xml: Mapped[str] = mapped_column(Text)
     related_invoice_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # The SDI exchange: the id of the last file sent, how many were sent, the last receipt's
+    # errors (an NS) and when the state last changed.
+    sdi_id: Mapped[str | None] = mapped_column(Text, index=True)
+    sdi_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sdi_errors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    status_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The VIES check of an EU buyer's VAT number at checkout ("not_verified": VIES unreachable).
+    vat_number_check: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         # One invoice and at most one credit note per order.

@@ -27,8 +27,8 @@ async def of_order(session: AsyncSession, order_id: uuid.UUID, kind: str) -> Inv
                                                       Invoice.kind == kind))
 
 
-async def get(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
-    invoice = await session.get(Invoice, invoice_id)
+async def get(session: AsyncSession, invoice_id: uuid.UUID, lock: bool = False) -> Invoice:
+    invoice = await session.get(Invoice, invoice_id, with_for_update=lock)
     if invoice is None:
         raise NotFound(NOT_FOUND)
     return invoice
@@ -53,3 +53,8 @@ async def list_for_staff(session: AsyncSession, status: str | None, limit: int,
         stmt = stmt.where(or_(Invoice.issued_at < at, and_(Invoice.issued_at == at, Invoice.id < last)))
     stmt = stmt.order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(limit + 1)
     return list((await session.scalars(stmt)).all())
+
+
+async def by_sdi_id(session: AsyncSession, sdi_id: str) -> Invoice | None:
+    """The invoice whose last file SDI knows by this id, locked (receipts may race)."""
+    return await session.scalar(select(Invoice).where(Invoice.sdi_id == sdi_id).with_for_update())

@@ -18,6 +18,10 @@ class InvoiceSummary(BaseModel):
     order_id: uuid.UUID
     order_number: str
     total_cents: int
+    # The SDI exchange: files sent, the last receipt's errors (NS), the VIES check at checkout.
+    sdi_attempts: int = 0
+    sdi_errors: list[dict] | None = None
+    vat_number_check: str | None = None
 
 
 class InvoicePage(BaseModel):

@@ -23,8 +23,6 @@ class InvoicingSettings(Settings):
     seller_rea_office: str = "MI"
     seller_rea_number: str = "1234567"
     seller_phone: str | None = None
-    # Charge the 2,00 € stamp duty to the customer as its own line (the seller pays it either way).
-    stamp_duty_charged: bool = True
 
 
 def invoicing_settings(settings: Settings | None = None) -> InvoicingSettings:

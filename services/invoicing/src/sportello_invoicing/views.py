@@ -24,7 +24,9 @@ def summary(invoice: Invoice) -> schemas.InvoiceSummary:
     return schemas.InvoiceSummary(
         id=invoice.id, number=invoice.number, type=invoice.kind, issued_at=invoice.issued_at,
         issued_on=invoice.issued_on, status=invoice.status, order_id=invoice.order_id,
-        order_number=invoice.order_number, total_cents=invoice.total_cents)
+        order_number=invoice.order_number, total_cents=invoice.total_cents,
+        sdi_attempts=invoice.sdi_attempts or 0, sdi_errors=invoice.sdi_errors,
+        vat_number_check=invoice.vat_number_check)
 
 
 def cursor_of(invoice: Invoice) -> str:

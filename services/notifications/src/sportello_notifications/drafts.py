@@ -13,6 +13,7 @@ from sportello.contracts.events import (
     Contact,
     EmailChangeRequested,
     InvoiceIssued,
+    InvoiceSdiOutcome,
     OrderCancelled,
     OrderPaid,
     OrderPaymentFailed,
@@ -240,6 +241,14 @@ def invoice_issued(data: InvoiceIssued, settings: Settings) -> list[Draft]:
         order_id=data.order_id, order_number=data.order_number)]
 
 
+def invoice_rejected(data: InvoiceSdiOutcome, settings: Settings) -> list[Draft]:
+    """SDI rejected an invoice (not issued for the law until resent): staff correct and resend."""
+    base = f"{settings.gateway_url}/api/staff/invoices/{data.invoice_id}"
+    return [_to_staff(settings, "staff_fattura_scartata", data.customer, {
+        "invoice": data, "invoice_url": base, "resend_url": f"{base}/resend"},
+        order_id=data.order_id, order_number=data.order_number)]
+
+
 # event type → the function that says which emails it means.
 BY_EVENT = {
     "account.registered": account_registered,
@@ -261,4 +270,5 @@ BY_EVENT = {
     "quote.expiring": quote_expiring,
     "quote.pricing_overdue": quote_pricing_overdue,
     "invoice.issued": invoice_issued,
+    "invoice.rejected": invoice_rejected,
 }

@@ -24,7 +24,8 @@ from sportello.contracts.events import (
     priced_snapshot_columns,
     priced_snapshot_of,
 )
-from sportello.contracts.money import Totals, totals
+from sportello.contracts.money import TaxedTotals
+from sportello.contracts.tax import document_totals, line_treatment
 from sportello.errors import Conflict
 from sportello.messaging import emit
 from sportello.settings import Settings
@@ -47,7 +48,11 @@ async def create_from_checkout(session: AsyncSession, data: CartCheckedOut,
         log.info("checkout_already_ordered", order_id=str(data.order_id))
         return None
     now = datetime.now(UTC)
-    sums = totals(data.lines)  # totals are sums of the lines, whatever the sender added up
+    # Totals are sums of the lines by the shared rule, whatever the sender added up; the stamp
+    # duty as the cart charged it (its setting).
+    sums = document_totals(
+        [(line, line.treatment or line_treatment(line.vat_rate_bp, line.vat_exemption, data.billing))
+         for line in data.lines], charge_stamp_duty=data.totals.stamp_duty_cents > 0)
     if sums != data.totals:
         log.warning("checkout_totals_mismatch", order_id=str(data.order_id),
                     sent=data.totals.model_dump(), lines=sums.model_dump())
@@ -64,6 +69,9 @@ async def create_from_checkout(session: AsyncSession, data: CartCheckedOut,
         net_cents=sums.net_cents,
         vat_cents=sums.vat_cents,
         gross_cents=sums.gross_cents,
+        stamp_duty_cents=sums.stamp_duty_cents,
+        vat_groups=[g.model_dump() for g in sums.vat_groups], tax_notes=sums.notes,
+        vat_number_check=data.vat_number_check,
         billing=data.billing.model_dump(mode="json"),
         placed_at=now,
         updated_at=now,
@@ -80,7 +88,7 @@ async def create_from_checkout(session: AsyncSession, data: CartCheckedOut,
     await emit(session, "order.placed", OrderPlaced(
         order_id=order.id, number=order.number, customer=contact(order), lines=priced_lines(order),
         totals=order_totals(order), billing=data.billing, payment_method=data.payment_method,
-        placed_at=now, bank_transfer=bank_transfer(order, settings),
+        vat_number_check=order.vat_number_check, placed_at=now, bank_transfer=bank_transfer(order, settings),
     ))
     log.info("order_placed", order_id=str(order.id), number=order.number)
     return order
@@ -137,8 +145,8 @@ def paid_event(order: Order) -> OrderPaid:
         order_id=order.id, number=order.number, customer=contact(order),
         lines=priced_lines(order), totals=order_totals(order),
         billing=Billing.model_validate(order.billing), payment_method=order.payment_method,
-        paid_at=order.paid_at, quote_ids=sorted({line.quote_id for line in order.lines
-                                                 if line.quote_id}),
+        vat_number_check=order.vat_number_check, paid_at=order.paid_at,
+        quote_ids=sorted({line.quote_id for line in order.lines if line.quote_id}),
     )
 
 
@@ -147,9 +155,10 @@ def contact(order: Order) -> Contact:
                    first_name=order.customer_first_name, last_name=order.customer_last_name)
 
 
-def order_totals(order: Order) -> Totals:
-    return Totals(net_cents=order.net_cents, vat_cents=order.vat_cents,
-                  gross_cents=order.gross_cents)
+def order_totals(order: Order) -> TaxedTotals:
+    return TaxedTotals(net_cents=order.net_cents, vat_cents=order.vat_cents,
+                       gross_cents=order.gross_cents, stamp_duty_cents=order.stamp_duty_cents or 0,
+                       vat_groups=order.vat_groups or [], notes=order.tax_notes or [])
 
 
 def priced_lines(order: Order) -> list[PricedLine]:

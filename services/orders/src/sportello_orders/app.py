@@ -26,6 +26,8 @@ service = Service(
         "cart.checked_out": handlers.on_cart_checked_out,
         "account.deleted": handlers.on_account_deleted,
         "invoice.issued": handlers.on_invoice_issued,
+        **dict.fromkeys(("invoice.delivered", "invoice.rejected", "invoice.not_delivered"),
+                        handlers.on_invoice_sdi_outcome),
     },
     jobs=[jobs.auto_cancel],
     on_startup=[start_payments],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import structlog
 from sportello.contracts.envelope import Envelope
-from sportello.contracts.events import AccountDeleted, CartCheckedOut, InvoiceIssued
+from sportello.contracts.events import AccountDeleted, CartCheckedOut, InvoiceIssued, InvoiceSdiOutcome
 from sportello.db import session_settings
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,12 @@ async def on_account_deleted(session: AsyncSession, event: Envelope) -> None:
     data: AccountDeleted = event.payload()
     orders = await actions.redact_customer(session, data.account_id)
     log.info("orders_redacted", account_id=str(data.account_id), orders=orders)
+
+
+async def on_invoice_sdi_outcome(session: AsyncSession, event: Envelope) -> None:
+    """The order's invoice shows whether SDI delivered or rejected it."""
+    data: InvoiceSdiOutcome = event.payload()
+    await repository.set_invoice_status(session, data)
 
 
 async def on_invoice_issued(session: AsyncSession, event: Envelope) -> None:

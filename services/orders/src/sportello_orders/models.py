@@ -36,6 +36,12 @@ class Order(Base):
     net_cents: Mapped[int] = mapped_column(sa.BigInteger)
     vat_cents: Mapped[int] = mapped_column(sa.BigInteger)
     gross_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    # The tax of the checkout as the customer saw it: stamp duty (in gross_cents), VAT summary by
+    # rate and Natura, the notes (reverse charge, exemption), the VIES check of an EU VAT number.
+    stamp_duty_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    vat_groups: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    tax_notes: Mapped[list[str] | None] = mapped_column(JSONB)
+    vat_number_check: Mapped[str | None] = mapped_column(sa.Text)
     # The Dati di Fatturazione as given at checkout (a snapshot, never the live profile).
     # None once redacted on an order that was never paid.
     billing: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
@@ -75,6 +81,9 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(sa.Integer)
     unit_net_cents: Mapped[int] = mapped_column(sa.BigInteger)
     vat_rate_bp: Mapped[int] = mapped_column(sa.Integer)
+    vat_exemption: Mapped[str | None] = mapped_column(sa.Text)
+    # The line's treatment for this customer (sportello.contracts.tax.Treatment), from the cart.
+    treatment: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     net_cents: Mapped[int] = mapped_column(sa.BigInteger)
     vat_cents: Mapped[int] = mapped_column(sa.BigInteger)
     gross_cents: Mapped[int] = mapped_column(sa.BigInteger)

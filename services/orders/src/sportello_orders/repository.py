@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sportello.contracts.events import InvoiceIssued
+from sportello.contracts.events import InvoiceIssued, InvoiceSdiOutcome
 from sportello.errors import NotFound
 from sportello.numbering import next_yearly_number
 from sportello.paging import keyset_page
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -144,3 +144,11 @@ async def add_invoice(session: AsyncSession, data: InvoiceIssued) -> None:
     await session.execute(insert(OrderInvoice).values(
         invoice_id=data.invoice_id, order_id=data.order_id, number=data.number, kind=data.kind,
         issued_at=data.issued_at, status="issued").on_conflict_do_nothing())
+
+
+async def set_invoice_status(session: AsyncSession, data: InvoiceSdiOutcome) -> None:
+    """What SDI answered, on the order's invoice; a delivered invoice stays delivered whatever
+    late receipt of an earlier sending arrives."""
+    await session.execute(update(OrderInvoice).where(
+        OrderInvoice.invoice_id == data.invoice_id, OrderInvoice.status != "delivered",
+    ).values(status=data.status))

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sportello.contracts.events import PricedSnapshot
-from sportello.contracts.money import Totals
+from sportello.contracts.money import TaxedTotals
+from sportello.contracts.tax import VatNumberCheck
 
 from sportello_orders.domain import STAFF_MOVES
 
@@ -101,9 +102,12 @@ class OrderOut(BaseModel):
     placed_at: datetime
     currency: str
     lines: list[LineOut]
-    totals: Totals
+    # With the stamp duty (in gross_cents), the VAT summary by rate and Natura and the notes.
+    totals: TaxedTotals
     total_gross_cents: int
     billing: dict[str, Any] | None
+    # The VIES check of an EU business's VAT number ("not_verified": VIES unreachable).
+    vat_number_check: VatNumberCheck | None = None
     payment: PaymentOut
     status_history: list[HistoryEntry]
     can_pay: bool

@@ -51,7 +51,7 @@ def _common(order: Order, settings: Settings) -> dict:
             for line in order.lines
         ],
         totals=actions.order_totals(order), total_gross_cents=order.gross_cents,
-        billing=order.billing,
+        billing=order.billing, vat_number_check=order.vat_number_check,
         payment=schemas.PaymentOut(
             method=order.payment_method, status=PAYMENT_STATUS[status], paid_at=order.paid_at,
             bank_transfer=schemas.BankTransferOut(**transfer.model_dump()) if transfer else None,

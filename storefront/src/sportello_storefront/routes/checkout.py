@@ -91,12 +91,21 @@ async def payment_page(request: Request, gw: Api = Depends(api)):
     billing = await load_billing(gw)
     if billing is None:
         return redirect("/checkout/fatturazione")
-    cart = await load_cart(gw)
+    cart = await taxed_cart(gw, billing)
     if not cart["lines"]:
         flash(request, "Il carrello è vuoto.", "error")
         return redirect("/carrello")
     return render(request, "checkout_payment.html", cart=cart, billing=billing,
                   values={"payment_method": "card"}, key=str(uuid.uuid4()))
+
+
+async def taxed_cart(gw: Api, billing: dict[str, Any]) -> dict[str, Any]:
+    """The cart as checkout will charge it for these billing data (VAT treatment, stamp duty);
+    the plain cart if the preview cannot be had."""
+    result = await gw.post("/cart/preview", json={"billing": billing}, require_login=True)
+    if result.status == 200 and isinstance(result.body, dict):
+        return result.body
+    return await load_cart(gw)
 
 
 async def wait_for_order(gw: Api, order_id: str, timeout: float = ORDER_APPEAR_SECONDS,
@@ -139,12 +148,12 @@ async def complete(request: Request, gw: Api = Depends(api)):
     if billing is None:
         return redirect("/checkout/fatturazione")
     if method not in ("card", "bank_transfer"):
-        return render(request, "checkout_payment.html", 422, cart=await load_cart(gw),
+        return render(request, "checkout_payment.html", 422, cart=await taxed_cart(gw, billing),
                       billing=billing, values=data,
                       errors={"payment_method": "Scegli un metodo di pagamento."},
                       key=str(uuid.uuid4()))
     if (key := idempotency_key(data)) is None:
-        return render(request, "checkout_payment.html", 422, cart=await load_cart(gw),
+        return render(request, "checkout_payment.html", 422, cart=await taxed_cart(gw, billing),
                       billing=billing, values=data, key=str(uuid.uuid4()), problem=STALE_FORM)
     result = await gw.post("/cart/checkout", json={"billing": billing, "payment_method": method},
                            headers={HEADER: key}, require_login=True)

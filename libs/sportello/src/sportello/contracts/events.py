@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict
 
 from sportello.contracts.billing import Billing
 from sportello.contracts.forms import AnswerLabel, FormDefinition
-from sportello.contracts.money import Totals
+from sportello.contracts.money import TaxedTotals, Totals
+from sportello.contracts.tax import Exemption, Treatment, VatNumberCheck
 
 PaymentMethod = Literal["card", "bank_transfer"]
 
@@ -119,6 +120,8 @@ class ServiceSnapshot(Payload):
     base_net_cents: int | None = None
     vat_rate_bp: int
     form: FormDefinition
+    # A VAT exemption of the service (a key of sportello.contracts.tax.EXEMPTIONS), e.g. art10_n20.
+    vat_exemption: Exemption | None = None
     # A fixed-price service may also be asked for a quote when the catalog allows it.
     quote_allowed: bool = False
     active: bool = True
@@ -152,6 +155,7 @@ class LineSnapshot(Payload):
     answer_labels: list[AnswerLabel]
     quantity: int
     vat_rate_bp: int
+    vat_exemption: Exemption | None = None
 
 
 class PricedSnapshot(LineSnapshot):
@@ -161,6 +165,8 @@ class PricedSnapshot(LineSnapshot):
     net_cents: int
     vat_cents: int
     gross_cents: int
+    # The tax treatment for the customer who bought it (absent on a quote's line).
+    treatment: Treatment | None = None
 
 
 class MaybePricedSnapshot(LineSnapshot):
@@ -185,13 +191,14 @@ def snapshot_of(row: Any) -> dict[str, Any]:
         "service": {"slug": row.service_slug, "name": row.service_name,
                     "version": row.service_version},
         "answers": row.answers, "answer_labels": row.answer_labels, "quantity": row.quantity,
-        "vat_rate_bp": row.vat_rate_bp,
+        "vat_rate_bp": row.vat_rate_bp, "vat_exemption": getattr(row, "vat_exemption", None),
     }
 
 
 def priced_snapshot_of(row: Any) -> dict[str, Any]:
     return {**snapshot_of(row), "unit_net_cents": row.unit_net_cents, "net_cents": row.net_cents,
-            "vat_cents": row.vat_cents, "gross_cents": row.gross_cents}
+            "vat_cents": row.vat_cents, "gross_cents": row.gross_cents,
+            "treatment": getattr(row, "treatment", None)}
 
 
 def snapshot_columns(line: LineSnapshot) -> dict[str, Any]:
@@ -205,19 +212,23 @@ def snapshot_columns(line: LineSnapshot) -> dict[str, Any]:
 
 
 def priced_snapshot_columns(line: PricedSnapshot) -> dict[str, Any]:
+    """The columns of a bought line, with its exemption and treatment (orders keeps them)."""
     return {**snapshot_columns(line), "unit_net_cents": line.unit_net_cents,
             "net_cents": line.net_cents, "vat_cents": line.vat_cents,
-            "gross_cents": line.gross_cents}
+            "gross_cents": line.gross_cents, "vat_exemption": line.vat_exemption,
+            "treatment": line.treatment.model_dump() if line.treatment else None}
 
 
 class CartCheckedOut(Payload):
     order_id: uuid.UUID
     customer: Contact
     lines: list[PricedLine]
-    totals: Totals
+    totals: TaxedTotals
     billing: Billing
     payment_method: PaymentMethod
     currency: Literal["EUR"] = "EUR"
+    # The VIES check of an EU business's VAT number: "not_verified" where VIES is unreachable.
+    vat_number_check: VatNumberCheck | None = None
 
 
 class QuoteRequestLine(LineSnapshot):
@@ -347,9 +358,10 @@ class OrderSnapshot(Payload):
     number: str
     customer: Contact
     lines: list[PricedLine]
-    totals: Totals
+    totals: TaxedTotals
     billing: Billing
     payment_method: PaymentMethod
+    vat_number_check: VatNumberCheck | None = None
 
 
 class OrderPlaced(OrderSnapshot):
@@ -419,6 +431,26 @@ class InvoiceIssued(Payload):
     total_cents: int
 
 
+class SdiError(Payload):
+    code: str
+    description: str
+
+
+class InvoiceSdiOutcome(Payload):
+    """What the Sistema di Interscambio answered for an invoice: delivered (RC), rejected (NS,
+    with its error codes) or not delivered (MC: the invoice stands, the customer gets a copy)."""
+
+    invoice_id: uuid.UUID
+    order_id: uuid.UUID
+    order_number: str
+    number: str
+    kind: Literal["TD01", "TD04"]
+    status: Literal["delivered", "rejected", "not_delivered"]
+    at: datetime
+    customer: Contact
+    errors: list[SdiError] = []
+
+
 EVENTS: dict[str, type[Payload]] = {
     "account.registered": AccountRegistered,
     "account.updated": AccountUpdated,
@@ -447,5 +479,8 @@ EVENTS: dict[str, type[Payload]] = {
     "order.status_changed": OrderStatusChanged,
     "order.cancelled": OrderCancelled,
     "invoice.issued": InvoiceIssued,
+    "invoice.delivered": InvoiceSdiOutcome,
+    "invoice.rejected": InvoiceSdiOutcome,
+    "invoice.not_delivered": InvoiceSdiOutcome,
     "order.payment_needs_staff": OrderPaymentNeedsStaff,
 }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Any
+
+from pydantic import BaseModel, model_validator
 
 
 def vat_cents(net_cents: int, vat_rate_bp: int) -> int:
@@ -45,10 +47,36 @@ def line_amounts(unit_net_cents: int, quantity: int, vat_rate_bp: int) -> LineAm
     )
 
 
+class VatGroup(BaseModel):
+    """The lines of one rate and Natura (the VAT summary of a document)."""
+
+    vat_rate_bp: int
+    vat_nature: str | None = None
+    taxable_cents: int
+    vat_cents: int
+    note: str | None = None
+
+
 class Totals(BaseModel):
     net_cents: int = 0
     vat_cents: int = 0
     gross_cents: int = 0
+
+
+class TaxedTotals(Totals):
+    """Totals of lines taxed for a known customer (checkout, order): `gross_cents` includes the
+    stamp duty when it is charged to the customer."""
+
+    stamp_duty_cents: int = 0
+    vat_groups: list[VatGroup] = []
+    # Why a line carries no Italian VAT, as the customer must read it before paying.
+    notes: list[str] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_plain_totals(cls, value: Any) -> Any:
+        # Plain sums (a producer that taxes nothing) are taxed totals without summary or notes.
+        return value.model_dump() if isinstance(value, Totals) else value
 
 
 def totals(lines) -> Totals:

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from stdnum.eu import vat as eu_vat
 
 from sportello.contracts.billing import Billing
+from sportello.contracts.money import LineAmounts, TaxedTotals, VatGroup, vat_cents
 
 # Exemptions a service of the catalog may carry, with the Natura of FatturaPA and the law.
 Exemption = Literal["art10_n20"]
@@ -19,6 +20,8 @@ EXEMPTIONS: dict[str, tuple[str, str]] = {
     # Training by accredited bodies: esente art. 10, primo comma, n. 20 DPR 633/72.
     "art10_n20": ("N4", "Esente IVA art. 10, n. 20, DPR 633/72"),
 }
+# What a VIES check of an EU VAT number said; "not_verified" when VIES could not be reached.
+VatNumberCheck = Literal["verified", "invalid", "not_verified"]
 REVERSE_CHARGE_EU = "IVA: inversione contabile, art. 7-ter DPR 633/72"
 OUTSIDE_EU_B2B = "Operazione non soggetta a IVA, art. 7-ter DPR 633/72"
 # Natura of a generic B2B service supplied to a business established outside Italy.
@@ -92,3 +95,32 @@ def stamp_duty_cents(lines: list[tuple[int, Treatment]], charged: bool = True) -
 
 def stamp_duty_due(lines: list[tuple[int, Treatment]]) -> bool:
     return sum(net for net, t in lines if t.counts_for_stamp_duty) > STAMP_DUTY_THRESHOLD_CENTS
+
+
+def taxed_amounts(unit_net_cents: int, quantity: int, vat_rate_bp: int, exemption: str | None,
+                  billing: Billing | None) -> tuple[LineAmounts, Treatment]:
+    """A line's amounts under the customer's treatment (VAT at the treatment's rate)."""
+    t = line_treatment(vat_rate_bp, exemption, billing)
+    net = unit_net_cents * quantity
+    vat = vat_cents(net, t.vat_rate_bp)
+    return LineAmounts(unit_net_cents=unit_net_cents, quantity=quantity, vat_rate_bp=vat_rate_bp,
+                       net_cents=net, vat_cents=vat, gross_cents=net + vat), t
+
+
+def document_totals(lines: list[tuple[LineAmounts, Treatment]],
+                    charge_stamp_duty: bool = True) -> TaxedTotals:
+    """The totals of a cart, order or invoice: sums of the lines, the VAT summary by rate and
+    Natura, the notes the customer must read, and the stamp duty when charged to them."""
+    groups: dict[tuple[int, str | None], VatGroup] = {}
+    for amounts, t in lines:
+        g = groups.setdefault((t.vat_rate_bp, t.vat_nature), VatGroup(
+            vat_rate_bp=t.vat_rate_bp, vat_nature=t.vat_nature, taxable_cents=0, vat_cents=0,
+            note=t.vat_note))
+        g.taxable_cents += amounts.net_cents
+        g.vat_cents += amounts.vat_cents
+    stamp = stamp_duty_cents([(a.net_cents, t) for a, t in lines], charge_stamp_duty)
+    notes = list(dict.fromkeys(t.vat_note for _, t in lines if t.vat_note))
+    return TaxedTotals(net_cents=sum(a.net_cents for a, _ in lines),
+                  vat_cents=sum(a.vat_cents for a, _ in lines),
+                  gross_cents=sum(a.gross_cents for a, _ in lines) + stamp,
+                  stamp_duty_cents=stamp, vat_groups=list(groups.values()), notes=notes)

@@ -32,6 +32,7 @@ URL_FIELDS = {
     "storefront": "storefront_url",
     "mailsink": "mail_sink_url",
     "payments-sandbox": "payment_sandbox_url",
+    "sdi-sandbox": "sdi_sandbox_url",
     **{s: f"{s}_url" for s in SERVICES},
 }
 

@@ -19,7 +19,7 @@ from sportello.settings import SERVICES, Settings
 from sportello.testing.processes import serve_processes, settings_env
 from sportello.testing.run import drop_run
 
-PROCESSES = [*SERVICES, "mailsink", "payments-sandbox", "gateway", "storefront"]
+PROCESSES = [*SERVICES, "mailsink", "payments-sandbox", "sdi-sandbox", "gateway", "storefront"]
 STAFF_EMAIL = "staff@sportello.test"
 STAFF_PASSWORD = "staff-password-for-tests-1"
 GENEROUS_LIMITS = {
