@@ -91,3 +91,10 @@ def test_the_invoice_email_links_its_pdf_and_its_order():
     assert r.subject.startswith("Fattura n. FT-2026-000042")
     assert INVOICE_PDF in r.text and "/pdf" in r.text
     assert "https://shop.example.it/account/ordini/" in r.text
+
+
+@pytest.mark.parametrize("template", sorted(RENDERED))
+def test_a_business_name_ending_in_a_period_gets_no_second_one(template):
+    r = RENDERED[template]
+    for part in (r.subject, r.text, r.html):
+        assert "S.r.l.." not in part
