@@ -35,6 +35,10 @@ class PatchItem(Strict):
 class Checkout(Strict):
     billing: Billing
     payment_method: Literal["card", "bank_transfer"]
+    # The conditions of sale the customer accepted: must be the version in force.
+    terms_version: str = Field(max_length=40)
+    # A privato's request to have the service start within the withdrawal period.
+    early_start_consent: bool = False
 
 
 class QuoteSubmit(Strict):
