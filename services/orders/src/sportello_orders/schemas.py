@@ -14,7 +14,7 @@ from sportello_orders.domain import STAFF_MOVES
 
 StaffTarget = Literal[tuple(s.value for s in STAFF_MOVES)]  # the domain's rule, as the API says it
 StatusName = Literal["awaiting_payment", "payment_failed", "paid", "in_progress", "completed",
-                     "cancelled", "refunded"]
+                     "cancelled", "withdrawal_requested", "refunded"]
 
 
 class Request(BaseModel):
@@ -28,6 +28,16 @@ class PayRequest(Request):
 
 class StaffStatusRequest(Request):
     status: StaffTarget
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class WithdrawRequest(Request):
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class RefundRequest(Request):
+    # None: the whole amount paid. Less only after an early start, with a note.
+    amount_cents: int | None = Field(default=None, ge=0)
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -93,6 +103,22 @@ class InvoiceRef(BaseModel):
     status: str
 
 
+class TermsOut(BaseModel):
+    version: str
+    accepted_at: datetime
+    url: str
+
+
+class WithdrawalOut(BaseModel):
+    requested_at: datetime
+    reason: str | None = None
+
+
+class RefundOut(BaseModel):
+    amount_cents: int
+    note: str | None = None
+
+
 class OrderOut(BaseModel):
     id: uuid.UUID
     number: str
@@ -109,6 +135,13 @@ class OrderOut(BaseModel):
     can_pay: bool
     can_cancel: bool
     invoices: list[InvoiceRef] = []
+    terms: TermsOut | None = None
+    early_start_consent_at: datetime | None = None
+    # Until when a consumer may withdraw (None for an azienda); can_withdraw: now, from here.
+    withdrawal_until: datetime | None = None
+    can_withdraw: bool = False
+    withdrawal: WithdrawalOut | None = None
+    refund: RefundOut | None = None
 
 
 class StaffOrderOut(OrderOut):
