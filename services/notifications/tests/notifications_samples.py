@@ -32,9 +32,9 @@ from sportello.contracts.events import (
     QuotePricingOverdue,
     QuoteRejected,
     QuoteRequested,
-    TermsAcceptance,
     QuoteRequestLine,
     ServiceRef,
+    TermsAcceptance,
 )
 from sportello.contracts.forms import AnswerLabel
 from sportello.contracts.legal import TERMS_VERSION, withdrawal_deadline
