@@ -127,7 +127,7 @@ def withdrawal_refusal(order, now: datetime) -> str | None:
 
 def check_withdrawal(order, now: datetime) -> None:
     if (reason := withdrawal_refusal(order, now)) is not None:
-        raise Conflict(reason, extra={"status": order.status})
+        raise Conflict(reason, extra={"order_status": order.status})
 
 
 def refund_errors(order, amount_cents: int | None, note: str | None) -> list[FieldError]:
