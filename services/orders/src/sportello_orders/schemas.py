@@ -53,6 +53,8 @@ class OrderSummary(BaseModel):
     placed_at: datetime
     total_gross_cents: int
     payment_method: str
+    # RECEDI is offered: a consumer's order within the withdrawal period.
+    can_withdraw: bool = False
 
 
 class StaffOrderSummary(OrderSummary):

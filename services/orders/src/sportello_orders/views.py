@@ -33,6 +33,7 @@ def summary(order: Order) -> schemas.OrderSummary:
         id=order.id, number=order.number, status=order.status, status_label=label(order.status),
         placed_at=order.placed_at, total_gross_cents=order.gross_cents,
         payment_method=order.payment_method,
+        can_withdraw=domain.withdrawal_refusal(order, datetime.now(UTC)) is None,
     )
 
 
