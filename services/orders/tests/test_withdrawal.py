@@ -110,7 +110,8 @@ async def test_no_withdrawal_after_fourteen_days(shop, sessionmaker):
     me = shop.customer()
     order = await paid_order(shop, me)
     async with sessionmaker() as s:
-        await s.execute(text("UPDATE orders SET placed_at = placed_at - CAST(:age AS interval) WHERE id = :id"),
+        await s.execute(text("UPDATE orders SET placed_at = placed_at - CAST(:age AS interval) "
+                             "WHERE id = :id"),
                         {"age": timedelta(days=14, minutes=1), "id": uuid.UUID(order["id"])})
         await s.commit()
     aged = (await shop.order(me, order["id"])).json()
