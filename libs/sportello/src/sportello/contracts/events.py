@@ -226,7 +226,7 @@ class CartCheckedOut(Payload):
     payment_method: PaymentMethod
     currency: Literal["EUR"] = "EUR"
     terms: TermsAcceptance | None = None
-    # A privato asked for the service to start within the withdrawal period (art. 50 c. 3).
+    # A privato asked for the service to start within the withdrawal period (art. 51 c. 8).
     early_start_consent_at: datetime | None = None
 
 
