@@ -25,6 +25,9 @@ async def place(api, customer, billing: dict, **extra) -> str:
 
 
 async def test_a_checkout_needs_the_terms_in_force_and_the_order_keeps_them(api, sink):
+    terms = await api.get("/api/legal/terms")  # public: read before logging in
+    assert terms.status_code == 200 and terms.json()["version"] == TERMS_VERSION
+    assert terms.json()["url"].endswith(f"/condizioni-di-vendita/{TERMS_VERSION}")
     customer = await register(api)
     await add_line(api, customer.headers, DICHIARAZIONE, {"modello": "730"})
     for body in ({}, {"terms_version": "2019-01-01"}):

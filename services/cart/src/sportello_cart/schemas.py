@@ -81,3 +81,9 @@ class OrderAccepted(BaseModel):
 
 class QuoteAccepted(BaseModel):
     quote_id: uuid.UUID
+
+
+class TermsOut(BaseModel):
+    version: str
+    published_at: datetime
+    url: str
