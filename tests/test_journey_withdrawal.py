@@ -34,7 +34,7 @@ async def test_a_checkout_needs_the_terms_in_force_and_the_order_keeps_them(api,
         r = await api.post("/api/cart/checkout",
                            headers={**customer.headers, "Idempotency-Key": uuid.uuid4().hex},
                            json={"billing": BILLING, "payment_method": "card", **body})
-        assert r.status_code == 422 and problem_fields(r.json()) == ["terms_version"]
+        assert r.status_code == 422 and set(problem_fields(r.json())) == {"terms_version"}
     order_id = await place(api, customer, BILLING, early_start_consent=True)
     order = await wait_status(api, f"/api/orders/{order_id}", customer.headers, "awaiting_payment")
     assert order["terms"]["version"] == TERMS_VERSION
@@ -73,7 +73,7 @@ async def test_a_consumer_withdraws_and_staff_refund_pro_rata(api, sink, staff, 
     refund = f"/api/staff/orders/{order_id}/refund"
     assert (await api.post(refund, headers=customer.headers, json={})).status_code == 403
     too_much = await api.post(refund, headers=staff, json={"amount_cents": gross + 1, "note": "x"})
-    assert too_much.status_code == 422 and problem_fields(too_much.json()) == ["amount_cents"]
+    assert too_much.status_code == 422 and set(problem_fields(too_much.json())) == {"amount_cents"}
     done = await api.post(refund, headers=staff, json={
         "amount_cents": gross // 2, "note": "Metà della pratica già svolta."})
     assert done.status_code == 200, done.text
