@@ -141,3 +141,16 @@ async def test_another_customer_cannot_withdraw_my_order(shop):
     assert (await withdraw(shop, other, order["id"])).status_code == 404
     long_reason = await withdraw(shop, me, order["id"], "x" * 2001)
     assert long_reason.status_code == 422 and "reason" in problem_fields(long_reason.json())
+
+
+async def test_control_characters_in_a_reason_or_note_are_a_422_naming_the_field(shop):
+    me = shop.customer()
+    order = await paid_order(shop, me)
+    bell = await withdraw(shop, me, order["id"], "ciao\x07")
+    assert bell.status_code == 422 and "reason" in problem_fields(bell.json())
+    nul = await withdraw(shop, me, order["id"], "ciao\x00")
+    assert nul.status_code == 422 and "reason" in problem_fields(nul.json())
+    assert (await withdraw(shop, me, order["id"])).status_code == 202
+    note = await shop.api.post(f"/api/staff/orders/{order['id']}/refund", headers=shop.staff,
+                               json={"note": "x\x1b"})
+    assert note.status_code == 422 and "note" in problem_fields(note.json())

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sportello.contracts.events import PricedSnapshot
 from sportello.contracts.money import Totals
+from sportello.contracts.text import FREE_TEXT
 
 from sportello_orders.domain import STAFF_MOVES
 
@@ -32,13 +33,13 @@ class StaffStatusRequest(Request):
 
 
 class WithdrawRequest(Request):
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Annotated[str, Field(max_length=2000), FREE_TEXT] | None = None
 
 
 class RefundRequest(Request):
     # None: the whole amount paid. Less only after an early start, with a note.
     amount_cents: int | None = Field(default=None, ge=0)
-    note: str | None = Field(default=None, max_length=2000)
+    note: Annotated[str, Field(max_length=2000), FREE_TEXT] | None = None
 
 
 class ConfirmTransferRequest(Request):
