@@ -30,6 +30,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from pydantic import BaseModel
+from sportello.contracts.legal import TERMS_VERSION
 
 BILLING = {
     "customer_type": "privato", "first_name": "Mario", "last_name": "Rossi",
@@ -191,7 +192,8 @@ async def main(duration: float, connections: int, customers: int) -> None:
             checkout_r = await drive(
                 "cart: checkout", connections, duration,
                 lambda i: ("POST", f"{cart}/api/cart/checkout",
-                           {"json": {"billing": BILLING, "payment_method": "card"},
+                           {"json": {"billing": BILLING,
+                                     "terms_version": TERMS_VERSION, "payment_method": "card"},
                             "headers": {**people[i], "Idempotency-Key": f"bench-{i}"}}),
                 limit=min(customers, len(add_r.latencies)), expect=202)
             db_r = await db_floor(asyncpg_dsn(running.database_url("cart")))

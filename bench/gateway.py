@@ -27,6 +27,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+from sportello.contracts.legal import TERMS_VERSION
 from sportello.testing import bearer
 from sportello.testing.processes import free_port, wait_http
 from sportello.testing.run import _run_settings, drop_run
@@ -132,7 +133,8 @@ async def end_to_end(rate: float, count: int) -> str:
                 async def one(h):
                     t0 = time.perf_counter()
                     r = await api.post("/api/cart/checkout", json={
-                        "billing": billing, "payment_method": "bank_transfer"},
+                        "billing": billing,
+"terms_version": TERMS_VERSION, "payment_method": "bank_transfer"},
                         headers={**h, "Idempotency-Key": uuid.uuid4().hex})
                     assert r.status_code == 202, r.text
                     t1 = time.perf_counter()

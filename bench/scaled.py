@@ -41,6 +41,7 @@ from pathlib import Path
 import aio_pika
 import httpx
 from sportello.cli import services
+from sportello.contracts.legal import TERMS_VERSION
 from sportello.db import ensure_database, upgrade_async
 from sportello.settings import SERVICES
 from sportello.testing.processes import STARTED, Process, free_port
@@ -113,7 +114,8 @@ async def customer_checks_out(api: httpx.AsyncClient, seen: Counter) -> tuple | 
     # One Idempotency-Key for every try: a retried checkout is the same checkout.
     placed = await call("POST", "/api/cart/checkout", 202,
                         headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
-                        json={"billing": BILLING, "payment_method": "bank_transfer"})
+                        json={"billing": BILLING,
+                              "terms_version": TERMS_VERSION, "payment_method": "bank_transfer"})
     if placed is None:
         return None
     seen["checkout 202"] += 1

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+from sportello.contracts.legal import TERMS_VERSION
 from sportello.testing import wait_for
 
 ROME = ZoneInfo("Europe/Rome")
@@ -72,7 +73,8 @@ async def checkout(api, customer: Customer, method: str = "card", billing: dict 
                    key: str | None = None) -> str:
     r = await api.post("/api/cart/checkout",
                        headers={**customer.headers, "Idempotency-Key": key or uuid.uuid4().hex},
-                       json={"billing": billing or BILLING, "payment_method": method})
+                       json={"billing": billing or BILLING,
+                             "terms_version": TERMS_VERSION, "payment_method": method})
     assert r.status_code == 202, r.text
     return r.json()["order_id"]
 

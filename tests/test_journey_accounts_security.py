@@ -13,6 +13,7 @@ from urllib.parse import unquote
 import asyncpg
 import httpx
 from journeys_kit import BILLING, DICHIARAZIONE, PASSWORD, add_line, login, new_email, register
+from sportello.contracts.legal import TERMS_VERSION
 from sportello.db import asyncpg_dsn
 from sportello.testing import problem_fields, wait_for
 
@@ -116,7 +117,8 @@ async def test_an_erased_account_cannot_shop_on_with_its_token(api, system):
     assert add.status_code == 401
     checkout = await api.post("/api/cart/checkout",
                               headers={**customer.headers, "Idempotency-Key": uuid.uuid4().hex},
-                              json={"billing": BILLING, "payment_method": "card"})
+                              json={"billing": BILLING,
+                                    "terms_version": TERMS_VERSION, "payment_method": "card"})
     assert checkout.status_code == 401
     for path in ("/api/orders", "/api/quotes", "/api/accounts/me"):
         assert (await api.get(path, headers=customer.headers)).status_code == 401, path
@@ -280,5 +282,5 @@ async def test_names_are_names_and_company_names_hold_no_control_characters(api,
     refused = await api.post("/api/cart/checkout",
                              headers={**customer.headers, "Idempotency-Key": uuid.uuid4().hex},
                              json={"billing": {**BILLING, "last_name": "Rossi http://x.example"},
-                                   "payment_method": "card"})
+                                   "terms_version": TERMS_VERSION, "payment_method": "card"})
     assert refused.status_code == 422 and "billing.last_name" in problem_fields(refused.json())

@@ -15,6 +15,7 @@ from journeys_kit import (
     wait_json,
     wait_status,
 )
+from sportello.contracts.legal import TERMS_VERSION
 from sportello.testing import problem_fields
 
 
@@ -43,7 +44,8 @@ async def test_wrong_answers_and_billing_are_422_naming_the_field_and_change_not
 
     refused = await api.post("/api/cart/checkout",
                              headers={**customer.headers, "Idempotency-Key": uuid.uuid4().hex},
-                             json={"billing": wrong, "payment_method": "card"})
+                             json={"billing": wrong,
+                                   "terms_version": TERMS_VERSION, "payment_method": "card"})
     assert refused.status_code == 422
     assert "billing.tax_code" in problem_fields(refused.json())
     assert len((await api.get("/api/cart", headers=customer.headers)).json()["lines"]) == 1
@@ -51,7 +53,8 @@ async def test_wrong_answers_and_billing_are_422_naming_the_field_and_change_not
 
     no_method = await api.post("/api/cart/checkout",
                                headers={**customer.headers, "Idempotency-Key": uuid.uuid4().hex},
-                               json={"billing": BILLING, "payment_method": "contanti"})
+                               json={"billing": BILLING,
+                                     "terms_version": TERMS_VERSION, "payment_method": "contanti"})
     assert no_method.status_code == 422 and "payment_method" in problem_fields(no_method.json())
 
 
@@ -144,7 +147,8 @@ async def test_double_click_on_checkout_buys_once_and_mails_once(api, sink, staf
     assert again == first
     other_body = await api.post("/api/cart/checkout",
                                 headers={**customer.headers, "Idempotency-Key": key},
-                                json={"billing": BILLING, "payment_method": "card"})
+                                json={"billing": BILLING,
+                                      "terms_version": TERMS_VERSION, "payment_method": "card"})
     assert other_body.status_code == 422
 
     # Twice at the same instant, one key.
@@ -152,7 +156,8 @@ async def test_double_click_on_checkout_buys_once_and_mails_once(api, sink, staf
     key2 = uuid.uuid4().hex
     both = await asyncio.gather(*(api.post(
         "/api/cart/checkout", headers={**customer.headers, "Idempotency-Key": key2},
-        json={"billing": BILLING, "payment_method": "bank_transfer"}) for _ in range(2)))
+        json={"billing": BILLING,
+              "terms_version": TERMS_VERSION, "payment_method": "bank_transfer"}) for _ in range(2)))
     assert [r.status_code for r in both] == [202, 202], [r.text for r in both]
     assert both[0].json()["order_id"] == both[1].json()["order_id"]
     second = both[0].json()["order_id"]

@@ -67,6 +67,11 @@ async def fill_billing(page: Page, tax_code: str = GOOD_CF) -> None:
     await page.get_by_label(starts("Provincia (sigla)")).fill("MI")
 
 
+async def accept_terms(page: Page) -> None:
+    """The required acceptance of the conditions of sale, before COMPLETA L'ACQUISTO."""
+    await page.get_by_label(re.compile("accetto le condizioni di vendita")).check()
+
+
 async def pay_by_card(page: Page, number: str = "4242 4242 4242 4242") -> None:
     """On the provider's hosted page."""
     await page.get_by_label(starts("Numero della carta")).fill(number)
@@ -126,6 +131,12 @@ class StaffApi:
                                   headers=headers)
             assert r.status_code == 200, r.text
             return r.json()
+
+
+    async def refund(self, order_id: str, body: dict) -> httpx.Response:
+        async with httpx.AsyncClient(timeout=10) as client:
+            return await client.post(f"{self.api}/staff/orders/{order_id}/refund", json=body,
+                                     headers=await self._headers(client))
 
 
 async def mails_to(system, email: str) -> list[dict]:

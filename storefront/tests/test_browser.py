@@ -13,6 +13,7 @@ from .shop_steps import (
     BAD_CF,
     PASSWORD,
     StaffApi,
+    accept_terms,
     fill_billing,
     mails_to,
     open_service,
@@ -88,6 +89,7 @@ async def test_buy_by_card_from_the_servizi_menu_to_the_confirmation(page: Page,
     await page.get_by_role("button", name="Continua con il pagamento").click()
     await page.get_by_label(starts("Carta di credito o debito")).check()
     await shot(page, "06-pagamento")
+    await accept_terms(page)
     await page.get_by_role("button", name="COMPLETA L'ACQUISTO").click()
 
     await expect(page).to_have_url(re.compile("^" + re.escape(system.settings.payment_sandbox_url)))
@@ -113,6 +115,7 @@ async def test_a_declined_card_can_pay_again_from_the_order(page: Page):
     await add_dichiarazione(page)
     await checkout_to_payment(page)
     await page.get_by_label(starts("Carta di credito o debito")).check()
+    await accept_terms(page)
     await page.get_by_role("button", name="COMPLETA L'ACQUISTO").click()
     await pay_by_card(page, "4000 0000 0000 0002")  # the sandbox's declined card
 
@@ -133,6 +136,7 @@ async def test_buy_by_bank_transfer_shows_the_instructions_until_staff_confirm(p
     await add_dichiarazione(page)
     await checkout_to_payment(page)
     await page.get_by_label(starts("Bonifico bancario")).check()
+    await accept_terms(page)
     await page.get_by_role("button", name="COMPLETA L'ACQUISTO").click()
 
     await expect(page.get_by_role("heading", name="Ordine ricevuto")).to_be_visible()
@@ -178,6 +182,7 @@ async def buy_by_card_from_the_cart(page: Page) -> None:
     """From the cart, logged in: billing, card, COMPLETA L'ACQUISTO, the hosted page, confirmed."""
     await checkout_to_payment(page)
     await page.get_by_label(starts("Carta di credito o debito")).check()
+    await accept_terms(page)
     await page.get_by_role("button", name="COMPLETA L'ACQUISTO").click()
     await pay_by_card(page)
     await expect(page.get_by_role("heading", name="Grazie, l'ordine è confermato")).to_be_visible()

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import jwt
+from sportello.contracts.legal import TERMS_VERSION
 from sportello.contracts.people import PERSON_NAME_PROBLEM
 from sportello.tokens import TokenIssuer
 
@@ -168,6 +169,7 @@ async def test_bank_transfer_checkout_shows_the_order_and_the_transfer_details(s
     payment = (await shop.get("/checkout/pagamento")).text
     assert "COMPLETA L&#39;ACQUISTO" in payment and "RSSMRA85T10A562S" in payment
     r = await shop.post("/checkout/completa", data={"payment_method": "bank_transfer",
+                                                     "terms_version": TERMS_VERSION,
                                                      "csrf_token": csrf_of(payment)})
     assert r.status_code == 303
     done = await shop.get(r.headers["location"])
@@ -181,7 +183,8 @@ async def test_card_checkout_sends_the_customer_to_the_provider_with_a_return_ur
     await post_form(shop, "/servizio/sito-vetrina", "/servizio/sito-vetrina", ANSWERS)
     await register(shop)
     await post_form(shop, "/checkout/fatturazione", "/checkout/fatturazione", GOOD_BILLING)
-    r = await post_form(shop, "/checkout/pagamento", "/checkout/completa", {"payment_method": "card"})
+    r = await post_form(shop, "/checkout/pagamento", "/checkout/completa",
+                        {"payment_method": "card", "terms_version": TERMS_VERSION})
     sandbox = system.settings.payment_sandbox_url.rstrip("/")
     assert r.status_code == 303 and r.headers["location"].startswith(f"{sandbox}/pay/")
     # The provider's session (its own API) was opened with the shop's return address.
@@ -237,7 +240,7 @@ async def test_order_detail_shows_lines_history_and_billing(shop):
     await register(shop)
     await post_form(shop, "/checkout/fatturazione", "/checkout/fatturazione", GOOD_BILLING)
     r = await post_form(shop, "/checkout/pagamento", "/checkout/completa",
-                        {"payment_method": "bank_transfer"})
+                        {"payment_method": "bank_transfer", "terms_version": TERMS_VERSION})
     order_id = r.headers["location"].split("/")[2]
     page = await shop.get(f"/account/ordini/{order_id}")
     assert page.status_code == 200
@@ -321,7 +324,8 @@ async def test_a_double_submitted_checkout_places_one_order(shop, system):
     await post_form(shop, "/checkout/fatturazione", "/checkout/fatturazione", GOOD_BILLING)
     page = (await shop.get("/checkout/pagamento")).text
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
-    form = {"payment_method": "bank_transfer", "csrf_token": csrf_of(page), "idempotency_key": key}
+    form = {"payment_method": "bank_transfer", "csrf_token": csrf_of(page), "idempotency_key": key,
+            "terms_version": TERMS_VERSION}
     first, second = await shop.post("/checkout/completa", data=form), \
         await shop.post("/checkout/completa", data=form)
     assert first.status_code == second.status_code == 303

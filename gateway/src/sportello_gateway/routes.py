@@ -16,6 +16,7 @@ PREFIXES: dict[str, str] = {
     "/api/catalog": "catalog",
     "/api/staff/catalog": "catalog",
     "/api/cart": "cart",
+    "/api/legal": "cart",
     "/api/quotes": "quotes",
     "/api/staff/quotes": "quotes",
     "/api/orders": "orders",
@@ -86,6 +87,7 @@ _EXACT_ACCESS: dict[str, Access] = {
 _SUBTREE_ACCESS: tuple[tuple[str, frozenset[str] | None, Access], ...] = (
     ("/api/staff/", None, Access.STAFF),
     ("/api/catalog", _READS, Access.PUBLIC),
+    ("/api/legal", _READS, Access.PUBLIC),
     ("/api/cart", None, Access.CART),
     # The provider signs its calls; orders checks the signature.
     ("/api/payments/webhooks/", None, Access.PUBLIC),

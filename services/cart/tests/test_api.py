@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sportello.contracts.legal import TERMS_VERSION
 from sportello.testing import problem_fields
 
 from .conftest import ANSWERS, ANSWERS_UNIT_NET, Customer, publish, retire, snapshot
@@ -293,7 +294,7 @@ async def test_a_nul_character_is_refused_by_name_not_a_server_error(settings, c
     r = await client.post("/api/cart/checkout", headers={**me.headers, "Idempotency-Key": "n"},
                           json={"billing": {**BILLING, "address": {**BILLING["address"],
                                                                    "city": "Mi\x00lano"}},
-                                "payment_method": "card"})
+                                "terms_version": TERMS_VERSION, "payment_method": "card"})
     assert r.status_code == 422 and "billing.address.city" in problem_fields(r.json())
 
 

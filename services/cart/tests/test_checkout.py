@@ -7,12 +7,13 @@ import json
 import uuid
 
 from sportello.contracts.events import AccountRegistered, CartCheckedOut, QuoteCartSubmitted
+from sportello.contracts.legal import TERMS_VERSION
 from sportello.testing import EventTap, problem_fields, publish_event, wait_for
 from sportello_cart.models import Contact
 
 from .conftest import ANSWERS, ANSWERS_UNIT_NET, BILLING, Customer, publish, retire, snapshot
 
-CHECKOUT = {"billing": BILLING, "payment_method": "card"}
+CHECKOUT = {"billing": BILLING, "terms_version": TERMS_VERSION, "payment_method": "card"}
 
 
 async def fill(client, who: Customer, slug: str, n: int = 1, **extra) -> list[dict]:
@@ -83,7 +84,8 @@ async def test_the_same_key_gives_the_same_order_and_one_event(settings, client,
         # Same body with other key order and whitespace: the same request.
         again = await client.post(
             "/api/cart/checkout", headers={**customer.with_key("abc"), "content-type": "application/json"},
-            content=('{"payment_method": "card",  "billing": ' + json.dumps(BILLING) + "}").encode())
+            content=(f'{{"terms_version": "{TERMS_VERSION}", "payment_method": "card",  "billing": '
+                     + json.dumps(BILLING) + "}").encode())
         assert first.status_code == again.status_code == 202
         assert first.json() == again.json()
         other = await client.post("/api/cart/checkout", headers=customer.with_key("abc"),
@@ -173,14 +175,15 @@ async def test_checkout_refuses_bad_billing_and_changes_nothing(client, customer
     bad = {**BILLING, "tax_code": "RSSMRA85T10A562X",
            "address": {**BILLING["address"], "postal_code": "201"}}
     r = await client.post("/api/cart/checkout", headers=customer.with_key("b1"),
-                          json={"billing": bad, "payment_method": "card"})
+                          json={"billing": bad, "terms_version": TERMS_VERSION, "payment_method": "card"})
     assert r.status_code == 422
     assert problem_fields(r.json()) == {
         "billing.tax_code": "Il codice fiscale non è valido.",
         "billing.address.postal_code": "Il CAP deve essere di 5 cifre.",
     }
     r = await client.post("/api/cart/checkout", headers=customer.with_key("b2"),
-                          json={"billing": {**BILLING, "address": {}}, "payment_method": "cash"})
+                          json={"billing": {**BILLING, "address": {}},
+                                "terms_version": TERMS_VERSION, "payment_method": "cash"})
     assert r.status_code == 422
     fields = problem_fields(r.json())
     assert "payment_method" in fields and "billing.address.street" in fields
@@ -262,3 +265,49 @@ async def test_quote_submission_rules(settings, client):
     r = await client.post("/api/cart/quote/submit", headers=me.with_key("n"),
                           json={"message": "x" * 2000})
     assert r.status_code == 202
+
+
+async def test_checkout_without_the_current_terms_is_422_naming_terms_version(client, customer,
+                                                                            fixed_service):
+    await fill(client, customer, fixed_service.slug)
+    body = {"billing": BILLING, "payment_method": "card"}
+    missing = await client.post("/api/cart/checkout", headers=customer.with_key("t1"), json=body)
+    assert missing.status_code == 422
+    assert "terms_version" in problem_fields(missing.json())
+    old = await client.post("/api/cart/checkout", headers=customer.with_key("t2"),
+                            json={**body, "terms_version": "2020-01-01"})
+    assert old.status_code == 422
+    [error] = old.json()["errors"]
+    assert error["field"] == "terms_version" and TERMS_VERSION in error["message"]
+    # Nothing was bought: the line is still in the cart.
+    assert len((await client.get("/api/cart", headers=customer.headers)).json()["lines"]) == 1
+
+
+async def test_the_accepted_terms_and_a_privato_s_early_start_travel_with_the_checkout(
+        settings, client, customer, fixed_service):
+    await fill(client, customer, fixed_service.slug)
+    async with EventTap(settings, "cart.checked_out") as tap:
+        r = await client.post("/api/cart/checkout", headers=customer.with_key("t3"),
+                              json={**CHECKOUT, "early_start_consent": True})
+        assert r.status_code == 202, r.text
+        [event] = await tap.wait_for("cart.checked_out",
+                                     where=lambda d: d["order_id"] == r.json()["order_id"])
+    data = CartCheckedOut.model_validate(event.data)
+    assert data.terms.version == TERMS_VERSION and data.terms.accepted_at is not None
+    assert data.early_start_consent_at == data.terms.accepted_at
+
+
+async def test_an_azienda_s_early_start_tick_is_not_recorded(settings, client, customer,
+                                                            fixed_service):
+    azienda = {"customer_type": "azienda", "company_name": "Rossi S.r.l.",
+               "vat_number": "12345670017", "sdi_code": "ABC1234",
+               "address": BILLING["address"], "email": BILLING["email"]}
+    await fill(client, customer, fixed_service.slug)
+    async with EventTap(settings, "cart.checked_out") as tap:
+        r = await client.post("/api/cart/checkout", headers=customer.with_key("t4"),
+                              json={**CHECKOUT, "billing": azienda, "early_start_consent": True})
+        assert r.status_code == 202, r.text
+        [event] = await tap.wait_for("cart.checked_out",
+                                     where=lambda d: d["order_id"] == r.json()["order_id"])
+    assert event.data["early_start_consent_at"] is None
+    assert event.data["terms"]["version"] == TERMS_VERSION

@@ -15,6 +15,7 @@ from sportello.contracts.events import (
     ServiceRef,
 )
 from sportello.contracts.forms import AnswerLabel
+from sportello.contracts.legal import TERMS_VERSION
 from sportello.testing import EventTap, publish_event, wait_for
 from sportello_cart.models import Cart as CartRow
 from sportello_cart.models import Contact as ContactRow
@@ -74,7 +75,8 @@ async def test_accepted_quote_lines_enter_the_cart_locked_at_the_quoted_price(se
     # The quoted service is not in the replica at all: the agreed price still goes through.
     async with EventTap(settings, "cart.checked_out") as tap:
         r = await client.post("/api/cart/checkout", headers=me.with_key("q"),
-                              json={"billing": BILLING, "payment_method": "bank_transfer"})
+                              json={"billing": BILLING,
+                                    "terms_version": TERMS_VERSION, "payment_method": "bank_transfer"})
         assert r.status_code == 202, r.text
         [event] = await tap.wait_for("cart.checked_out",
                                      where=lambda d: d["order_id"] == r.json()["order_id"])

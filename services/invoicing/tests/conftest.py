@@ -95,10 +95,11 @@ class Orders:
     async def publish_paid(self, order: OrderPaid, **kw):
         return await publish_event(self.settings, "order.paid", order, producer="orders", **kw)
 
-    async def publish_refund(self, order: OrderPaid):
+    async def publish_refund(self, order: OrderPaid, refund_cents: int | None = None):
         await publish_event(self.settings, "order.status_changed", OrderStatusChanged(
             order_id=order.order_id, number=order.number, customer=order.customer,
-            from_status="paid", status="refunded", at=datetime.now(UTC)), producer="orders")
+            from_status="paid", status="refunded", at=datetime.now(UTC),
+            refund_cents=refund_cents), producer="orders")
 
     async def invoices_of(self, order: OrderPaid) -> list[dict]:
         items, cursor = [], None

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from sportello.contracts.billing import Address, Billing
+from sportello.contracts.money import vat_cents
 from sportello_invoicing import domain, fatturapa
 
 SELLER = domain.Seller(name="Sportello Servizi S.r.l.", vat_number="01234560157",
@@ -137,3 +138,15 @@ def test_an_invoice_that_would_be_refused_is_never_produced():
     doc.buyer = doc.buyer.model_copy(update={"tax_code": None})
     with pytest.raises(fatturapa.InvalidInvoice):
         fatturapa.to_xml(doc, "00001")
+
+
+def test_a_partial_refund_credits_only_the_refunded_amount():
+    invoice = document(privato(), [order_line()])
+    note = domain.partial_credit_note_of(invoice, 50_000, "FT-2026-000002", date(2026, 12, 5))
+    assert note.total_cents == 50_000
+    assert all(ln.vat_cents == vat_cents(ln.net_cents, ln.treatment.vat_rate_bp)
+               for ln in note.lines)
+    root = parsed(note)
+    assert text(root, ".//TipoDocumento") == ["TD04"]
+    assert text(root, ".//DatiFattureCollegate/IdDocumento") == ["FT-2026-000001"]
+    assert text(root, ".//ImportoTotaleDocumento") == ["500.00"]

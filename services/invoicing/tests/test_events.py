@@ -101,3 +101,15 @@ async def test_a_refund_issues_one_credit_note_referring_to_the_invoice(client, 
     await orders.publish_paid(marker)
     await orders.wait_invoices(marker)
     assert len([i for i in await orders.invoices_of(order) if i["type"] == "TD04"]) == 1
+
+
+async def test_a_pro_rata_refund_credits_only_the_refunded_amount(client, settings, orders):
+    order = orders.paid()
+    await orders.publish_paid(order)
+    [invoice] = await orders.wait_invoices(order)
+    await orders.publish_refund(order, refund_cents=invoice["total_cents"] // 2)
+    both = await orders.wait_invoices(order, count=2)
+    note = next(i for i in both if i["type"] == "TD04")
+    assert note["total_cents"] == invoice["total_cents"] // 2
+    root = await xml_of(client, orders.staff, note["id"])
+    assert root.find(".//DatiFattureCollegate/IdDocumento").text == invoice["number"]

@@ -20,6 +20,7 @@ from sportello.contracts.events import (
     OrderPaymentNeedsStaff,
     OrderPlaced,
     OrderStatusChanged,
+    OrderWithdrawalRequested,
     PasswordChanged,
     PasswordResetRequested,
     PricedLine,
@@ -35,8 +36,10 @@ from sportello.contracts.events import (
     QuoteRequestLine,
     SdiError,
     ServiceRef,
+    TermsAcceptance,
 )
 from sportello.contracts.forms import AnswerLabel
+from sportello.contracts.legal import TERMS_VERSION, withdrawal_deadline
 from sportello.contracts.money import line_amounts, totals
 
 PLACED_AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -120,6 +123,8 @@ def order_placed(who: Contact | None = None, bank_transfer: bool = False) -> Ord
         order_id=uuid.uuid4(), number=number, customer=who, lines=lines, totals=t,
         billing=billing(who), payment_method="bank_transfer" if bank_transfer else "card",
         placed_at=PLACED_AT,
+        terms=TermsAcceptance(version=TERMS_VERSION, accepted_at=PLACED_AT),
+        withdrawal_until=withdrawal_deadline(PLACED_AT),
         bank_transfer=BankTransferInstructions(
             iban="IT60X0542811101000000123456", beneficiary="Sportello Servizi S.r.l.",
             reference=f"Ordine {number}", amount_cents=t.gross_cents) if bank_transfer else None,
@@ -145,6 +150,16 @@ def order_status_changed(placed: OrderPlaced | None = None, status: str = "compl
     return OrderStatusChanged(order_id=placed.order_id, number=placed.number,
                               customer=placed.customer, from_status="in_progress", status=status,
                               note=note, at=PLACED_AT + timedelta(days=2))
+
+
+def order_withdrawal_requested(placed: OrderPlaced | None = None,
+                               early_start: bool = False) -> OrderWithdrawalRequested:
+    placed = placed or order_placed()
+    return OrderWithdrawalRequested(
+        order_id=placed.order_id, number=placed.number, customer=placed.customer,
+        reason="Ho trovato un altro fornitore.", requested_at=PLACED_AT + timedelta(days=3),
+        early_start_consent_at=PLACED_AT if early_start else None,
+        total_gross_cents=placed.totals.gross_cents)
 
 
 def order_cancelled(placed: OrderPlaced | None = None) -> OrderCancelled:

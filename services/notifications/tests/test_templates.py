@@ -19,6 +19,7 @@ SAMPLES = {
     "order.payment_needs_staff": samples.order_payment_needs_staff,
     "order.status_changed": samples.order_status_changed,
     "order.cancelled": samples.order_cancelled,
+    "order.withdrawal_requested": samples.order_withdrawal_requested,
     "quote.requested": samples.quote_requested,
     "quote.issued": samples.quote_issued,
     "quote.rejected": samples.quote_rejected,
@@ -31,7 +32,9 @@ SAMPLES = {
     "invoice.rejected": samples.invoice_rejected,
 }
 # Events whose emails depend on the payload: the other variants, rendered too.
-VARIANTS = [("quote.message_posted", lambda: samples.quote_message_posted(author="customer"))]
+VARIANTS = [("quote.message_posted", lambda: samples.quote_message_posted(author="customer")),
+            ("order.withdrawal_requested",
+             lambda: samples.order_withdrawal_requested(early_start=True))]
 INVOICE_PDF = "https://shop.example.it/account/fatture/"
 SETTINGS = Settings(business_name="Studio Rossi S.r.l.", storefront_url="https://shop.example.it")
 
@@ -107,3 +110,36 @@ def test_the_order_email_shows_the_stamp_duty_and_the_reverse_charge_note():
     for part in (r.text, r.html):
         assert "Imposta di bollo" in part and "2,00 €" in part
         assert "IVA: inversione contabile, art. 7-ter DPR 633/72" in part
+@pytest.mark.parametrize("template", sorted(RENDERED))
+def test_a_business_name_ending_in_a_period_gets_no_second_one(template):
+    r = RENDERED[template]
+    for part in (r.subject, r.text, r.html):
+        assert "S.r.l.." not in part
+
+
+def test_the_order_confirmation_links_the_accepted_terms_and_holds_the_withdrawal_form():
+    placed = samples.order_placed()
+    [mail] = [d for d in drafts.order_placed(placed, SETTINGS) if d.template == "ordine_ricevuto"]
+    r = render(mail.template, {"business": SETTINGS.business_name,
+                               "shop_url": SETTINGS.storefront_url, **mail.context})
+    link = f"https://shop.example.it/condizioni-di-vendita/{placed.terms.version}"
+    assert link in r.text and f'href="{link}"' in r.html
+    for part in (r.text, r.html):
+        assert "Modulo di recesso tipo".lower() in part.lower()
+        assert "notifichiamo il recesso" in part and placed.number in part
+        assert "Studio Rossi S.r.l." in part  # the addressee of the form
+
+
+def test_an_azienda_s_confirmation_has_no_withdrawal_form():
+    placed = samples.order_placed().model_copy(update={"withdrawal_until": None})
+    [mail] = [d for d in drafts.order_placed(placed, SETTINGS) if d.template == "ordine_ricevuto"]
+    r = render(mail.template, {"business": SETTINGS.business_name,
+                               "shop_url": SETTINGS.storefront_url, **mail.context})
+    assert "recesso" not in r.text.lower()
+
+
+def test_a_withdrawal_tells_the_customer_and_alerts_staff():
+    made = drafts.order_withdrawal_requested(samples.order_withdrawal_requested(), SETTINGS)
+    assert [(d.template, d.audience) for d in made] == [
+        ("recesso_ricevuto", "customer"), ("staff_recesso_da_rimborsare", "staff")]
+    assert made[1].recipient == SETTINGS.staff_email

@@ -7,11 +7,19 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 from sportello.contracts.billing import Address, Billing
-from sportello.contracts.events import CartCheckedOut, Contact, PricedLine, ServiceRef
+from sportello.contracts.events import (
+    CartCheckedOut,
+    Contact,
+    PricedLine,
+    ServiceRef,
+    TermsAcceptance,
+)
 from sportello.contracts.forms import AnswerLabel
+from sportello.contracts.legal import TERMS_VERSION
 from sportello.contracts.money import line_amounts, totals
 from sportello.settings import Settings
 from sportello.testing import bearer, publish_event, wait_for
@@ -33,7 +41,8 @@ def billing() -> Billing:
 
 
 def checkout(customer_id: uuid.UUID | None = None, method: str = "card",
-             quote_id: uuid.UUID | None = None) -> CartCheckedOut:
+             quote_id: uuid.UUID | None = None, billing_data: Billing | None = None,
+             early_start: bool = False) -> CartCheckedOut:
     a = line_amounts(12_345, 2, 2200)  # 246,90 net, 54,32 VAT (half-up)
     b = line_amounts(9_999, 1, 1000)
     lines = [
@@ -50,7 +59,10 @@ def checkout(customer_id: uuid.UUID | None = None, method: str = "card",
         order_id=uuid.uuid4(),
         customer=Contact(account_id=customer_id, email=f"{customer_id.hex[:8]}@example.it",
                          first_name="Mario", last_name="Rossi"),
-        lines=lines, totals=totals(lines), billing=billing(), payment_method=method,
+        lines=lines, totals=totals(lines), billing=billing_data or billing(),
+        payment_method=method,
+        terms=TermsAcceptance(version=TERMS_VERSION, accepted_at=datetime.now(UTC)),
+        early_start_consent_at=datetime.now(UTC) if early_start else None,
     )
 
 

@@ -20,6 +20,9 @@ LEGAL = {
     ("awaiting_payment", "cancelled"), ("payment_failed", "paid"),
     ("payment_failed", "cancelled"), ("paid", "in_progress"), ("paid", "refunded"),
     ("in_progress", "completed"), ("in_progress", "refunded"),
+    # A consumer's withdrawal (Codice del Consumo art. 52), then staff's refund.
+    ("paid", "withdrawal_requested"), ("in_progress", "withdrawal_requested"),
+    ("completed", "withdrawal_requested"), ("withdrawal_requested", "refunded"),
 }
 
 

@@ -42,7 +42,7 @@ async def test_checkout_creates_an_order_awaiting_payment_and_announces_it(shop,
     assert listed["items"] == [{
         "id": order["id"], "number": order["number"], "status": "awaiting_payment",
         "status_label": "In attesa di pagamento", "placed_at": order["placed_at"],
-        "total_gross_cents": 41_121, "payment_method": "card"}]
+        "total_gross_cents": 41_121, "payment_method": "card", "can_withdraw": False}]
     assert listed["next_cursor"] is None
 
 

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sportello_storefront.formatting import moment, money
 from sportello_storefront.gateway import Gateway, GatewayUnavailable, LoginRequired, RateLimited
-from sportello_storefront.routes import account, auth, cart, catalog, checkout
+from sportello_storefront.routes import account, auth, cart, catalog, checkout, legal
 from sportello_storefront.security import SecurityHeadersMiddleware
 from sportello_storefront.settings import StorefrontSettings
 from sportello_storefront.web import HERE, CsrfFailed, login_url, redirect, render, templates
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
-    for module in (catalog, cart, checkout, auth, account):
+    for module in (catalog, cart, checkout, auth, account, legal):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

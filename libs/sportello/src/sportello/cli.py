@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -27,16 +28,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sportello.scaling import APP_URL_SETTING as URL_SETTING
 from sportello.settings import Settings, get_settings
-
-# Which setting holds the URL (hence the port) of each process `serve` can run.
-URL_SETTING = {
-    "gateway": "gateway_url",
-    "storefront": "storefront_url",
-    "mailsink": "mail_sink_url",
-    "payments-sandbox": "payment_sandbox_url",
-    "sdi-sandbox": "sdi_sandbox_url",
-}
 
 
 def _entry_points(group: str) -> dict:
@@ -202,22 +195,13 @@ def cmd_keys(argv: list[str]) -> int:
     return 0
 
 
-def _wait_http(url: str, timeout: float) -> bool:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return True
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    return False
-
-
 def cmd_up(argv: list[str]) -> int:
     """Everything a new machine needs to show the shop: databases, keys, demo data, processes."""
+    from sportello.scaling import UP_HELP
+
+    if "-h" in argv or "--help" in argv:  # before the settings: help needs no configuration
+        print(UP_HELP)
+        return 0
     procfile = Path(os.environ.get("SPORTELLO_PROCFILE", Path.cwd() / "Procfile"))
     try:
         procfile, root = _up_procfile(argv, get_settings(), procfile)
@@ -246,19 +230,31 @@ def cmd_up(argv: list[str]) -> int:
     commands = _entry_points("sportello.commands")
     if "demo-data" in commands:
         commands["demo-data"].load()([])
-    honcho = subprocess.Popen([sys.executable, "-m", "honcho", "-f", str(procfile), "-d", root,
-                               "start"], start_new_session=True)
+    from sportello.scaling import process_urls, with_interpreter
+
+    text = procfile.read_text()
+    procfile = _generated_procfile(with_interpreter(text, sys.executable))
+    honcho = subprocess.Popen([sys.executable, "-m", "honcho", "--no-colour", "-f", str(procfile),
+                               "-d", root, "start"], start_new_session=True,
+                              stdout=subprocess.PIPE, text=True, bufsize=1)
+    stopped = _follow_honcho(honcho)
 
     def stop(*_):
         os.killpg(honcho.pid, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    shop_ok = _wait_http(settings.storefront_url + "/", 60)
-    _wait_http(settings.gateway_url + "/healthz", 5)
+    failed = _wait_processes(process_urls(text, settings), stopped, honcho, timeout=90)
+    if failed:
+        print("\n  Sportello non è partito: processi non avviati: " + ", ".join(failed)
+              + " (il loro errore è nelle righe qui sopra)\n", file=sys.stderr, flush=True)
+        if honcho.poll() is None:
+            stop()
+        honcho.wait()
+        return 1
     banner = [
         "",
-        "  Sportello è in esecuzione" + ("" if shop_ok else " (la vetrina non risponde ancora)"),
+        "  Sportello è in esecuzione",
         f"  Negozio:        {settings.storefront_url}",
         f"  API:            {settings.gateway_url}/api  (documentazione: {settings.gateway_url}/api/docs)",
         f"  Email ricevute: {settings.mail_sink_url}",
@@ -269,6 +265,60 @@ def cmd_up(argv: list[str]) -> int:
     ]
     print("\n".join(banner), flush=True)
     return honcho.wait()
+
+
+def _generated_procfile(text: str) -> Path:
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="sportello-up-")) / "Procfile"
+    path.write_text(text)
+    return path
+
+
+# honcho's line when a process ends: "HH:MM:SS system | cart.1 stopped (rc=1)".
+_STOPPED = re.compile(r"\|\s+(\S+?)(?:\.\d+)?\s+stopped \(rc=(-?\d+)\)")
+
+
+def _follow_honcho(honcho: subprocess.Popen) -> list[str]:
+    """Echo honcho's output; the list it returns fills with the processes that ended before
+    honcho began stopping the others (those are the ones that failed)."""
+    import threading
+
+    stopped: list[str] = []
+
+    def follow():
+        terminating = False
+        for line in honcho.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            if "sending SIG" in line:
+                terminating = True
+            elif (m := _STOPPED.search(line)) and not terminating:
+                stopped.append(m[1])
+
+    threading.Thread(target=follow, daemon=True).start()
+    return stopped
+
+
+def _wait_processes(urls: dict[str, str], stopped: list[str], honcho: subprocess.Popen,
+                    timeout: float) -> list[str]:
+    """The processes that failed: those that ended, and those still silent at the deadline."""
+    import httpx
+
+    waiting = dict(urls)
+    deadline = time.monotonic() + timeout
+    while waiting and time.monotonic() < deadline and honcho.poll() is None and not stopped:
+        for name, url in list(waiting.items()):
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code < 500:
+                    del waiting[name]
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.3)
+    if honcho.poll() is not None or stopped:
+        time.sleep(1)  # let the follower read honcho's last lines
+        return sorted(set(stopped)) or sorted(waiting) or ["honcho"]
+    return sorted(waiting)
 
 
 def cmd_outbox(argv: list[str]) -> int:

@@ -83,3 +83,60 @@ def procfile_with_replicas(procfile: str, settings: Settings, replicas: dict[str
         else:
             lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def _command_words(command: str) -> tuple[list[str], list[str]]:
+    """A Procfile command as (the `env K=V` prefix, the command itself)."""
+    words = shlex.split(command)
+    prefix = []
+    if words[:1] == ["env"]:
+        prefix.append(words.pop(0))
+        while words and "=" in words[0]:
+            prefix.append(words.pop(0))
+    return prefix, words
+
+
+def with_interpreter(procfile: str, python: str) -> str:
+    """The Procfile with each `sportello …` run by `python -m sportello.cli …`: the processes
+    start through the interpreter of `up` itself, whether or not its venv is on PATH."""
+    lines = []
+    for line in procfile.splitlines():
+        name, sep, command = line.partition(":")
+        if sep and command.strip():
+            prefix, words = _command_words(command.strip())
+            if words[:1] == ["sportello"]:
+                words = [python, "-m", "sportello.cli", *words[1:]]
+                line = f"{name.strip()}: {shlex.join(prefix + words)}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+# `sportello serve NAME` of an app → the setting holding its URL (services: `<name>_url`).
+APP_URL_SETTING = {
+    "gateway": "gateway_url",
+    "storefront": "storefront_url",
+    "mailsink": "mail_sink_url",
+    "payments-sandbox": "payment_sandbox_url",
+    "sdi-sandbox": "sdi_sandbox_url",
+}
+
+
+def process_urls(procfile: str, settings: Settings) -> dict[str, str]:
+    """Procfile name → the URL its `sportello serve` process listens on, to see it answer."""
+    urls = {}
+    for line in procfile.splitlines():
+        name, sep, command = line.partition(":")
+        if not sep or not command.strip():
+            continue
+        _, words = _command_words(command.strip())
+        if words[:2] != ["sportello", "serve"] or len(words) < 3:
+            continue
+        served = words[2]
+        field = APP_URL_SETTING.get(served, f"{served}_url")
+        url = getattr(settings, field, None)
+        if url is None:
+            continue
+        parts = urlsplit(url)
+        port = words[words.index("--port") + 1] if "--port" in words else parts.port
+        urls[name.strip()] = f"{parts.scheme}://{parts.hostname}:{port}"
+    return urls

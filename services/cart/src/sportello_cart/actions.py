@@ -6,6 +6,7 @@ Each one loads through the repository, checks the domain, writes, emits, and com
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import structlog
 from sportello import vies
@@ -15,6 +16,7 @@ from sportello.contracts.events import (
     PricedLine,
     QuoteCartSubmitted,
     QuoteRequestLine,
+    TermsAcceptance,
     snapshot_of,
 )
 from sportello.contracts.fields import prefixed
@@ -142,9 +144,10 @@ async def answer_once(session: AsyncSession, cart_id: uuid.UUID, customer_id: uu
 async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout,
                    key: str, settings: Settings) -> dict:
     fingerprint = domain.fingerprint(body.model_dump(mode="json"))
-    errors = billing_errors(body.billing)
+    errors = prefixed(billing_errors(body.billing), "billing") + domain.terms_errors(
+        body.terms_version)
     if errors:
-        raise ValidationFailed(prefixed(errors, "billing"))
+        raise ValidationFailed(errors)
     billing = normalised(body.billing)
     answer, cart, lines = await lines_to_submit(session, customer_id, Kind.PURCHASE, "checkout",
                                                 key, fingerprint, "Il carrello è vuoto.")
@@ -165,11 +168,15 @@ async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout
                                    billing=billing)
     priced = [priced_line(line, billing) for line in lines]
     order_id = uuid.uuid4()
+    now = datetime.now(UTC)
     await emit(session, "cart.checked_out", CartCheckedOut(
         order_id=order_id, customer=customer, lines=priced,
         totals=views.taxed_totals(priced, settings.stamp_duty_charged),
         billing=billing, payment_method=body.payment_method,
         vat_number_check=await vies.check(settings, billing),
+        terms=TermsAcceptance(version=body.terms_version, accepted_at=now),
+        early_start_consent_at=now if domain.asks_early_start(billing, body.early_start_consent)
+        else None,
     ))
     response = await answer_once(session, cart.id, customer_id, "checkout", key, fingerprint,
                                  {"order_id": str(order_id)})

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sportello.auth import Customer, OptionalPrincipal
 from sportello.contracts.fields import FieldError
 from sportello.contracts.idempotency import check_idempotency_key
+from sportello.contracts.legal import TERMS_PUBLISHED_AT, TERMS_VERSION, terms_url
 from sportello.db import get_session
 from sportello.errors import Unauthorized, ValidationFailed
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,7 @@ from sportello_cart.schemas import (
     QuoteAccepted,
     QuoteSubmit,
     SessionOut,
+    TermsOut,
 )
 
 log = structlog.get_logger()
@@ -120,3 +122,14 @@ async def submit_quote(me: Customer, session: Session, idempotency_key: Idempote
     key = check_idempotency_key(idempotency_key)
     response = await actions.submit_quote(session, me.id, me.email, body, key)
     return JSONResponse(response, status_code=202)
+
+
+# --- the conditions of sale a checkout must accept -----------------------------------------
+
+legal_router = APIRouter(prefix="/api/legal", tags=["legal"])
+
+
+@legal_router.get("/terms", response_model=TermsOut)
+async def current_terms(request: Request) -> TermsOut:
+    return TermsOut(version=TERMS_VERSION, published_at=TERMS_PUBLISHED_AT,
+                    url=terms_url(request.app.state.settings.storefront_url))

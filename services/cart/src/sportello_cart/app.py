@@ -11,7 +11,7 @@ from sportello_cart.handlers import HANDLERS
 
 service = Service(
     name="cart",
-    routers=[api.router],
+    routers=[api.router, api.legal_router],
     migrations=Path(__file__).parent / "migrations",
     handlers=HANDLERS,
     jobs=[jobs.PURGE_ANONYMOUS_CARTS],

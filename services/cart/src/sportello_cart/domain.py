@@ -14,6 +14,7 @@ from sportello.contracts.billing import Billing
 from sportello.contracts.events import Contact, ServiceSnapshot
 from sportello.contracts.fields import FieldError
 from sportello.contracts.forms import AnswerLabel, price_answers
+from sportello.contracts.legal import TERMS_VERSION
 from sportello.contracts.money import LineAmounts, line_amounts
 from sportello.errors import Conflict, ValidationFailed
 
@@ -191,3 +192,17 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+
+
+def terms_errors(version: str) -> list[FieldError]:
+    """A checkout accepts the conditions of sale in force, not an older or invented version."""
+    if version == TERMS_VERSION:
+        return []
+    return [FieldError(field="terms_version", message=(
+        f"Accetta le condizioni di vendita in vigore (versione {TERMS_VERSION}) per completare "
+        "l'acquisto."))]
+
+
+def asks_early_start(billing: Billing, consent: bool) -> bool:
+    """Only a consumer has a withdrawal period to waive the wait of; an azienda's tick is moot."""
+    return consent and billing.customer_type == "privato"

@@ -36,6 +36,10 @@ class PatchItem(Strict):
 class Checkout(Strict):
     billing: Billing
     payment_method: Literal["card", "bank_transfer"]
+    # The conditions of sale the customer accepted: must be the version in force.
+    terms_version: str = Field(max_length=40)
+    # A privato's request to have the service start within the withdrawal period.
+    early_start_consent: bool = False
 
 
 class Preview(Strict):
@@ -90,3 +94,9 @@ class OrderAccepted(BaseModel):
 
 class QuoteAccepted(BaseModel):
     quote_id: uuid.UUID
+
+
+class TermsOut(BaseModel):
+    version: str
+    published_at: datetime
+    url: str

@@ -88,17 +88,25 @@ def document_of(invoice: Invoice, settings: InvoicingSettings) -> domain.Documen
 
 
 async def credit_refunded_order(session: AsyncSession, order_id: uuid.UUID, customer: Contact,
-                                settings: InvoicingSettings, now: datetime) -> Invoice | None:
-    """A full refund: a TD04 cancelling the order's invoice, once (art. 26 DPR 633/72)."""
+                                settings: InvoicingSettings, now: datetime,
+                                refund_cents: int | None = None) -> Invoice | None:
+    """A refund: a TD04 cancelling the order's invoice, or the refunded part of it, once
+    (art. 26 DPR 633/72)."""
     invoice = await repository.of_order(session, order_id, domain.INVOICE)
     if invoice is None:
         log.warning("refund_without_invoice", order_id=str(order_id))
         return None
     if await repository.of_order(session, order_id, domain.CREDIT_NOTE) is not None:
         return None
+    if refund_cents == 0:
+        return None  # nothing given back, nothing to credit
     number = await repository.next_number(session, now)
-    note = domain.credit_note_of(document_of(invoice, settings), number,
-                                 now.astimezone(ROME).date())
+    document = document_of(invoice, settings)
+    if refund_cents is not None and refund_cents < document.total_cents:
+        note = domain.partial_credit_note_of(document, refund_cents, number,
+                                             now.astimezone(ROME).date())
+    else:
+        note = domain.credit_note_of(document, number, now.astimezone(ROME).date())
     return await _store(session, note, order_id, invoice.order_number, customer, now,
                         related=invoice.id)
 

@@ -199,3 +199,40 @@ def progressive(number: str, attempt: int = 1) -> str:
     if attempt <= 1:
         return f"{year}{seq}"[-10:]
     return f"{year[-2:]}{seq}{attempt:02d}"[-10:]
+PARTIAL_REFUND_LINE = "Rimborso parziale per recesso (art. 57 c. 3 Codice del Consumo)"
+
+
+def net_of_gross(gross_cents: int, vat_rate_bp: int) -> int:
+    """The net whose VAT (half-up) brings it closest to `gross_cents`."""
+    net = (gross_cents * 10_000 + (10_000 + vat_rate_bp) // 2) // (10_000 + vat_rate_bp)
+    return min((net - 1, net, net + 1),
+               key=lambda n: abs(n + vat_cents(n, vat_rate_bp) - gross_cents))
+
+
+def partial_credit_note_of(invoice: Document, refund_cents: int, number: str,
+                           issued_on: date) -> Document:
+    """A TD04 for part of an invoice (a withdrawal after an early start, art. 57 c. 3 Codice del
+    Consumo): the refund spread over the invoice's rates in proportion to their gross; the
+    stamp duty is not given back."""
+    groups: dict[tuple[int, str | None], list[Line]] = {}
+    for line in invoice.lines:
+        if line.description != STAMP_DUTY_LINE:
+            groups.setdefault((line.treatment.vat_rate_bp, line.treatment.vat_nature),
+                              []).append(line)
+    gross = {key: sum(ln.net_cents + ln.vat_cents for ln in lines) for key, lines in groups.items()}
+    total = sum(gross.values())
+    lines, left = [], refund_cents
+    for i, (key, group) in enumerate(groups.items()):
+        share = left if i == len(groups) - 1 else refund_cents * gross[key] // total
+        left -= share
+        treatment = group[0].treatment
+        net = net_of_gross(share, treatment.vat_rate_bp)
+        lines.append(Line(description=PARTIAL_REFUND_LINE, quantity=1, unit_net_cents=net,
+                          net_cents=net, vat_cents=vat_cents(net, treatment.vat_rate_bp),
+                          treatment=treatment))
+    return Document(kind=CREDIT_NOTE, number=number, issued_on=issued_on, seller=invoice.seller,
+                    buyer=invoice.buyer, lines=lines, payment_method=invoice.payment_method,
+                    stamp_duty_charged=False, related_number=invoice.number,
+                    related_date=invoice.issued_on,
+                    causale=[f"Storno parziale della fattura n. {invoice.number} del "
+                             f"{invoice.issued_on:%d/%m/%Y} per recesso"])

@@ -41,4 +41,4 @@ async def on_order_status_changed(session: AsyncSession, event: Envelope) -> Non
     if data.status == "refunded":
         await actions.credit_refunded_order(session, data.order_id, data.customer,
                                             _settings(session),
-                                            datetime.now(UTC))
+                                            datetime.now(UTC), data.refund_cents)

@@ -33,7 +33,7 @@ REDACTED = "[dato rimosso]"
 
 # Statuses whose own event (order.paid, order.payment_failed) already brings a richer email;
 # a status_changed to these would only repeat it.
-STATUSES_WITH_OWN_EMAIL = {"paid", "payment_failed", "awaiting_payment"}
+STATUSES_WITH_OWN_EMAIL = {"paid", "payment_failed", "awaiting_payment", "withdrawal_requested"}
 
 
 def check_transition(current: str, to: Status) -> Status:

@@ -20,6 +20,7 @@ from sportello.contracts.events import (
     OrderPaymentNeedsStaff,
     OrderPlaced,
     OrderStatusChanged,
+    OrderWithdrawalRequested,
     PasswordChanged,
     PasswordResetRequested,
     QuoteChangesRequested,
@@ -31,6 +32,7 @@ from sportello.contracts.events import (
     QuoteRejected,
     QuoteRequested,
 )
+from sportello.contracts.legal import terms_url
 from sportello.settings import Settings
 
 from sportello_notifications.domain import STATUSES_WITH_OWN_EMAIL, Draft
@@ -113,8 +115,12 @@ def password_reset_requested(data: PasswordResetRequested, settings: Settings) -
 def order_placed(data: OrderPlaced, settings: Settings) -> list[Draft]:
     refs = {"order_id": data.order_id, "order_number": data.number}
     bank = data.bank_transfer if data.payment_method == "bank_transfer" else None
+    # The confirmation on a durable medium (art. 51 c. 7): the accepted conditions of sale and,
+    # for a consumer, the withdrawal information and the standard form (art. 49 c. 1 lett. h).
+    terms = terms_url(settings.storefront_url, data.terms.version) if data.terms else None
     drafts = [_to_customer("ordine_ricevuto", data.customer, {
-        "order": data, "bank": bank, "order_url": _order_url(settings, data.order_id)}, **refs)]
+        "order": data, "bank": bank, "order_url": _order_url(settings, data.order_id),
+        "terms_url": terms, "seller": _seller(settings)}, **refs)]
     if bank is not None:
         confirm = f"{settings.gateway_url}/api/staff/orders/{data.order_id}/confirm-transfer"
         drafts.append(_to_staff(settings, "staff_bonifico_da_confermare", data.customer,
@@ -163,6 +169,23 @@ def order_status_changed(data: OrderStatusChanged, settings: Settings) -> list[D
     return [_to_customer("stato_ordine", data.customer, {
         "change": data, "order_url": _order_url(settings, data.order_id)},
         order_id=data.order_id, order_number=data.number)]
+
+
+def _seller(settings: Settings) -> dict:
+    return {"name": settings.business_name, "address": settings.business_address,
+            "email": settings.business_email}
+
+
+def order_withdrawal_requested(data: OrderWithdrawalRequested, settings: Settings) -> list[Draft]:
+    """The customer's acknowledgement of receipt (art. 54 c. 3) and staff's call to refund."""
+    refs = {"order_id": data.order_id, "order_number": data.number}
+    refund_url = f"{settings.gateway_url}/api/staff/orders/{data.order_id}/refund"
+    context = {"w": data, "order_url": _order_url(settings, data.order_id)}
+    return [
+        _to_customer("recesso_ricevuto", data.customer, context, **refs),
+        _to_staff(settings, "staff_recesso_da_rimborsare", data.customer,
+                  {**context, "refund_url": refund_url}, **refs),
+    ]
 
 
 def order_cancelled(data: OrderCancelled, settings: Settings) -> list[Draft]:
@@ -260,6 +283,7 @@ BY_EVENT = {
     "order.payment_failed": order_payment_failed,
     "order.payment_needs_staff": order_payment_needs_staff,
     "order.status_changed": order_status_changed,
+    "order.withdrawal_requested": order_withdrawal_requested,
     "order.cancelled": order_cancelled,
     "quote.requested": quote_requested,
     "quote.issued": quote_issued,

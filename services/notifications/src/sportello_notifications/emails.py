@@ -26,6 +26,11 @@ data_ora = formatting.long_moment
 aliquota = formatting.percent
 
 
+def fine_frase(text: str) -> str:
+    """A name that ends a sentence: "S.r.l." already carries the full stop."""
+    return text if text.endswith(".") else f"{text}."
+
+
 ENV = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -33,7 +38,7 @@ ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-ENV.filters.update(**formatting.DOCUMENT_FILTERS, stato=status_label)
+ENV.filters.update(**formatting.DOCUMENT_FILTERS, stato=status_label, fine_frase=fine_frase)
 
 
 @dataclass(frozen=True)

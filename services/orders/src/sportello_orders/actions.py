@@ -20,13 +20,14 @@ from sportello.contracts.events import (
     OrderPaymentNeedsStaff,
     OrderPlaced,
     OrderStatusChanged,
+    OrderWithdrawalRequested,
     PricedLine,
     priced_snapshot_columns,
     priced_snapshot_of,
 )
-from sportello.contracts.money import TaxedTotals
+from sportello.contracts.money import TaxedTotals, Totals, totals
 from sportello.contracts.tax import document_totals, line_treatment
-from sportello.errors import Conflict
+from sportello.errors import Conflict, ValidationFailed
 from sportello.messaging import emit
 from sportello.settings import Settings
 from sqlalchemy import select
@@ -75,6 +76,9 @@ async def create_from_checkout(session: AsyncSession, data: CartCheckedOut,
         billing=data.billing.model_dump(mode="json"),
         placed_at=now,
         updated_at=now,
+        terms_version=data.terms.version if data.terms else None,
+        terms_accepted_at=data.terms.accepted_at if data.terms else None,
+        early_start_consent_at=data.early_start_consent_at,
         lines=[
             OrderLine(position=i, line_id=line.line_id, quote_id=line.quote_id,
                       **priced_snapshot_columns(line))
@@ -88,7 +92,10 @@ async def create_from_checkout(session: AsyncSession, data: CartCheckedOut,
     await emit(session, "order.placed", OrderPlaced(
         order_id=order.id, number=order.number, customer=contact(order), lines=priced_lines(order),
         totals=order_totals(order), billing=data.billing, payment_method=data.payment_method,
-        vat_number_check=order.vat_number_check, placed_at=now, bank_transfer=bank_transfer(order, settings),
+        vat_number_check=order.vat_number_check, placed_at=now,
+        bank_transfer=bank_transfer(order, settings), terms=data.terms,
+        early_start_consent_at=order.early_start_consent_at,
+        withdrawal_until=domain.withdrawal_until(order.billing, now),
     ))
     log.info("order_placed", order_id=str(order.id), number=order.number)
     return order
@@ -106,6 +113,8 @@ async def move(session: AsyncSession, order: Order, to: Status, actor: Actor, *,
     order.updated_at = m.at
     if to == Status.PAID:
         order.paid_at = m.at
+    if to == Status.REFUNDED and order.refund_cents is None:
+        order.refund_cents = order.gross_cents  # a refund without an amount gives it all back
     order.history.append(StatusChange(from_status=m.from_status.value, status=to.value, at=m.at,
                                       actor=actor.value, actor_id=actor_id, note=note))
     if to in OWN_EVENT:
@@ -113,7 +122,8 @@ async def move(session: AsyncSession, order: Order, to: Status, actor: Actor, *,
         await emit(session, event_type, payload(order, reason, note))
     await emit(session, "order.status_changed", OrderStatusChanged(
         order_id=order.id, number=order.number, customer=contact(order),
-        from_status=m.from_status.value, status=to.value, note=note, at=m.at))
+        from_status=m.from_status.value, status=to.value, note=note, at=m.at,
+        refund_cents=order.refund_cents if to == Status.REFUNDED else None))
     log.info("order_status_changed", order_id=str(order.id), number=order.number,
              from_status=m.from_status.value, status=to.value, actor=actor.value)
     return m
@@ -129,6 +139,13 @@ def cancelled_event(order: Order, reason: str | None) -> OrderCancelled:
                           reason=reason)
 
 
+def withdrawal_event(order: Order) -> OrderWithdrawalRequested:
+    return OrderWithdrawalRequested(
+        order_id=order.id, number=order.number, customer=contact(order),
+        reason=order.withdrawal_reason, requested_at=order.withdrawal_requested_at,
+        early_start_consent_at=order.early_start_consent_at, total_gross_cents=order.gross_cents)
+
+
 # The statuses announced by their own event too, besides order.status_changed: event type, and
 # its payload from (order, reason, note).
 OWN_EVENT = {
@@ -137,6 +154,8 @@ OWN_EVENT = {
                             lambda order, reason, note: payment_failed_event(order, reason)),
     Status.CANCELLED: ("order.cancelled",
                        lambda order, reason, note: cancelled_event(order, reason or note)),
+    Status.WITHDRAWAL_REQUESTED: ("order.withdrawal_requested",
+                                  lambda order, reason, note: withdrawal_event(order)),
 }
 
 
@@ -325,3 +344,30 @@ async def confirm_transfer(session: AsyncSession, order: Order, staff_id: uuid.U
         raise Conflict("Questo ordine non è pagato con bonifico bancario.")
     await move(session, order, Status.PAID, Actor.STAFF, actor_id=staff_id,
                note=note or "Bonifico ricevuto.")
+
+
+# --- withdrawal and refund -----------------------------------------------------------------
+
+
+async def withdraw(session: AsyncSession, order: Order, reason: str | None) -> None:
+    """A consumer withdraws within the period (art. 52): the order waits for staff's refund;
+    staff and the customer are told (order.withdrawal_requested). The caller commits."""
+    now = datetime.now(UTC)
+    domain.check_withdrawal(order, now)
+    order.withdrawal_requested_at = now
+    order.withdrawal_reason = reason
+    note = "Recesso richiesto dal cliente." + (f" Motivo: {reason}" if reason else "")
+    await move(session, order, Status.WITHDRAWAL_REQUESTED, Actor.CUSTOMER,
+               actor_id=order.customer_id, note=note)
+
+
+async def refund(session: AsyncSession, order: Order, staff_id: uuid.UUID,
+                 amount_cents: int | None, note: str | None) -> None:
+    """Staff give the money back: all of it, or after an early start the part not performed."""
+    domain.check_transition(order.status, Status.REFUNDED)
+    if errors := domain.refund_errors(order, amount_cents, note):
+        raise ValidationFailed(errors)
+    order.refund_cents = order.gross_cents if amount_cents is None else amount_cents
+    order.refund_note = note
+    await move(session, order, Status.REFUNDED, Actor.STAFF, actor_id=staff_id,
+               note=note or "Rimborso dell'intero importo.")

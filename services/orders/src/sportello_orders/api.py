@@ -76,6 +76,15 @@ async def cancel(order_id: uuid.UUID, me: Customer, session: Session, request: R
     return views.detail(order, settings_of(request))
 
 
+@router.post("/api/orders/{order_id}/withdraw", status_code=202, response_model=schemas.OrderOut)
+async def withdraw(order_id: uuid.UUID, me: Customer, session: Session, request: Request,
+                   body: schemas.WithdrawRequest | None = None):
+    order = await repository.get_own(session, order_id, me.id, lock=True)
+    await actions.withdraw(session, order, (body.reason or None) if body else None)
+    await session.commit()
+    return views.detail(order, settings_of(request))
+
+
 # --- provider -------------------------------------------------------------------------------
 
 
@@ -121,6 +130,15 @@ async def staff_move(order_id: uuid.UUID, body: schemas.StaffStatusRequest, staf
     order = await repository.get(session, order_id, lock=True)
     await actions.move(session, order, Status(body.status), Actor.STAFF, actor_id=staff.id,
                        note=body.note or None, reason="staff")
+    await session.commit()
+    return views.staff_detail(order, settings_of(request))
+
+
+@router.post("/api/staff/orders/{order_id}/refund", response_model=schemas.StaffOrderOut)
+async def staff_refund(order_id: uuid.UUID, body: schemas.RefundRequest, staff: Staff,
+                       session: Session, request: Request):
+    order = await repository.get(session, order_id, lock=True)
+    await actions.refund(session, order, staff.id, body.amount_cents, body.note or None)
     await session.commit()
     return views.staff_detail(order, settings_of(request))
 

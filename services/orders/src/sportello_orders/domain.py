@@ -1,5 +1,6 @@
-"""The rules of an order: its state machine, the moves staff may make, who may pay, payment
-outcomes, the auto-cancel note, redaction and what it keeps. No I/O."""
+"""The rules of an order: its state machine, the moves staff may make, who may pay, who may
+withdraw and what a refund may be, payment outcomes, the auto-cancel note, redaction and what
+it keeps. No I/O."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from sportello.contracts.fields import FieldError
 from sportello.contracts.labels import ORDER_STATUS_LABELS
+from sportello.contracts.legal import WITHDRAWAL_DAYS, withdrawal_deadline
 from sportello.errors import Conflict
 
 
@@ -18,6 +21,7 @@ class Status(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    WITHDRAWAL_REQUESTED = "withdrawal_requested"
     REFUNDED = "refunded"
 
 
@@ -28,9 +32,13 @@ LABELS = ORDER_STATUS_LABELS
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.AWAITING_PAYMENT: frozenset({Status.PAID, Status.PAYMENT_FAILED, Status.CANCELLED}),
     Status.PAYMENT_FAILED: frozenset({Status.PAID, Status.CANCELLED}),
-    Status.PAID: frozenset({Status.IN_PROGRESS, Status.REFUNDED}),
-    Status.IN_PROGRESS: frozenset({Status.COMPLETED, Status.REFUNDED}),
-    Status.COMPLETED: frozenset(),
+    Status.PAID: frozenset({Status.IN_PROGRESS, Status.REFUNDED, Status.WITHDRAWAL_REQUESTED}),
+    Status.IN_PROGRESS: frozenset({Status.COMPLETED, Status.REFUNDED,
+                                   Status.WITHDRAWAL_REQUESTED}),
+    # Completed without an early-start request the consumer may still withdraw (art. 59 lett. a).
+    Status.COMPLETED: frozenset({Status.WITHDRAWAL_REQUESTED}),
+    # The consumer withdrew: staff refund (art. 56), whole or pro rata (art. 57 c. 3).
+    Status.WITHDRAWAL_REQUESTED: frozenset({Status.REFUNDED}),
     Status.CANCELLED: frozenset(),
     Status.REFUNDED: frozenset(),
 }
@@ -39,7 +47,8 @@ UNPAID = frozenset({Status.AWAITING_PAYMENT, Status.PAYMENT_FAILED})
 # What staff may move an order to by hand (paid comes from the provider or confirm-transfer).
 STAFF_MOVES = (Status.IN_PROGRESS, Status.COMPLETED, Status.REFUNDED, Status.CANCELLED)
 # Statuses after a payment was taken: an invoice exists, its data must be kept (10 years).
-INVOICED = frozenset({Status.PAID, Status.IN_PROGRESS, Status.COMPLETED, Status.REFUNDED})
+INVOICED = frozenset({Status.PAID, Status.IN_PROGRESS, Status.COMPLETED,
+                      Status.WITHDRAWAL_REQUESTED, Status.REFUNDED})
 
 
 class Actor(StrEnum):
@@ -88,6 +97,58 @@ def may_pay(status: str, method: str) -> bool:
     not fail: staff confirm it or the order is cancelled)."""
     return Status(status) in UNPAID and not (
         method == "bank_transfer" and status != Status.AWAITING_PAYMENT)
+
+
+# --- withdrawal (Codice del Consumo artt. 52, 57, 59) ------------------------------------
+
+
+def withdrawal_until(billing: dict | None, placed_at: datetime) -> datetime | None:
+    """Until when the customer may withdraw; None for an azienda (only a consumer may)."""
+    if not billing or billing.get("customer_type") != "privato":
+        return None
+    return withdrawal_deadline(placed_at)
+
+
+def withdrawal_refusal(order, now: datetime) -> str | None:
+    """Why this order cannot be withdrawn from now, in the customer's words; None if it can."""
+    until = withdrawal_until(order.billing, order.placed_at)
+    if until is None:
+        return "Il diritto di recesso spetta solo ai consumatori (acquisti come privato)."
+    if now > until:
+        return (f"Il periodo di recesso di {WITHDRAWAL_DAYS} giorni dall'ordine è scaduto: "
+                "non è più possibile recedere.")
+    if order.status == Status.COMPLETED and order.early_start_consent_at is not None:
+        return ("Il servizio è stato eseguito per intero su tua richiesta di iniziare prima della "
+                "fine del periodo di recesso: il diritto di recesso non si applica più.")
+    if not can_transition(order.status, Status.WITHDRAWAL_REQUESTED):
+        return f"L'ordine è «{LABELS[Status(order.status)]}»: non c'è nulla da cui recedere."
+    return None
+
+
+def check_withdrawal(order, now: datetime) -> None:
+    if (reason := withdrawal_refusal(order, now)) is not None:
+        raise Conflict(reason, extra={"order_status": order.status})
+
+
+def refund_errors(order, amount_cents: int | None, note: str | None) -> list[FieldError]:
+    """A refund gives back the whole amount paid; less only after an early start, with a note
+    saying what was performed (art. 57 c. 3), and never more than was paid."""
+    if amount_cents is None or amount_cents == order.gross_cents:
+        return []
+    if amount_cents > order.gross_cents:
+        return [FieldError(field="amount_cents", message=(
+            "Il rimborso non può superare l'importo pagato "
+            f"({order.gross_cents} centesimi)."))]
+    if amount_cents < 0:
+        return [FieldError(field="amount_cents", message="L'importo non può essere negativo.")]
+    errors = []
+    if order.early_start_consent_at is None:
+        errors.append(FieldError(field="amount_cents", message=(
+            "Senza richiesta di inizio anticipato il cliente ha diritto al rimborso totale.")))
+    if not note:
+        errors.append(FieldError(field="note", message=(
+            "Indica nella nota come è calcolato il rimborso parziale.")))
+    return errors
 
 
 # --- payments -------------------------------------------------------------------------------

@@ -49,6 +49,15 @@ class Order(Base):
     paid_at: Mapped[datetime | None] = mapped_column(TS)
     updated_at: Mapped[datetime] = mapped_column(TS)
     redacted_at: Mapped[datetime | None] = mapped_column(TS)
+    # The conditions of sale accepted at checkout (None on orders from before they existed).
+    terms_version: Mapped[str | None] = mapped_column(sa.Text)
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(TS)
+    # A privato asked for the service to start within the withdrawal period.
+    early_start_consent_at: Mapped[datetime | None] = mapped_column(TS)
+    withdrawal_requested_at: Mapped[datetime | None] = mapped_column(TS)
+    withdrawal_reason: Mapped[str | None] = mapped_column(sa.Text)
+    refund_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    refund_note: Mapped[str | None] = mapped_column(sa.Text)
 
     lines: Mapped[list[OrderLine]] = relationship(
         order_by="OrderLine.position", lazy="selectin", cascade="all, delete-orphan"

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sportello.contracts.events import PricedSnapshot
-from sportello.contracts.money import TaxedTotals
+from sportello.contracts.money import TaxedTotals, Totals
 from sportello.contracts.tax import VatNumberCheck
+from sportello.contracts.text import FREE_TEXT
 
 from sportello_orders.domain import STAFF_MOVES
 
 StaffTarget = Literal[tuple(s.value for s in STAFF_MOVES)]  # the domain's rule, as the API says it
 StatusName = Literal["awaiting_payment", "payment_failed", "paid", "in_progress", "completed",
-                     "cancelled", "refunded"]
+                     "cancelled", "withdrawal_requested", "refunded"]
 
 
 class Request(BaseModel):
@@ -32,6 +33,16 @@ class StaffStatusRequest(Request):
     note: str | None = Field(default=None, max_length=2000)
 
 
+class WithdrawRequest(Request):
+    reason: Annotated[str, Field(max_length=2000), FREE_TEXT] | None = None
+
+
+class RefundRequest(Request):
+    # None: the whole amount paid. Less only after an early start, with a note.
+    amount_cents: int | None = Field(default=None, ge=0)
+    note: Annotated[str, Field(max_length=2000), FREE_TEXT] | None = None
+
+
 class ConfirmTransferRequest(Request):
     note: str | None = Field(default=None, max_length=2000)
 
@@ -44,6 +55,8 @@ class OrderSummary(BaseModel):
     placed_at: datetime
     total_gross_cents: int
     payment_method: str
+    # RECEDI is offered: a consumer's order within the withdrawal period.
+    can_withdraw: bool = False
 
 
 class StaffOrderSummary(OrderSummary):
@@ -94,6 +107,22 @@ class InvoiceRef(BaseModel):
     status: str
 
 
+class TermsOut(BaseModel):
+    version: str
+    accepted_at: datetime
+    url: str
+
+
+class WithdrawalOut(BaseModel):
+    requested_at: datetime
+    reason: str | None = None
+
+
+class RefundOut(BaseModel):
+    amount_cents: int
+    note: str | None = None
+
+
 class OrderOut(BaseModel):
     id: uuid.UUID
     number: str
@@ -113,6 +142,13 @@ class OrderOut(BaseModel):
     can_pay: bool
     can_cancel: bool
     invoices: list[InvoiceRef] = []
+    terms: TermsOut | None = None
+    early_start_consent_at: datetime | None = None
+    # Until when a consumer may withdraw (None for an azienda); can_withdraw: now, from here.
+    withdrawal_until: datetime | None = None
+    can_withdraw: bool = False
+    withdrawal: WithdrawalOut | None = None
+    refund: RefundOut | None = None
 
 
 class StaffOrderOut(OrderOut):

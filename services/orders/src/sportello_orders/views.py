@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sportello.contracts.events import priced_snapshot_of
+from sportello.contracts.legal import terms_url
 from sportello.settings import Settings
 
 from sportello_orders import actions, domain, schemas
@@ -15,6 +18,7 @@ PAYMENT_STATUS = {
     Status.PAID: "paid",
     Status.IN_PROGRESS: "paid",
     Status.COMPLETED: "paid",
+    Status.WITHDRAWAL_REQUESTED: "paid",
     Status.REFUNDED: "refunded",
     Status.CANCELLED: "cancelled",
 }
@@ -29,6 +33,7 @@ def summary(order: Order) -> schemas.OrderSummary:
         id=order.id, number=order.number, status=order.status, status_label=label(order.status),
         placed_at=order.placed_at, total_gross_cents=order.gross_cents,
         payment_method=order.payment_method,
+        can_withdraw=domain.withdrawal_refusal(order, datetime.now(UTC)) is None,
     )
 
 
@@ -61,6 +66,17 @@ def _common(order: Order, settings: Settings) -> dict:
         invoices=[schemas.InvoiceRef(id=i.invoice_id, number=i.number, type=i.kind,
                                      issued_at=i.issued_at, status=i.status)
                   for i in order.invoices],
+        terms=schemas.TermsOut(version=order.terms_version, accepted_at=order.terms_accepted_at,
+                               url=terms_url(settings.storefront_url, order.terms_version))
+        if order.terms_version else None,
+        early_start_consent_at=order.early_start_consent_at,
+        withdrawal_until=domain.withdrawal_until(order.billing, order.placed_at),
+        can_withdraw=domain.withdrawal_refusal(order, datetime.now(UTC)) is None,
+        withdrawal=schemas.WithdrawalOut(requested_at=order.withdrawal_requested_at,
+                                         reason=order.withdrawal_reason)
+        if order.withdrawal_requested_at else None,
+        refund=schemas.RefundOut(amount_cents=order.refund_cents, note=order.refund_note)
+        if order.refund_cents is not None else None,
     )
 
 

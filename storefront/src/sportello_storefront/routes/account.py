@@ -86,6 +86,15 @@ async def cancel_order(order_id: str, request: Request, gw: Api = Depends(api)):
                         "Questo ordine non può più essere annullato.", f"/account/ordini/{order_id}")
 
 
+@router.post("/ordini/{order_id}/recedi")
+async def withdraw_order(order_id: str, request: Request, gw: Api = Depends(api)):
+    data = await form_data(request)
+    reason = (data.get("reason") or "").strip()[:2000] or None
+    return await change(request, gw, f"/orders/{order_id}/withdraw", {"reason": reason},
+                        "Recesso inviato: ti abbiamo scritto per confermarne la ricezione.",
+                        "Non è possibile recedere da questo ordine.", f"/account/ordini/{order_id}")
+
+
 async def pdf_download(gw: Api, path: str) -> Response:
     """A PDF of the customer's (a quote, an invoice) passed on as the attachment it is."""
     result = await gw.get(path, require_login=True)

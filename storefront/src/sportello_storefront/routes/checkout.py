@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from sportello.contracts.idempotency import HEADER
+from sportello.contracts.legal import TERMS_VERSION
 from sportello.settings import payment_return_path, payment_return_url
 
 from sportello_storefront.answers import billing_from_form, form_values_from_billing
@@ -96,7 +97,8 @@ async def payment_page(request: Request, gw: Api = Depends(api)):
         flash(request, "Il carrello è vuoto.", "error")
         return redirect("/carrello")
     return render(request, "checkout_payment.html", cart=cart, billing=billing,
-                  values={"payment_method": "card"}, key=str(uuid.uuid4()))
+                  values={"payment_method": "card"}, key=str(uuid.uuid4()),
+                  terms_version=TERMS_VERSION)
 
 
 async def taxed_cart(gw: Api, billing: dict[str, Any]) -> dict[str, Any]:
@@ -147,26 +149,37 @@ async def complete(request: Request, gw: Api = Depends(api)):
     billing = await load_billing(gw)
     if billing is None:
         return redirect("/checkout/fatturazione")
+    errors = {}
     if method not in ("card", "bank_transfer"):
+        errors["payment_method"] = "Scegli un metodo di pagamento."
+    if not data.get("terms_version"):
+        errors["terms_version"] = ("Per completare l'acquisto accetta le condizioni di vendita.")
+    if errors:
         return render(request, "checkout_payment.html", 422, cart=await taxed_cart(gw, billing),
-                      billing=billing, values=data,
-                      errors={"payment_method": "Scegli un metodo di pagamento."},
-                      key=str(uuid.uuid4()))
+                      billing=billing, values=data, errors=errors, key=str(uuid.uuid4()),
+                      terms_version=TERMS_VERSION)
     if (key := idempotency_key(data)) is None:
         return render(request, "checkout_payment.html", 422, cart=await taxed_cart(gw, billing),
-                      billing=billing, values=data, key=str(uuid.uuid4()), problem=STALE_FORM)
-    result = await gw.post("/cart/checkout", json={"billing": billing, "payment_method": method},
-                           headers={HEADER: key}, require_login=True)
+                      billing=billing, values=data, key=str(uuid.uuid4()), problem=STALE_FORM,
+                      terms_version=TERMS_VERSION)
+    early_start = billing.get("customer_type") == "privato" and bool(data.get("early_start_consent"))
+    result = await gw.post("/cart/checkout", json={
+        "billing": billing, "payment_method": method, "terms_version": data["terms_version"],
+        "early_start_consent": early_start}, headers={HEADER: key}, require_login=True)
     if result.status != 202:
         errors = result.field_errors(strip_prefix="billing.")
-        if result.status == 422 and set(errors) - {"payment_method"}:
+        if result.status == 422 and set(errors) - {"payment_method", "terms_version"}:
             flash(request, "Controlla i dati di fatturazione.", "error")
             return redirect("/checkout/fatturazione")
         line_problems = result.body.get("lines", []) if isinstance(result.body, dict) else []
         # The cart is read only here: a checkout that went through has emptied it.
-        cart = await load_cart(gw)
-        return render(request, "checkout_payment.html", 409, cart=cart, billing=billing,
-                      values=data, errors=errors, line_problems=line_problems, key=str(uuid.uuid4()),
+        cart = await taxed_cart(gw, billing)
+        # A page from before a new version of the conditions: ask to accept the one in force.
+        values = {k: v for k, v in data.items() if k != "terms_version"}
+        return render(request, "checkout_payment.html", 422 if result.status == 422 else 409,
+                      cart=cart, billing=billing, values=values, errors=errors,
+                      line_problems=line_problems, key=str(uuid.uuid4()),
+                      terms_version=TERMS_VERSION,
                       problem=result.detail or "Non è stato possibile completare l'acquisto.")
     order_id = str(result.body["order_id"])
     remember_cart_count(request.session, EMPTY)  # the checkout emptied the cart

@@ -219,6 +219,13 @@ def priced_snapshot_columns(line: PricedSnapshot) -> dict[str, Any]:
             "treatment": line.treatment.model_dump() if line.treatment else None}
 
 
+class TermsAcceptance(Payload):
+    """Which conditions of sale the customer accepted at checkout, and when."""
+
+    version: str
+    accepted_at: datetime
+
+
 class CartCheckedOut(Payload):
     order_id: uuid.UUID
     customer: Contact
@@ -229,6 +236,9 @@ class CartCheckedOut(Payload):
     currency: Literal["EUR"] = "EUR"
     # The VIES check of an EU business's VAT number: "not_verified" where VIES is unreachable.
     vat_number_check: VatNumberCheck | None = None
+    terms: TermsAcceptance | None = None
+    # A privato asked for the service to start within the withdrawal period (art. 51 c. 8).
+    early_start_consent_at: datetime | None = None
 
 
 class QuoteRequestLine(LineSnapshot):
@@ -367,6 +377,10 @@ class OrderSnapshot(Payload):
 class OrderPlaced(OrderSnapshot):
     placed_at: datetime
     bank_transfer: BankTransferInstructions | None = None
+    terms: TermsAcceptance | None = None
+    early_start_consent_at: datetime | None = None
+    # Until when a consumer may withdraw; None for an azienda (no right of withdrawal).
+    withdrawal_until: datetime | None = None
 
 
 class OrderPaid(OrderSnapshot):
@@ -390,6 +404,20 @@ class OrderStatusChanged(Payload):
     status: str
     note: str | None = None
     at: datetime
+    # On `refunded`: what was given back (the whole total, or less after an early start).
+    refund_cents: int | None = None
+
+
+class OrderWithdrawalRequested(Payload):
+    """A consumer withdrew from the order (Codice del Consumo art. 54): staff must refund."""
+
+    order_id: uuid.UUID
+    number: str
+    customer: Contact
+    reason: str | None = None
+    requested_at: datetime
+    early_start_consent_at: datetime | None = None
+    total_gross_cents: int
 
 
 class OrderPaymentNeedsStaff(Payload):
@@ -478,6 +506,7 @@ EVENTS: dict[str, type[Payload]] = {
     "order.payment_failed": OrderPaymentFailed,
     "order.status_changed": OrderStatusChanged,
     "order.cancelled": OrderCancelled,
+    "order.withdrawal_requested": OrderWithdrawalRequested,
     "invoice.issued": InvoiceIssued,
     "invoice.delivered": InvoiceSdiOutcome,
     "invoice.rejected": InvoiceSdiOutcome,

@@ -10,5 +10,6 @@ ORDER_STATUS_LABELS = {
     "in_progress": "In lavorazione",
     "completed": "Completato",
     "cancelled": "Annullato",
+    "withdrawal_requested": "Recesso richiesto",
     "refunded": "Rimborsato",
 }

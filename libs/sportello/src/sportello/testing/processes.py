@@ -89,7 +89,7 @@ class Process:
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
-    async def wait_healthy(self, timeout: float = 30) -> None:
+    async def wait_healthy(self, timeout: float = 150) -> None:
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=1) as client:
             while time.monotonic() < deadline:
