@@ -25,7 +25,7 @@ from sportello.contracts.events import (
     priced_snapshot_columns,
     priced_snapshot_of,
 )
-from sportello.contracts.money import TaxedTotals, Totals, totals
+from sportello.contracts.money import TaxedTotals
 from sportello.contracts.tax import document_totals, line_treatment
 from sportello.errors import Conflict, ValidationFailed
 from sportello.messaging import emit

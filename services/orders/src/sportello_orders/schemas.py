@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sportello.contracts.events import PricedSnapshot
-from sportello.contracts.money import TaxedTotals, Totals
+from sportello.contracts.money import TaxedTotals
 from sportello.contracts.tax import VatNumberCheck
 from sportello.contracts.text import FREE_TEXT
 

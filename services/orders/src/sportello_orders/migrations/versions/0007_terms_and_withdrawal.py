@@ -1,7 +1,7 @@
 """orders keep the accepted conditions of sale, the early-start request, withdrawal and refund
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 import sqlalchemy as sa
