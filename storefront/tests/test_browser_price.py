@@ -23,7 +23,7 @@ def entries(container):
 async def configure_translation(page: Page, pages: str) -> None:
     await page.goto("/servizio/traduzione-per-pagina")
     await page.get_by_label(starts("Numero di pagine (cartelle)")).fill(pages)
-    await page.get_by_label(starts("Combinazione linguistica")).select_option(label="Italiano ↔ lingue dell'Est Europa")
+    await page.get_by_label(starts("Combinazione linguistica")).select_option(value="it-est")
     await page.get_by_label(starts("Urgente (48 ore, +30 %)")).check()
 
 
