@@ -17,7 +17,7 @@ SERVICE = "Traduzione professionale a pagina"
 
 
 def entries(container):
-    return container.locator(".breakdown li")
+    return container.locator(".breakdown > div")
 
 
 async def configure_translation(page: Page, pages: str) -> None:
