@@ -50,10 +50,11 @@ async def register(page: Page, email: str | None = None, *, from_login: bool = F
 
 
 async def open_service(page: Page, category: str, service: str) -> None:
-    """Servizi menu → category → service page."""
+    """Servizi menu (the header's disclosure button) → category → service page."""
     await page.goto("/")
-    await page.get_by_role("navigation", name="Principale").get_by_role("link", name="Servizi").click()
-    await page.get_by_role("link", name=category).first.click()
+    nav = page.get_by_role("navigation", name="Principale")
+    await nav.get_by_role("button", name="Servizi").click()
+    await nav.get_by_role("link", name=category, exact=True).click()
     await page.get_by_role("link", name=service, exact=True).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(service)
 

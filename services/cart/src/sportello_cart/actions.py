@@ -57,6 +57,7 @@ async def add_line(session: AsyncSession, owner: Owner, kind: Kind, body: AddIte
         answer_labels=[label.model_dump() for label in priced.answer_labels],
         quantity=body.quantity,
         unit_net_cents=priced.unit_net_cents if kind is Kind.PURCHASE else None,
+        price_breakdown=priced.price_breakdown.model_dump() if kind is Kind.PURCHASE else None,
         vat_rate_bp=service.vat_rate_bp, vat_exemption=service.vat_exemption,
     )
     session.add(line)
@@ -84,6 +85,7 @@ async def change_line(session: AsyncSession, owner: Owner, kind: Kind, line_id: 
     line.vat_exemption = service.vat_exemption
     if kind is Kind.PURCHASE:
         line.unit_net_cents = priced.unit_net_cents
+        line.price_breakdown = priced.price_breakdown.model_dump()
     if body.quantity is not None:
         line.quantity = body.quantity
     await session.commit()

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from sportello.contracts.billing import Billing
+from sportello.contracts.breakdown import PriceBreakdown
 from sportello.contracts.events import Contact, ServiceSnapshot
 from sportello.contracts.fields import FieldError
 from sportello.contracts.forms import AnswerLabel, price_answers
@@ -59,6 +60,7 @@ class PricedLine:
     answers: dict[str, Any]
     answer_labels: list[AnswerLabel]
     unit_net_cents: int
+    price_breakdown: PriceBreakdown
 
 
 def price_line(service: ServiceSnapshot, answers: Any) -> PricedLine:
@@ -67,7 +69,8 @@ def price_line(service: ServiceSnapshot, answers: Any) -> PricedLine:
     if errors:
         raise ValidationFailed(errors)
     assert priced is not None
-    return PricedLine(priced.answers, priced.answer_labels, priced.unit_net_cents)
+    return PricedLine(priced.answers, priced.answer_labels, priced.unit_net_cents,
+                      priced.price_breakdown)
 
 
 def amounts(unit_net_cents: int | None, quantity: int, vat_rate_bp: int) -> LineAmounts | None:

@@ -99,6 +99,8 @@ class CartLine(Base):
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     # Null on quote-cart lines: they carry no price.
     unit_net_cents: Mapped[int | None] = mapped_column(BigInteger)
+    # What makes unit_net_cents (sportello.contracts.breakdown), kept with the price it explains.
+    price_breakdown: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     vat_rate_bp: Mapped[int] = mapped_column(Integer, nullable=False)
     # The service's VAT exemption when the line was added or corrected (tax.EXEMPTIONS key).
     vat_exemption: Mapped[str | None] = mapped_column(Text)

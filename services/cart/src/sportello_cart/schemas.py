@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sportello.contracts.billing import Billing
+from sportello.contracts.breakdown import PriceEntry
 from sportello.contracts.events import MaybePricedSnapshot
 from sportello.contracts.money import TaxedTotals, Totals
 from sportello.contracts.tax import Treatment
@@ -68,6 +69,10 @@ class LineOut(MaybePricedSnapshot):
     locked_by_quote: uuid.UUID | None = None
     # Set by POST /api/cart/preview: the line taxed for the billing data given.
     treatment: Treatment | None = None
+    # What makes unit_net_cents (entries summing to it) and the same in Italian words; null on
+    # quote-cart lines, quoted lines and lines priced before the breakdown existed.
+    price_breakdown: list[PriceEntry] | None = None
+    price_breakdown_text: str | None = None
 
 
 class CartOut(BaseModel):

@@ -16,6 +16,7 @@ from sportello_cart.schemas import CartOut, CartPreview, LineOut
 
 def line_out(line: CartLine) -> LineOut:
     amounts = domain.amounts(line.unit_net_cents, line.quantity, line.vat_rate_bp)
+    breakdown = line.price_breakdown
     return LineOut(
         id=line.id,
         **snapshot_of(line),
@@ -24,6 +25,8 @@ def line_out(line: CartLine) -> LineOut:
         vat_cents=amounts.vat_cents if amounts else None,
         gross_cents=amounts.gross_cents if amounts else None,
         locked_by_quote=line.quote_id,
+        price_breakdown=breakdown["entries"] if breakdown else None,
+        price_breakdown_text=breakdown["text"] if breakdown else None,
     )
 
 

@@ -91,6 +91,7 @@ def _write(service: Service, content: ServiceContent, category: Category) -> Non
     service.description = content.description
     service.pricing_mode = content.pricing_mode
     service.base_net_cents = content.base_net_cents
+    service.price_from_cents = domain.price_from_cents(content)
     service.vat_rate_bp = content.vat_rate_bp
     service.form = domain.form_json(content.form)
     service.quote_allowed = content.quote_allowed

@@ -14,6 +14,15 @@ from sportello.contracts.forms import FormDefinition, definition_errors, price_f
 from sportello.errors import Conflict
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SEARCH_WORD = re.compile(r"[^\W_]+")
+MAX_SEARCH_WORDS = 10
+
+
+def search_terms(q: str | None) -> str | None:
+    """The customer's text → a prefix tsquery of its words ("tradu giur" → "tradu:* & giur:*"),
+    or None when it has no word. Only letters and digits pass: no tsquery operator can."""
+    words = SEARCH_WORD.findall(q or "")[:MAX_SEARCH_WORDS]
+    return " & ".join(f"{w}:*" for w in words) if words else None
 # The Italian VAT rates in basis points: ordinaria 22 %, ridotte 10/5/4 %, and 0 for services
 # that are esenti or non imponibili (e.g. formazione, art. 10 DPR 633/72). Anything else is a typo
 # (22 instead of 2200) that would misprice every line.

@@ -11,11 +11,12 @@ from sportello.db import new_metadata
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-# The Italian text search document of a service: name weighs most, then the short text.
-SEARCH_DOCUMENT = (
-    "setweight(to_tsvector('italian', coalesce(name, '')), 'A') || "
-    "setweight(to_tsvector('italian', coalesce(short_description, '')), 'B') || "
-    "setweight(to_tsvector('italian', coalesce(description, '')), 'C')"
+# The Italian text search document of a service: name weighs most, then the short text; each
+# text stemmed and as written, without accents (configurations of migration 0005).
+SEARCH_DOCUMENT = " || ".join(
+    f"setweight(to_tsvector('{config}', coalesce({column}, '')), '{weight}')"
+    for column, weight in (("name", "A"), ("short_description", "B"), ("description", "C"))
+    for config in ("sportello_italian", "sportello_simple")
 )
 
 
@@ -48,6 +49,8 @@ class Service(Base):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     pricing_mode: Mapped[str] = mapped_column(sa.Text)
     base_net_cents: Mapped[int | None] = mapped_column(sa.Integer)
+    # The "da … + IVA" of a fixed service, kept at every write so a search needs no form parsing.
+    price_from_cents: Mapped[int | None] = mapped_column(sa.Integer)
     vat_rate_bp: Mapped[int] = mapped_column(sa.Integer)
     # A key of sportello.contracts.tax.EXEMPTIONS (accredited training: art10_n20).
     vat_exemption: Mapped[str | None] = mapped_column(sa.Text)

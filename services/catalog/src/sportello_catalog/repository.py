@@ -88,25 +88,52 @@ async def service(session: AsyncSession, slug: str, *, include_retired: bool = F
     return await session.scalar(query)
 
 
-async def services_page(session: AsyncSession, category_slug: str | None, q: str | None,
-                        limit: int, offset: int) -> tuple[list[Service], str | None]:
-    """One page of active services, optionally of one category and matching an Italian text
-    search, and the cursor of the next page."""
+async def services_page(session: AsyncSession, category_slug: str | None, limit: int,
+                        offset: int) -> tuple[list[Service], str | None]:
+    """One page of active services, optionally of one category, and the cursor of the next page."""
     if category_slug and not domain.SLUG_RE.match(category_slug):
         return [], None
     query = select(Service).join(Category, Service.category_id == Category.id).where(Service.active)
     if category_slug:
         query = query.where(Category.slug == category_slug)
-    order = (Category.position, Category.name, *_ORDER)
-    q = (q or "").replace("\x00", " ")
-    if q.strip():
-        # websearch syntax never fails to parse; the `italian` stemmer makes "traduzioni" find
-        # "traduzione". Best matches first (the name weighs most, see models.SEARCH_DOCUMENT).
-        tsquery = func.websearch_to_tsquery("italian", q)
-        query = query.where(Service.search.op("@@")(tsquery)).order_by(
-            func.ts_rank(Service.search, tsquery).desc(), *order)
-    else:
-        query = query.order_by(*order)
+    query = query.order_by(Category.position, Category.name, *_ORDER)
     rows = list(await session.scalars(query.offset(offset).limit(limit + 1)))
     more = len(rows) > limit
     return rows[:limit], encode_offset(offset + limit) if more else None
+
+
+# The search in one statement that also renders the summaries (views.summary's keys and order):
+# the uncached free-text read must not pay for ORM rows and per-row form parsing. Stemmed or as
+# written, without accents, each word a prefix (models.SEARCH_DOCUMENT); best matches first.
+_SEARCH = """
+WITH query AS (
+  SELECT to_tsquery('sportello_italian', $1) || to_tsquery('sportello_simple', $1) AS q
+), hits AS (
+  SELECT s.slug, s.name, s.short_description, c.slug AS category_slug, c.name AS category_name,
+         s.pricing_mode, s.price_from_cents, s.vat_rate_bp,
+         s.pricing_mode = 'quote' OR s.quote_allowed AS quote_allowed,
+         row_number() OVER (ORDER BY ts_rank(s.search, query.q) DESC, c.position, c.name,
+                                     s.position, s.name, s.slug) AS n
+  FROM services s JOIN categories c ON c.id = s.category_id, query
+  WHERE s.active AND s.search @@ query.q AND ($2::text IS NULL OR c.slug = $2)
+  ORDER BY n OFFSET $3 LIMIT $4 + 1
+)
+SELECT coalesce(json_agg(json_build_object(
+         'slug', slug, 'name', name, 'short_description', short_description,
+         'category', json_build_object('slug', category_slug, 'name', category_name),
+         'pricing_mode', pricing_mode, 'price_from_cents', price_from_cents,
+         'vat_rate_bp', vat_rate_bp, 'quote_allowed', quote_allowed) ORDER BY n)
+         FILTER (WHERE n <= $3 + $4), '[]')::text,
+       count(*) > $4
+FROM hits
+"""
+
+
+async def search_page(connection, terms: str, category_slug: str | None, limit: int,
+                      offset: int) -> tuple[str, str | None]:
+    """(the JSON array of the matching summaries, the next page's cursor) on an asyncpg
+    connection; `terms` as domain.search_terms makes them."""
+    if category_slug and not domain.SLUG_RE.match(category_slug):
+        return "[]", None
+    items, more = await connection.fetchrow(_SEARCH, terms, category_slug, offset, limit)
+    return items, encode_offset(offset + limit) if more else None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sportello.contracts.events import CategoryRef
 from sportello.contracts.fields import FieldError
 from sportello.contracts.forms import FormDefinition
 from sportello.contracts.tax import Exemption
-from sportello.errors import ValidationFailed
+from sportello.errors import ValidationFailed, field_errors
 
 Slug = Annotated[str, Field(min_length=1, max_length=80)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -122,3 +124,20 @@ class CategoryDetail(CategoryOut):
 class ServicePage(BaseModel):
     items: list[ServiceSummary]
     next_cursor: str | None
+
+
+class ServicesQuery(BaseModel):
+    """The parameters of GET /api/catalog/services, for its plain Starlette route (api.py)."""
+
+    category: Annotated[str | None, Field(max_length=80)] = None
+    q: Annotated[str | None, Field(max_length=200)] = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    cursor: Annotated[str | None, Field(max_length=100)] = None
+
+    @classmethod
+    def parse(cls, params: Mapping[str, str]) -> ServicesQuery:
+        known = {k: params[k] for k in ("category", "q", "limit", "cursor") if k in params}
+        try:
+            return cls.model_validate(known)
+        except ValidationError as e:
+            raise ValidationFailed(field_errors(e.errors())) from None

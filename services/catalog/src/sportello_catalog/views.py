@@ -80,3 +80,8 @@ def service(found: Service) -> bytes:
 
 def services_page(rows: list[Service], next_cursor: str | None) -> bytes:
     return dumps({"items": [summary(s) for s in rows], "next_cursor": next_cursor})
+
+
+def search_page(items_json: str, next_cursor: str | None) -> bytes:
+    """The page of a search whose summaries the database rendered already (repository._SEARCH)."""
+    return b'{"items":' + items_json.encode() + b',"next_cursor":' + dumps(next_cursor) + b"}"

@@ -209,6 +209,7 @@ async def profile_save(request: Request, gw: Api = Depends(api)):
     result = await gw.call("PATCH", "/accounts/me", json=body, require_login=True)
     if result.ok:
         request.session["user"] = {"first_name": result.body.get("first_name"),
+                                   "last_name": result.body.get("last_name"),
                                    "email": result.body.get("email")}
         flash(request, "Dati personali aggiornati.")
         return redirect("/account/profilo")

@@ -32,6 +32,7 @@ async def sign_in(request: Request, gw: Api, pair: dict[str, Any]) -> None:
     me = await gw.get("/accounts/me")
     if me.ok:
         request.session["user"] = {"first_name": me.body.get("first_name"),
+                                   "last_name": me.body.get("last_name"),
                                    "email": me.body.get("email")}
     cart_token = request.session.pop("cart_token", None)
     if cart_token:

@@ -1,13 +1,16 @@
-"""Servizi: home, categories, the service page with its form, adding or correcting a cart line."""
+"""Servizi: home, categories, the header's menu and search, the service page with its form and
+its live price, adding or correcting a cart line."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from sportello.contracts.forms import FormDefinition, price_from
+from fastapi.responses import JSONResponse
+from sportello.contracts.forms import FormDefinition, price_answers, price_from
 
 from sportello_storefront.answers import answers_from_form, form_values_from_answers
+from sportello_storefront.formatting import money
 from sportello_storefront.gateway import Api
 from sportello_storefront.web import (
     api,
@@ -35,6 +38,34 @@ async def home(request: Request, gw: Api = Depends(api)):
 @router.get("/servizi")
 async def services_index(request: Request, gw: Api = Depends(api)):
     return render(request, "services.html", categories=await categories(gw))
+
+
+@router.get("/menu/servizi")
+async def services_menu(gw: Api = Depends(api)):
+    """The categories of the header's Servizi menu (menu.js), as links."""
+    return JSONResponse([{"name": c.get("name"), "url": f"/servizi/{c.get('slug')}"}
+                         for c in await categories(gw)])
+
+
+SEARCH_PAGE_SIZE = 12
+MAX_QUERY = 200
+
+
+@router.get("/cerca")
+async def search_page(request: Request, q: str = "", pagina: str | None = None,
+                      gw: Api = Depends(api)):
+    """The header's search: the catalog's Italian search, its results as service cards."""
+    q = q.strip()[:MAX_QUERY]
+    results, next_cursor, problem = [], None, None
+    if q:
+        params = {"q": q, "limit": SEARCH_PAGE_SIZE, **({"cursor": pagina} if pagina else {})}
+        result = await gw.get("/catalog/services", params=params, auth=False)
+        if result.ok and isinstance(result.body, dict):
+            results, next_cursor = result.body.get("items") or [], result.body.get("next_cursor")
+        else:
+            problem = "La ricerca non è riuscita: riprova con altre parole."
+    return render(request, "search.html", 422 if problem else 200, search_q=q, results=results,
+                  next_cursor=next_cursor, problem=problem)
 
 
 @router.get("/servizi/{slug}")
@@ -79,7 +110,7 @@ async def find_line(gw: Api, kind: str, line_id: str) -> dict[str, Any] | None:
 def service_page(request: Request, service: dict[str, Any], *, kind: str,
                  line: dict[str, Any] | None = None, values: dict[str, Any] | None = None,
                  errors: dict[str, str] | None = None, status_code: int = 200,
-                 problem: str | None = None):
+                 problem: str | None = None, return_to: str | None = None):
     form = FormDefinition.model_validate(service.get("form") or {})
     from_cents = service.get("price_from_cents")
     if from_cents is None and service.get("pricing_mode") != "quote":
@@ -89,19 +120,46 @@ def service_page(request: Request, service: dict[str, Any], *, kind: str,
                   for f in form.fields if f.default not in (None, False)}
     return render(request, "service.html", status_code, service=service, form=form, line=line,
                   kind=kind, price_from_cents=from_cents, values=values,
-                  errors=errors or {}, problem=problem)
+                  errors=errors or {}, problem=problem, return_to=return_to,
+                  cancel_url=RETURN_TO.get(return_to or "", "/carrello"))
+
+
+# Where a correction started, when not from the cart: `da` names the page it returns to.
+RETURN_TO = {"pagamento": "/checkout/pagamento"}
 
 
 @router.get("/servizio/{slug}")
 async def service_detail(slug: str, request: Request, riga: str | None = None,
-                         carrello: str | None = None, gw: Api = Depends(api)):
+                         carrello: str | None = None, da: str | None = None,
+                         gw: Api = Depends(api)):
     service = await service_or_404(gw, slug)
     kind = cart_kind(service, "quote" if carrello == "preventivi" else None)
     line = await find_line(gw, kind, riga) if riga else None
     if riga and line is None:
         flash(request, "La riga del carrello non esiste più.", "error")
     values = form_values_from_answers(line["answers"]) if line else None
-    return service_page(request, service, kind=kind, line=line, values=values)
+    return service_page(request, service, kind=kind, line=line, values=values,
+                        return_to=da if line and da in RETURN_TO else None)
+
+
+@router.get("/servizio/{slug}/prezzo")
+async def live_price(slug: str, request: Request, gw: Api = Depends(api)):
+    """The live price of the service page (price.js): the answers so far priced by the same
+    shared function the cart prices the line with, so the page and the cart never disagree."""
+    service = await service_or_404(gw, slug)
+    if service.get("pricing_mode") == "quote":
+        raise HTTPException(404)
+    form = FormDefinition.model_validate(service.get("form") or {})
+    answers = answers_from_form(dict(request.query_params))
+    priced, errors = price_answers(form, service.get("base_net_cents"), answers)
+    if priced is None:
+        # Not all answered yet (or not valid): say which, the page keeps showing "da …".
+        return JSONResponse({"complete": False, "fields": [e.field for e in errors]})
+    entries = [{**e.model_dump(), "amount": money(e.amount_cents)}
+               for e in priced.price_breakdown.entries]
+    return JSONResponse({"complete": True, "unit_net_cents": priced.unit_net_cents,
+                         "unit": money(priced.unit_net_cents), "price_breakdown": entries,
+                         "price_breakdown_text": priced.price_breakdown.text})
 
 
 @router.post("/servizio/{slug}")
@@ -123,12 +181,18 @@ async def add_or_correct(slug: str, request: Request, gw: Api = Depends(api)):
         await gw.ensure_cart_token()
         result = await gw.post(f"{cart_path(kind)}/items",
                                json={"service_slug": slug, "answers": answers, "quantity": 1})
+    return_to = data.get("da") if line and data.get("da") in RETURN_TO else None
     if result.status == 422:
         return service_page(request, service, kind=kind, line=line, values=data, status_code=422,
-                            errors=result.field_errors(), problem="Controlla i campi evidenziati.")
+                            errors=result.field_errors(), problem="Controlla i campi evidenziati.",
+                            return_to=return_to)
     if not result.ok:
         return service_page(request, service, kind=kind, line=line, values=data, status_code=409,
-                            problem=result.detail or "Non è stato possibile aggiungere il servizio.")
+                            problem=result.detail or "Non è stato possibile aggiungere il servizio.",
+                            return_to=return_to)
+    if return_to:
+        flash(request, "Riga aggiornata: controlla e completa l'acquisto.")
+        return redirect(RETURN_TO[return_to])
     if kind == "quote":
         flash(request, "Richiesta aggiornata." if line else
               f"«{service['name']}» è nel carrello preventivi.")

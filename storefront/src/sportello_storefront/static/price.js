@@ -1,6 +1,7 @@
-// Live price on the service form: the same rules as the API (sportello.contracts.forms):
-// unit = base + options + number x unit price, then + percent surcharges (half-up), VAT half-up.
-// The API's price is authoritative; this only previews it.
+// Live price on the service form: an instant preview by the same rules as the API
+// (sportello.contracts.forms: base + options + number x unit price, then + percents, half-up),
+// then the storefront's /prezzo route, which prices the answers with that very function and
+// says what makes the price (the breakdown the cart shows): its answer replaces the preview.
 (function () {
   "use strict";
   var form = document.querySelector("form.service-form");
@@ -41,7 +42,39 @@
     out.textContent = euro(unit) + " + IVA";
     if (gross) gross.textContent = "(" + euro(unit + halfUp(unit, vatBp)) + " IVA inclusa)";
   }
-  form.addEventListener("input", compute);
-  form.addEventListener("change", compute);
+  var detail = document.getElementById("prezzo-dettaglio");
+  var url = form.dataset.priceUrl, asked = 0, timer = null;
+  function show(answer) {
+    if (!answer.complete) { detail.hidden = true; return; }
+    out.textContent = answer.unit + " + IVA";
+    if (gross) gross.textContent = "(" + euro(answer.unit_net_cents + halfUp(answer.unit_net_cents, vatBp)) + " IVA inclusa)";
+    detail.textContent = "";
+    answer.price_breakdown.forEach(function (e) {
+      var li = document.createElement("li"), label = document.createElement("span"), amount = document.createElement("span");
+      label.textContent = e.label;
+      amount.textContent = e.amount;
+      li.appendChild(label); li.appendChild(document.createTextNode(" ")); li.appendChild(amount);
+      detail.appendChild(li);
+    });
+    detail.hidden = false;
+  }
+  function ask() {
+    if (!url || !detail || !window.fetch) return;
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (v, k) { if (k.indexOf("answers.") === 0) params.append(k, v); });
+    var mine = ++asked;
+    fetch(url + "?" + params.toString(), { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (answer) { if (answer && mine === asked) show(answer); })
+      .catch(function () {});
+  }
+  function update() {
+    compute();
+    clearTimeout(timer);
+    timer = setTimeout(ask, 150);
+  }
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
   compute();
+  ask();
 })();

@@ -15,8 +15,10 @@ from typing import Any, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field
 
+from sportello.contracts.breakdown import Addition, PriceBreakdown, price_breakdown
 from sportello.contracts.fields import FieldError
 from sportello.contracts.money import percent_of
+from sportello.formatting import eur
 
 FieldType = Literal["text", "textarea", "email", "tel", "date", "number", "select", "radio", "checkbox"]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
@@ -101,11 +103,13 @@ class AnswerLabel(BaseModel):
 
 
 class PricedAnswers(BaseModel):
-    """Answers as kept (normalised), their human labels, and the line's unit net price."""
+    """Answers as kept (normalised), their human labels, the line's unit net price and what
+    makes it (`price_breakdown`, whose entries add up to `unit_net_cents`)."""
 
     answers: dict[str, Any]
     answer_labels: list[AnswerLabel]
     unit_net_cents: int
+    price_breakdown: PriceBreakdown
 
 
 def _blank(value: Any) -> bool:
@@ -139,7 +143,8 @@ def _parse_int(value: Any) -> int | None:
 # --- the field types: each one's rules side by side ------------------------------------------
 # definition_errors(field) → [(attribute, message)]; check(field, answer) → (kept value, error);
 # label(field, value) → what the customer reads; price(field, value) → (cents, basis points) the
-# answer adds; price_from / price_max(field) → the least / dearest (cents, basis points) it can add.
+# answer adds; price_label(field, value) → how the price breakdown names that addition (and its
+# kind); price_from / price_max(field) → the least / dearest (cents, basis points) it can add.
 
 Problems = list[tuple[str, str]]
 Surcharge = tuple[int, int]
@@ -318,6 +323,18 @@ def _choice_max(f: FormField) -> Surcharge:
     return max(o.price_cents for o in f.options), max(o.percent_bp for o in f.options)
 
 
+def _no_price_label(f: FormField, value: Any) -> tuple[str, str]:
+    return f.label, "extra"
+
+
+def _number_price_label(f: FormField, value: Any) -> tuple[str, str]:
+    return f"{f.label}: {value} × {eur(f.unit_price_cents or 0)}", "quantity"
+
+
+def _choice_price_label(f: FormField, value: Any) -> tuple[str, str]:
+    return f"{f.label}: {_option(f, value).label}", "extra"
+
+
 def _checkbox_extra(f: FormField, value: Any = True) -> Surcharge:
     return (f.price_cents or 0, f.percent_bp or 0) if value else NOTHING
 
@@ -330,27 +347,29 @@ class FieldKind:
     check: Callable[[FormField, Any], tuple[Any, str | None]]
     label: Callable[[FormField, Any], str]
     price: Callable[[FormField, Any], Surcharge]
+    price_label: Callable[[FormField, Any], tuple[str, str]]
     price_from: Callable[[FormField], Surcharge]
     price_max: Callable[[FormField], Surcharge]
 
 
-_TEXT = FieldKind(_text_definition, _check_text, _as_text, _free, _free, _free)
+_TEXT = FieldKind(_text_definition, _check_text, _as_text, _free, _no_price_label, _free, _free)
 _CHOICE = FieldKind(_choice_definition, _check_choice, lambda f, v: _option(f, v).label,
-                    _choice_price, _choice_from, _choice_max)
+                    _choice_price, _choice_price_label, _choice_from, _choice_max)
 FIELD_TYPES: dict[str, FieldKind] = {
     "text": _TEXT,
     "textarea": _TEXT,
-    "email": FieldKind(_no_problems, _check_text, _as_text, _free, _free, _free),
-    "tel": FieldKind(_no_problems, _check_text, _as_text, _free, _free, _free),
+    "email": FieldKind(_no_problems, _check_text, _as_text, _free, _no_price_label, _free, _free),
+    "tel": FieldKind(_no_problems, _check_text, _as_text, _free, _no_price_label, _free, _free),
     "date": FieldKind(_date_definition, _check_date,
-                      lambda f, v: date.fromisoformat(v).strftime("%d/%m/%Y"), _free, _free, _free),
-    "number": FieldKind(_number_definition, _check_number, _as_text, _number_price, _number_from,
-                        _number_max),
+                      lambda f, v: date.fromisoformat(v).strftime("%d/%m/%Y"), _free,
+                      _no_price_label, _free, _free),
+    "number": FieldKind(_number_definition, _check_number, _as_text, _number_price,
+                        _number_price_label, _number_from, _number_max),
     "select": _CHOICE,
     "radio": _CHOICE,
     "checkbox": FieldKind(_checkbox_definition, _check_checkbox,
-                          lambda f, v: "Sì" if v else "No", _checkbox_extra, _checkbox_extra,
-                          _checkbox_extra),
+                          lambda f, v: "Sì" if v else "No", _checkbox_extra, _no_price_label,
+                          _checkbox_extra, _checkbox_extra),
 }
 
 
@@ -374,6 +393,7 @@ def price_answers(
                 FieldError(field=f"answers.{name}", message="Campo sconosciuto per questo servizio.")
             )
     surcharges: list[Surcharge] = []
+    additions: list[Addition] = []
     for f in form.fields:
         raw = answers.get(f.name)
         if f.type == "checkbox" and raw is None:
@@ -393,11 +413,22 @@ def price_answers(
         if f.type == "checkbox" and not value:
             continue
         labels.append(AnswerLabel(label=f.label, value=kind.label(f, value)))
-        surcharges.append(kind.price(f, value))
+        cents, bp = kind.price(f, value)
+        surcharges.append((cents, bp))
+        if cents or bp:
+            label, entry_kind = kind.price_label(f, value)
+            # A percent names what it is for, not the field's question ("+20 % lingue dell'Est").
+            percent_name = _option(f, value).label if f.type in ("select", "radio") else f.label
+            if cents:
+                additions.append(Addition(label=label, cents=cents, kind=entry_kind))
+            if bp:
+                additions.append(Addition(label=percent_name, percent_bp=bp))
     if errors:
         return None, errors
     unit = _with_surcharges(base_net_cents or 0, surcharges)
-    return PricedAnswers(answers=clean, answer_labels=labels, unit_net_cents=unit), []
+    breakdown = price_breakdown(base_net_cents or 0, additions)
+    return PricedAnswers(answers=clean, answer_labels=labels, unit_net_cents=unit,
+                         price_breakdown=breakdown), []
 
 
 def price_from(form: FormDefinition, base_net_cents: int | None) -> int:
