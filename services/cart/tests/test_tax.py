@@ -3,6 +3,7 @@ exempt training with the stamp duty, an EU business under reverse charge."""
 
 from __future__ import annotations
 
+from sportello.contracts.legal import TERMS_VERSION
 from sportello.testing import EventTap
 
 from .conftest import BILLING, Customer, publish, snapshot
@@ -25,7 +26,8 @@ async def _add(client, who: Customer, slug: str, quantity: int = 1) -> None:
 async def _checkout(settings, client, who: Customer, billing: dict) -> dict:
     async with EventTap(settings, "cart.checked_out") as tap:
         r = await client.post("/api/cart/checkout", headers=who.with_key("tax"),
-                              json={"billing": billing, "payment_method": "card"})
+                              json={"billing": billing, "terms_version": TERMS_VERSION,
+                                    "payment_method": "card"})
         assert r.status_code == 202, r.text
         [event] = await tap.wait_for("cart.checked_out",
                                      where=lambda d: d["order_id"] == r.json()["order_id"])
