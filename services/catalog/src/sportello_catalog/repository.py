@@ -3,9 +3,11 @@ categories by slug, the public reads (paged by offset: the search ranks them).""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 
+from sportello.contracts.tax import EXEMPTIONS
 from sportello.paging import encode_offset
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -105,12 +107,14 @@ async def services_page(session: AsyncSession, category_slug: str | None, limit:
 # The search in one statement that also renders the summaries (views.summary's keys and order):
 # the uncached free-text read must not pay for ORM rows and per-row form parsing. Stemmed or as
 # written, without accents, each word a prefix (models.SEARCH_DOCUMENT); best matches first.
+# The law reference of each exemption, as the summaries show it (views.summary).
+EXEMPTION_NOTES = json.dumps({key: note for key, (_nature, note) in EXEMPTIONS.items()})
 _SEARCH = """
 WITH query AS (
   SELECT to_tsquery('sportello_italian', $1) || to_tsquery('sportello_simple', $1) AS q
 ), hits AS (
   SELECT s.slug, s.name, s.short_description, c.slug AS category_slug, c.name AS category_name,
-         s.pricing_mode, s.price_from_cents, s.vat_rate_bp,
+         s.pricing_mode, s.price_from_cents, s.vat_rate_bp, s.vat_exemption,
          s.pricing_mode = 'quote' OR s.quote_allowed AS quote_allowed,
          row_number() OVER (ORDER BY ts_rank(s.search, query.q) DESC, c.position, c.name,
                                      s.position, s.name, s.slug) AS n
@@ -122,7 +126,8 @@ SELECT coalesce(json_agg(json_build_object(
          'slug', slug, 'name', name, 'short_description', short_description,
          'category', json_build_object('slug', category_slug, 'name', category_name),
          'pricing_mode', pricing_mode, 'price_from_cents', price_from_cents,
-         'vat_rate_bp', vat_rate_bp, 'quote_allowed', quote_allowed) ORDER BY n)
+         'vat_rate_bp', vat_rate_bp, 'quote_allowed', quote_allowed,
+         'vat_exemption', vat_exemption, 'vat_exemption_note', $5::jsonb ->> vat_exemption) ORDER BY n)
          FILTER (WHERE n <= $3 + $4), '[]')::text,
        count(*) > $4
 FROM hits
@@ -135,5 +140,6 @@ async def search_page(connection, terms: str, category_slug: str | None, limit: 
     connection; `terms` as domain.search_terms makes them."""
     if category_slug and not domain.SLUG_RE.match(category_slug):
         return "[]", None
-    items, more = await connection.fetchrow(_SEARCH, terms, category_slug, offset, limit)
+    items, more = await connection.fetchrow(_SEARCH, terms, category_slug, offset, limit,
+                                            EXEMPTION_NOTES)
     return items, encode_offset(offset + limit) if more else None
