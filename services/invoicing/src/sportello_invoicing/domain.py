@@ -227,9 +227,10 @@ def partial_credit_note_of(invoice: Document, refund_cents: int, number: str,
         left -= share
         treatment = group[0].treatment
         net = net_of_gross(share, treatment.vat_rate_bp)
+        # The credit note gives back exactly what was refunded: a gross that no net reaches
+        # with half-up VAT puts its cent in the VAT (SDI accepts 1 cent of rounding, 00421).
         lines.append(Line(description=PARTIAL_REFUND_LINE, quantity=1, unit_net_cents=net,
-                          net_cents=net, vat_cents=vat_cents(net, treatment.vat_rate_bp),
-                          treatment=treatment))
+                          net_cents=net, vat_cents=share - net, treatment=treatment))
     return Document(kind=CREDIT_NOTE, number=number, issued_on=issued_on, seller=invoice.seller,
                     buyer=invoice.buyer, lines=lines, payment_method=invoice.payment_method,
                     stamp_duty_charged=False, related_number=invoice.number,
