@@ -35,6 +35,10 @@ def test_edge_policies():
     assert policy_for("GET", "/api/accounts/me").access is Access.CUSTOMER
     assert policy_for("GET", "/api/accounts/me/export").slow
     assert policy_for("POST", "/api/payments/webhooks/sandbox").access is Access.PUBLIC
+    receipts = policy_for("POST", "/api/invoices/sdi/receipts")
+    assert receipts.access is Access.PUBLIC and receipts.service == "invoicing"
+    assert policy_for("POST", "/api/cart/preview").access is Access.CUSTOMER
+    assert policy_for("POST", "/api/staff/invoices/1/resend").access is Access.STAFF
     assert policy_for("GET", "/api/orders/1").access is Access.CUSTOMER
     assert policy_for("GET", "/api/nowhere") is None
 

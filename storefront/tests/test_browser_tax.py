@@ -16,6 +16,7 @@ EURO = "\u00a0€"
 
 async def add_gdpr_course(page: Page) -> None:
     await open_service(page, "Formazione", "Corso privacy e GDPR (in aula)")
+    await page.get_by_label(starts("Sede")).select_option(label="Milano")
     await page.get_by_role("button", name="Aggiungi al carrello").click()
     await expect(page).to_have_url(re.compile(r"/carrello$"))
 

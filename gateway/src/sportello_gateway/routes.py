@@ -83,6 +83,9 @@ _EXACT_ACCESS: dict[str, Access] = {
     "/api/cart/checkout": Access.CUSTOMER,
     "/api/cart/quote/submit": Access.CUSTOMER,
     "/api/cart/merge": Access.CUSTOMER,
+    "/api/cart/preview": Access.CUSTOMER,
+    # SDI's receipts: the channel signs them; invoicing checks the signature.
+    "/api/invoices/sdi/receipts": Access.PUBLIC,
 }
 _SUBTREE_ACCESS: tuple[tuple[str, frozenset[str] | None, Access], ...] = (
     ("/api/staff/", None, Access.STAFF),

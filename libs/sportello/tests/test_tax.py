@@ -63,3 +63,26 @@ def test_stamp_duty_is_two_euro_above_77_47_of_amounts_not_subject_to_vat():
     assert stamp_duty_cents([(7748, exempt)], charged=False) == 0
     reverse = line_treatment(2200, None, billing("azienda", "DE", "DE136695976"))
     assert stamp_duty_cents([(100000, reverse)]) == 0
+
+
+def test_document_totals_group_by_rate_and_natura_and_add_the_charged_stamp_duty():
+    from sportello.contracts.tax import document_totals, taxed_amounts
+
+    course = taxed_amounts(5000, 2, 0, "art10_n20", billing())     # 100,00 € exempt
+    site = taxed_amounts(10000, 1, 2200, None, billing())          # 100,00 € + 22,00 €
+    t = document_totals([course, site])
+    assert (t.net_cents, t.vat_cents, t.stamp_duty_cents, t.gross_cents) == (20000, 2200, 200, 22400)
+    assert [(g.vat_rate_bp, g.vat_nature, g.taxable_cents) for g in t.vat_groups] == [
+        (0, "N4", 10000), (2200, None, 10000)]
+    assert t.notes == ["Esente IVA art. 10, n. 20, DPR 633/72"]
+    # Not charged to the customer: the total leaves it out (the seller still owes it).
+    assert document_totals([course, site], charge_stamp_duty=False).gross_cents == 22200
+
+
+def test_a_german_business_pays_no_italian_vat_and_no_stamp_duty_even_on_exempt_training():
+    from sportello.contracts.tax import document_totals, taxed_amounts
+
+    de = billing("azienda", "DE", "DE136695976")
+    t = document_totals([taxed_amounts(12000, 1, 0, "art10_n20", de)])
+    assert (t.vat_cents, t.stamp_duty_cents, t.gross_cents) == (0, 0, 12000)
+    assert t.notes == ["IVA: inversione contabile, art. 7-ter DPR 633/72"]

@@ -99,3 +99,31 @@ async def test_preview_names_the_wrong_billing_field_and_needs_a_login(client, c
     assert "billing.vat_number" in r.text
     r = await client.post("/api/cart/preview", json={"billing": BILLING})
     assert r.status_code == 401
+
+
+async def test_an_accepted_quote_for_exempt_training_keeps_the_exemption(settings, client, customer):
+    import uuid
+
+    from sportello.contracts.events import Contact, QuoteAccepted, QuotedLine, ServiceRef
+    from sportello.testing import publish_event, wait_for
+
+    course = await publish(settings, client, snapshot(base_net_cents=None, pricing_mode="quote",
+                                                      vat_rate_bp=0, fields=[]))
+    await publish(settings, client, course.model_copy(
+        update={"vat_exemption": "art10_n20", "version": 2}))
+    line = QuotedLine(line_id=uuid.uuid4(), service=ServiceRef(slug=course.slug, name="Corso",
+                                                               version=2),
+                      answers={}, answer_labels=[], quantity=1, unit_net_cents=90000, vat_rate_bp=0,
+                      net_cents=90000, vat_cents=0, gross_cents=90000)
+    await publish_event(settings, "quote.accepted", QuoteAccepted(
+        quote_id=uuid.uuid4(), number="PV-2026-000099", lines=[line],
+        customer=Contact(account_id=customer.id, email="q@example.it", first_name="Q",
+                         last_name="C")), producer="quotes")
+
+    async def in_cart():
+        lines = (await client.get("/api/cart", headers=customer.headers)).json()["lines"]
+        return lines or None
+    await wait_for(in_cart, message="quoted line in the cart")
+    r = await client.post("/api/cart/preview", headers=customer.headers, json={"billing": BILLING})
+    assert r.json()["lines"][0]["treatment"]["vat_nature"] == "N4"
+    assert (r.json()["totals"]["stamp_duty_cents"], r.json()["totals"]["gross_cents"]) == (200, 90200)

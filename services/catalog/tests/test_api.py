@@ -351,3 +351,22 @@ async def test_losing_the_listen_connection_never_serves_a_stale_page(client, st
     # Well under the 5 s periodic check: the cache went off when the connection died.
     await wait_for(fresh, timeout=2, message="fresh page after the LISTEN connection died")
     await wait_for(lambda: client.app.state.catalog_cache.live, timeout=10, message="listening again")
+
+
+async def test_a_vat_exemption_needs_a_zero_rate_and_a_known_key(client, staff, category, unique,
+                                                                  service_body):
+    slug = unique("esente")
+    body = service_body(slug, category, vat_rate_bp=2200, vat_exemption="art10_n20")
+    r = await client.post("/api/staff/catalog/services", headers=staff, json=body)
+    assert r.status_code == 422 and "vat_exemption" in problem_fields(r.json())
+    r = await client.post("/api/staff/catalog/services", headers=staff,
+                          json={**body, "vat_rate_bp": 0, "vat_exemption": "art99"})
+    assert r.status_code == 422 and "vat_exemption" in problem_fields(r.json())
+    r = await client.post("/api/staff/catalog/services", headers=staff, json={**body, "vat_rate_bp": 0})
+    assert r.status_code == 201, r.text
+    detail = (await client.get(f"/api/catalog/services/{slug}")).json()
+    assert detail["vat_exemption"] == "art10_n20"
+    r = await client.patch(f"/api/staff/catalog/services/{slug}", headers=staff,
+                           json={"vat_exemption": None})
+    assert r.status_code == 200, r.text
+    assert (await client.get(f"/api/catalog/services/{slug}")).json()["vat_exemption"] is None

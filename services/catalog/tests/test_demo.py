@@ -46,6 +46,12 @@ async def test_demo_data_twice_leaves_one_copy_and_publishes_each_service_once(c
     assert len(demo) == len(SERVICES) >= 20
     assert sum(s["pricing_mode"] == "quote" for s in demo) >= 3
     assert {s["vat_rate_bp"] for s in demo} >= {0, 2200}
+    # The accredited training is exempt under art. 10 n. 20, in the event the cart replicates too.
+    course = (await client.get("/api/catalog/services/corso-gdpr-aula")).json()
+    assert (course["vat_rate_bp"], course["vat_exemption"]) == (0, "art10_n20")
+    assert course["vat_exemption_note"] == "Esente IVA art. 10, n. 20, DPR 633/72"
+    [published] = [e for e in events if e.data["service"]["slug"] == "corso-gdpr-aula"]
+    assert published.data["service"]["vat_exemption"] == "art10_n20"
     detail = (await client.get("/api/catalog/services/traduzione-asseverata")).json()
     assert detail["version"] == 1 and detail["price_from_cents"] == 9000
     # The search the issue asks for, on the demo texts.

@@ -89,6 +89,7 @@ class Process:
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
+    # Generous: a whole system of processes starting at once on a shared two-core machine.
     async def wait_healthy(self, timeout: float = 150) -> None:
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=1) as client:
