@@ -81,6 +81,7 @@ def run_settings(kind: str, keys_dir: Path) -> Settings:
         redis_prefix=f"{kind}{run_id}:",
         jwt_keys_dir=keys_dir,
         payment_sandbox_secret=secrets.token_urlsafe(32),
+        sdi_sandbox_secret=secrets.token_urlsafe(32),
         log_json=False,
         # The journey is one client on 127.0.0.1; nothing here tests the limits.
     )
@@ -183,7 +184,8 @@ async def check_compose(image: str, work: Path) -> None:
     settings = run_settings("cmp", work / "unused-keys")
     project = f"sportello-check-{settings.queue_prefix.rstrip('.')}"
     env = {**os.environ, **settings_env(settings), "SPORTELLO_IMAGE": image,
-           "SPORTELLO_PAYMENTS_SANDBOX_SECRET": settings.payment_sandbox_secret}
+           "SPORTELLO_PAYMENTS_SANDBOX_SECRET": settings.payment_sandbox_secret,
+           "SPORTELLO_SDI_SANDBOX_SECRET": settings.sdi_sandbox_secret}
     compose = [*PODMAN_COMPOSE, "-p", project, "-f", str(ROOT / "docker-compose.yml"),
                "-f", str(ROOT / "deploy/compose.host.yml")]
     try:
@@ -196,7 +198,7 @@ async def check_compose(image: str, work: Path) -> None:
             raise RuntimeError(f"compose setup exited {code}:\n{podman_logs(f'{project}_setup_1')}")
         services = [n for n in compose_services() if n != "setup"]
         run([*compose, "up", "-d", "--no-deps", "--no-build", *services], env=env)
-        by_service = {"payments": "payments-sandbox"}
+        by_service = {"payments": "payments-sandbox", "sdi": "sdi-sandbox"}
         await asyncio.gather(*(
             wait_ready(name, getattr(settings, URL_FIELDS[by_service.get(name, name)]),
                        container_exited(f"{project}_{name}_1"))

@@ -25,7 +25,8 @@ from sportello.settings import SERVICE_PORTS, SERVICES, Settings
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy/k8s"
 APPS = {ep.name for ep in entry_points(group="sportello.apps")} | set(SERVICES)
-PROCESS_PORTS = {**SERVICE_PORTS, "gateway": 8000, "storefront": 8080, "payments-sandbox": 8090}
+PROCESS_PORTS = {**SERVICE_PORTS, "gateway": 8000, "storefront": 8080, "payments-sandbox": 8090,
+                 "sdi-sandbox": 8091}
 
 
 def known_settings() -> set[str]:
@@ -55,7 +56,8 @@ def sportello_containers() -> dict[str, dict]:
 def test_compose_runs_every_process_and_the_infrastructure():
     services = compose()["services"]
     served = {svc["command"][2] for svc in sportello_containers().values()}
-    assert served == {*SERVICES, "gateway", "storefront", "payments-sandbox"}
+    assert served == {*SERVICES, "gateway", "storefront", "payments-sandbox",
+                      "sdi-sandbox"}
     assert served <= APPS, "every command names a process `sportello serve` knows"
     assert {"postgres", "rabbitmq", "mailpit", "setup"} <= set(services)
     assert "15672:15672" in services["rabbitmq"]["ports"], "RabbitMQ's management UI is published"
@@ -82,7 +84,8 @@ def test_compose_ports_and_healthchecks_match_the_code():
         process = svc["command"][2]
         port = PROCESS_PORTS[process]
         env = svc["environment"]
-        url_var = {"payments-sandbox": "SPORTELLO_PAYMENT_SANDBOX_URL"}.get(
+        url_var = {"payments-sandbox": "SPORTELLO_PAYMENT_SANDBOX_URL",
+                   "sdi-sandbox": "SPORTELLO_SDI_SANDBOX_URL"}.get(
             process, f"SPORTELLO_{process.upper()}_URL")
         if process != "storefront":  # the storefront's URL is the public one, for links in emails
             assert urlsplit(env[url_var]).port == port, f"{name}: {url_var} disagrees with the code"
