@@ -105,7 +105,7 @@ async def test_buy_by_card_from_the_servizi_menu_to_the_confirmation(page: Page,
     await page.get_by_role("link", name="I MIEI ORDINI").first.click()
     await expect(page.get_by_role("row", name=re.compile(number))).to_contain_text("Pagato")
     await shot(page, "08-i-miei-ordini")
-    await page.get_by_role("link", name=number).click()
+    await page.get_by_role("link", name=number, exact=True).click()  # not its RECEDI
     await expect(page.locator(".history")).to_contain_text("Pagato")
     await shot(page, "09-ordine")
 

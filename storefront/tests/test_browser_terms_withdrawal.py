@@ -49,7 +49,7 @@ async def mail_with(system, email: str, subject: str) -> dict:
     async def found():
         return next((m for m in await mails_to(system, email) if subject in m["subject"]), None)
 
-    return await wait_for(found, timeout=20, message=f"email «{subject}» to {email}")
+    return await wait_for(found, timeout=45, message=f"email «{subject}» to {email}")
 
 
 async def test_the_terms_are_versioned_in_the_footer_required_and_kept_on_the_order(page: Page,
@@ -105,7 +105,7 @@ async def test_a_consumer_withdraws_from_i_miei_ordini_and_staff_refund_pro_rata
     await staff.confirm_transfer(order_id)
 
     await page.goto("/account/ordini")
-    await reload_until(page, "Pagato")
+    await reload_until(page, "Pagato", timeout=40)
     await shot(page, "44-i-miei-ordini-recedi")
     await page.get_by_role("link", name=re.compile("^Recedi dall'ordine")).click()
     await expect(page.get_by_role("heading", name="Diritto di recesso")).to_be_visible()
@@ -127,7 +127,7 @@ async def test_a_consumer_withdraws_from_i_miei_ordini_and_staff_refund_pro_rata
     done = await staff.refund(order_id, {"amount_cents": 5000,
                                          "note": "Trattenuta la parte di pratica già svolta."})
     assert done.status_code == 200, done.text
-    await reload_until(page, "Rimborsato")
+    await reload_until(page, "Rimborsato", timeout=40)
     await expect(page.get_by_text(f"Rimborso eseguito: 50,00{EURO}")).to_be_visible()
     await shot(page, "47-rimborsato")
     refunded = await mail_with(system, email, "rimborsato")

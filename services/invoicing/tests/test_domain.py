@@ -150,3 +150,6 @@ def test_a_partial_refund_credits_only_the_refunded_amount():
     assert text(root, ".//TipoDocumento") == ["TD04"]
     assert text(root, ".//DatiFattureCollegate/IdDocumento") == ["FT-2026-000001"]
     assert text(root, ".//ImportoTotaleDocumento") == ["500.00"]
+    # A gross no net reaches at 22 % (75.304 cents): still exactly the amount refunded.
+    odd = domain.partial_credit_note_of(invoice, 75_304, "FT-2026-000003", date(2026, 12, 5))
+    assert odd.total_cents == 75_304

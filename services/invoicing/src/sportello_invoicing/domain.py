@@ -203,10 +203,11 @@ PARTIAL_REFUND_LINE = "Rimborso parziale per recesso (art. 57 c. 3 Codice del Co
 
 
 def net_of_gross(gross_cents: int, vat_rate_bp: int) -> int:
-    """The net whose VAT (half-up) brings it closest to `gross_cents`."""
-    net = (gross_cents * 10_000 + (10_000 + vat_rate_bp) // 2) // (10_000 + vat_rate_bp)
-    return min((net - 1, net, net + 1),
-               key=lambda n: abs(n + vat_cents(n, vat_rate_bp) - gross_cents))
+    """The largest net whose VAT (half-up) keeps net + VAT within `gross_cents`."""
+    net = gross_cents * 10_000 // (10_000 + vat_rate_bp) + 1
+    while net > 0 and net + vat_cents(net, vat_rate_bp) > gross_cents:
+        net -= 1
+    return net
 
 
 def partial_credit_note_of(invoice: Document, refund_cents: int, number: str,
@@ -227,10 +228,13 @@ def partial_credit_note_of(invoice: Document, refund_cents: int, number: str,
         left -= share
         treatment = group[0].treatment
         net = net_of_gross(share, treatment.vat_rate_bp)
-        # The credit note gives back exactly what was refunded: a gross that no net reaches
-        # with half-up VAT puts its cent in the VAT (SDI accepts 1 cent of rounding, 00421).
-        lines.append(Line(description=PARTIAL_REFUND_LINE, quantity=1, unit_net_cents=net,
-                          net_cents=net, vat_cents=share - net, treatment=treatment))
+        # Not every gross has a net at this rate: the cent left over is a line of its own.
+        rest = share - net - vat_cents(net, treatment.vat_rate_bp)
+        for amount in (net, rest) if rest else (net,):
+            lines.append(Line(description=PARTIAL_REFUND_LINE, quantity=1,
+                              unit_net_cents=amount, net_cents=amount,
+                              vat_cents=vat_cents(amount, treatment.vat_rate_bp),
+                              treatment=treatment))
     return Document(kind=CREDIT_NOTE, number=number, issued_on=issued_on, seller=invoice.seller,
                     buyer=invoice.buyer, lines=lines, payment_method=invoice.payment_method,
                     stamp_duty_charged=False, related_number=invoice.number,
