@@ -97,12 +97,11 @@ async def _services_page(session: AsyncSession, category: str | None, limit: int
 
 async def _search(request: Request, terms: str | None, category: str | None, limit: int,
                   offset: int) -> Response:
-    """Free text is unbounded: never cached, one statement on the pool's raw connection."""
+    """Free text is unbounded: never cached, one statement on a plain asyncpg connection."""
     if terms is None:
         return json_response(views.search_page("[]", None))
-    async with request.app.state.engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        found = await repository.search_page(raw.driver_connection, terms, category, limit, offset)
+    found = await repository.search_page(request.app.state.search_pool, terms, category, limit,
+                                         offset)
     return json_response(views.search_page(*found))
 
 

@@ -136,8 +136,8 @@ FROM hits
 
 async def search_page(connection, terms: str, category_slug: str | None, limit: int,
                       offset: int) -> tuple[str, str | None]:
-    """(the JSON array of the matching summaries, the next page's cursor) on an asyncpg
-    connection; `terms` as domain.search_terms makes them."""
+    """(the JSON array of the matching summaries, the next page's cursor), read through an
+    asyncpg pool or connection; `terms` as domain.search_terms makes them."""
     if category_slug and not domain.SLUG_RE.match(category_slug):
         return "[]", None
     items, more = await connection.fetchrow(_SEARCH, terms, category_slug, offset, limit,
