@@ -79,6 +79,12 @@ SAMPLES = {
     "invoice.issued": {"invoice_id": str(ID), "order_id": str(ID), "order_number": "SP-2026-000042",
                        "number": "FT-2026-000001", "kind": "TD01", "issued_at": NOW,
                        "customer": CONTACT, "total_cents": 12200},
+    **{f"invoice.{status}": {"invoice_id": str(ID), "order_id": str(ID),
+                             "order_number": "SP-2026-000042", "number": "FT-2026-000001",
+                             "kind": "TD01", "status": status, "at": NOW, "customer": CONTACT,
+                             "errors": [{"code": "00305", "description": "IdCodice non valido"}]
+                             if status == "rejected" else []}
+       for status in ("delivered", "rejected", "not_delivered")},
     "order.placed": {"order_id": str(ID), "number": "SP-2026-000042", "customer": CONTACT,
                      "lines": [PRICED], "totals": TOTALS, "billing": BILLING,
                      "payment_method": "bank_transfer", "placed_at": NOW,
