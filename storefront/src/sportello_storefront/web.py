@@ -50,6 +50,10 @@ templates.env.globals["REVERSE_CHARGE"] = REVERSE_CHARGE_EU
 templates.env.globals["password_hint"] = f"Almeno {MIN_PASSWORD_LENGTH} caratteri."
 
 
+# The session key of the billing data the payment step showed (what its checkout buys with).
+SHOWN_BILLING = "checkout_billing"
+
+
 class CsrfFailed(Exception):
     """A form arrived without the token of this session (or with another one)."""
 
@@ -74,6 +78,7 @@ def new_session(request: Request) -> None:
     the cookie or a form taken before is worth nothing after)."""
     request.session.regenerate()
     request.session.pop("csrf", None)
+    request.session.pop(SHOWN_BILLING, None)
 
 
 def csrf_token(request: Request) -> str:

@@ -14,6 +14,7 @@ from sportello_storefront.answers import billing_from_form, form_values_from_bil
 from sportello_storefront.gateway import Api, ApiResult
 from sportello_storefront.routes.cart import EMPTY, load_cart
 from sportello_storefront.web import (
+    SHOWN_BILLING,
     STALE_FORM,
     api,
     flash,
@@ -96,6 +97,9 @@ async def payment_page(request: Request, gw: Api = Depends(api)):
     if not cart["lines"]:
         flash(request, "Il carrello è vuoto.", "error")
         return redirect("/carrello")
+    # What the customer reads here is what COMPLETA L'ACQUISTO buys with: no second read of
+    # the profile at the last step (and an edit in another tab does not change it unseen).
+    request.session[SHOWN_BILLING] = billing
     return render(request, "checkout_payment.html", cart=cart, billing=billing,
                   values={"payment_method": "card"}, key=str(uuid.uuid4()),
                   terms_version=TERMS_VERSION)
@@ -146,7 +150,7 @@ async def start_payment(request: Request, gw: Api, order_id: str) -> ApiResult:
 async def complete(request: Request, gw: Api = Depends(api)):
     data = await form_data(request)
     method = data.get("payment_method")
-    billing = await load_billing(gw)
+    billing = request.session.get(SHOWN_BILLING) or await load_billing(gw)
     if billing is None:
         return redirect("/checkout/fatturazione")
     errors = {}
@@ -183,6 +187,7 @@ async def complete(request: Request, gw: Api = Depends(api)):
                       problem=result.detail or "Non è stato possibile completare l'acquisto.")
     order_id = str(result.body["order_id"])
     remember_cart_count(request.session, EMPTY)  # the checkout emptied the cart
+    request.session.pop(SHOWN_BILLING, None)
     if (await wait_for_order(gw, order_id)).status != 200:
         flash(request, "Ordine ricevuto: lo trovi tra qualche istante in I MIEI ORDINI.", "info")
         return redirect("/account/ordini")
