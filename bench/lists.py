@@ -71,12 +71,17 @@ async def copy_rows(conn: asyncpg.Connection, table: str, key: str, template: st
         f"FROM {table} t JOIN ({copies}) c ON true WHERE t.{key} = $1::uuid", template)
 
 
-async def grow_orders(dsn: str, template: str, customer: uuid.UUID, start: int, stop: int) -> None:
+async def numbered_copies(dsn: str, start: int, stop: int) -> tuple[asyncpg.Connection, str]:
+    """A connection with the copies `start`..`stop - 1` (n, new_id) and the query that reads them."""
     conn = await asyncpg.connect(dsn)
+    await conn.execute("CREATE TEMP TABLE copies AS SELECT n, gen_random_uuid() AS new_id "
+                       f"FROM generate_series({start}, {stop - 1}) n")
+    return conn, "SELECT n, new_id FROM copies"
+
+
+async def grow_orders(dsn: str, template: str, customer: uuid.UUID, start: int, stop: int) -> None:
+    conn, copies = await numbered_copies(dsn, start, stop)
     try:
-        await conn.execute("CREATE TEMP TABLE copies AS SELECT n, gen_random_uuid() AS new_id "
-                           f"FROM generate_series({start}, {stop - 1}) n")
-        copies = "SELECT n, new_id FROM copies"
         placed = "now() - make_interval(secs => c.n)"
         await copy_rows(conn, "orders", "id", template, {
             "id": "c.new_id",
@@ -96,11 +101,8 @@ async def grow_orders(dsn: str, template: str, customer: uuid.UUID, start: int, 
 
 
 async def grow_quotes(dsn: str, template: str, start: int, stop: int) -> None:
-    conn = await asyncpg.connect(dsn)
+    conn, copies = await numbered_copies(dsn, start, stop)
     try:
-        await conn.execute("CREATE TEMP TABLE copies AS SELECT n, gen_random_uuid() AS new_id "
-                           f"FROM generate_series({start}, {stop - 1}) n")
-        copies = "SELECT n, new_id FROM copies"
         created = "now() - make_interval(secs => c.n)"
         await copy_rows(conn, "quotes", "id", template, {
             "id": "c.new_id", "number": "'BQ-' || lpad(c.n::text, 7, '0')",

@@ -99,7 +99,10 @@ class Settings(BaseSettings):
     # Business.
     business_name: str = "Sportello Servizi S.r.l."
     # The seller as documents (quotes, invoices) name it; demo values that pass validation.
-    business_address: str = "Via Roma 1, 20121 Milano (MI)"
+    business_street: str = "Via Roma 1"
+    business_postal_code: str = "20121"
+    business_city: str = "Milano"
+    business_province: str = "MI"
     business_vat_number: str = "01234560157"
     business_email: str = "info@sportello.example"
     staff_email: str = "staff@sportello.example"
@@ -158,6 +161,12 @@ class Settings(BaseSettings):
 
             self.sdi_sandbox_secret = read_sandbox_secret(self.jwt_keys_dir, SDI_SANDBOX_SECRET_FILE)
         return self
+
+    @property
+    def business_address(self) -> str:
+        """The seller's address on one line, as quotes, emails and pages print it."""
+        return (f"{self.business_street}, {self.business_postal_code} {self.business_city} "
+                f"({self.business_province})")
 
     def database_url(self, service: str) -> str:
         if service in self.database_urls:

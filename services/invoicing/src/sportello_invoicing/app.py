@@ -13,11 +13,7 @@ service = Service(
     name="invoicing",
     routers=[api.router],
     migrations=Path(__file__).parent / "migrations",
-    handlers={
-        "order.paid": handlers.on_order_paid,
-        "order.status_changed": handlers.on_order_status_changed,
-        "invoice.issued": handlers.on_invoice_issued,
-    },
+    handlers=handlers.HANDLERS,
     settings_factory=invoicing_settings,
 )
 

@@ -42,3 +42,11 @@ async def on_order_status_changed(session: AsyncSession, event: Envelope) -> Non
         await actions.credit_refunded_order(session, data.order_id, data.customer,
                                             _settings(session),
                                             datetime.now(UTC), data.refund_cents)
+
+
+# Which function takes each consumed event type.
+HANDLERS = {
+    "order.paid": on_order_paid,
+    "order.status_changed": on_order_status_changed,
+    "invoice.issued": on_invoice_issued,
+}

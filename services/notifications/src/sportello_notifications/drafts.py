@@ -8,30 +8,7 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote as urlquote
 
-from sportello.contracts.events import (
-    AccountRegistered,
-    Contact,
-    EmailChangeRequested,
-    InvoiceIssued,
-    InvoiceSdiOutcome,
-    OrderCancelled,
-    OrderPaid,
-    OrderPaymentFailed,
-    OrderPaymentNeedsStaff,
-    OrderPlaced,
-    OrderStatusChanged,
-    OrderWithdrawalRequested,
-    PasswordChanged,
-    PasswordResetRequested,
-    QuoteChangesRequested,
-    QuoteExpired,
-    QuoteExpiring,
-    QuoteIssued,
-    QuoteMessagePosted,
-    QuotePricingOverdue,
-    QuoteRejected,
-    QuoteRequested,
-)
+from sportello.contracts import events as ev
 from sportello.contracts.legal import terms_url
 from sportello.settings import Settings
 
@@ -52,12 +29,12 @@ def _quote_url(settings: Settings, quote_id: uuid.UUID) -> str:
     return _url(settings, f"/account/preventivi/{quote_id}")
 
 
-def _to_customer(template: str, who: Contact, context: dict, **refs) -> Draft:
+def _to_customer(template: str, who: ev.Contact, context: dict, **refs) -> Draft:
     return Draft(template=template, recipient=who.email, recipient_name=who.first_name,
                  account_id=who.account_id, context={"name": who.first_name, **context}, **refs)
 
 
-def _to_staff(settings: Settings, template: str, about: Contact, context: dict, **refs) -> Draft:
+def _to_staff(settings: Settings, template: str, about: ev.Contact, context: dict, **refs) -> Draft:
     # account_id of the customer it is about: account.deleted also clears these bodies.
     return Draft(template=template, recipient=settings.staff_email, recipient_name=None,
                  audience="staff", account_id=about.account_id, context=context, **refs)
@@ -70,8 +47,8 @@ def _confirm_url(settings: Settings, token: str) -> str:
     return _url(settings, f"/conferma-email?token={urlquote(token, safe='')}")
 
 
-def account_registered(data: AccountRegistered, settings: Settings) -> list[Draft]:
-    who = Contact(account_id=data.account_id, email=data.email, first_name=data.first_name,
+def account_registered(data: ev.AccountRegistered, settings: Settings) -> list[Draft]:
+    who = ev.Contact(account_id=data.account_id, email=data.email, first_name=data.first_name,
                   last_name=data.last_name)
     confirm_url = _confirm_url(settings, data.confirm_token) if data.confirm_token else None
     return [_to_customer("benvenuto", who, {"account_url": _url(settings, "/account"),
@@ -79,19 +56,19 @@ def account_registered(data: AccountRegistered, settings: Settings) -> list[Draf
                                             "confirm_expires_at": data.confirm_expires_at})]
 
 
-def password_changed(data: PasswordChanged, settings: Settings) -> list[Draft]:
+def password_changed(data: ev.PasswordChanged, settings: Settings) -> list[Draft]:
     """A security notice: whoever did not change it learns at once, and how to take it back."""
-    who = Contact(account_id=data.account_id, email=data.email, first_name=data.first_name,
+    who = ev.Contact(account_id=data.account_id, email=data.email, first_name=data.first_name,
                   last_name="")
     return [_to_customer("password_modificata", who, {
         "via": data.via, "at": data.at, "forgot_url": _url(settings, "/password-dimenticata")})]
 
 
-def email_change_requested(data: EmailChangeRequested, settings: Settings) -> list[Draft]:
+def email_change_requested(data: ev.EmailChangeRequested, settings: Settings) -> list[Draft]:
     """The link to the new address; a security notice to the current one."""
-    current = Contact(account_id=data.account_id, email=data.email, first_name=data.first_name,
+    current = ev.Contact(account_id=data.account_id, email=data.email, first_name=data.first_name,
                       last_name="")
-    new = Contact(account_id=data.account_id, email=data.new_email, first_name=data.first_name,
+    new = ev.Contact(account_id=data.account_id, email=data.new_email, first_name=data.first_name,
                   last_name="")
     return [
         _to_customer("conferma_email", new, {
@@ -101,8 +78,8 @@ def email_change_requested(data: EmailChangeRequested, settings: Settings) -> li
     ]
 
 
-def password_reset_requested(data: PasswordResetRequested, settings: Settings) -> list[Draft]:
-    who = Contact(account_id=data.account_id, email=data.email, first_name=data.first_name,
+def password_reset_requested(data: ev.PasswordResetRequested, settings: Settings) -> list[Draft]:
+    who = ev.Contact(account_id=data.account_id, email=data.email, first_name=data.first_name,
                   last_name="")
     reset_url = _url(settings, f"/reimposta-password?token={urlquote(data.token, safe='')}")
     return [_to_customer("reimposta_password", who,
@@ -112,7 +89,7 @@ def password_reset_requested(data: PasswordResetRequested, settings: Settings) -
 # --- orders ---------------------------------------------------------------------------------
 
 
-def order_placed(data: OrderPlaced, settings: Settings) -> list[Draft]:
+def order_placed(data: ev.OrderPlaced, settings: Settings) -> list[Draft]:
     refs = {"order_id": data.order_id, "order_number": data.number}
     bank = data.bank_transfer if data.payment_method == "bank_transfer" else None
     # The confirmation on a durable medium (art. 51 c. 7): the accepted conditions of sale and,
@@ -128,7 +105,7 @@ def order_placed(data: OrderPlaced, settings: Settings) -> list[Draft]:
     return drafts
 
 
-def order_paid(data: OrderPaid, settings: Settings) -> list[Draft]:
+def order_paid(data: ev.OrderPaid, settings: Settings) -> list[Draft]:
     refs = {"order_id": data.order_id, "order_number": data.number}
     context = {"order": data, "order_url": _order_url(settings, data.order_id),
                "payment_label": PAYMENT_LABELS.get(data.payment_method, data.payment_method)}
@@ -138,19 +115,19 @@ def order_paid(data: OrderPaid, settings: Settings) -> list[Draft]:
     ]
 
 
-def order_payment_failed(data: OrderPaymentFailed, settings: Settings) -> list[Draft]:
+def order_payment_failed(data: ev.OrderPaymentFailed, settings: Settings) -> list[Draft]:
     return [_to_customer("pagamento_non_riuscito", data.customer, {
         "order": data, "order_url": _order_url(settings, data.order_id)},
         order_id=data.order_id, order_number=data.number)]
 
 
-def order_payment_needs_staff(data: OrderPaymentNeedsStaff, settings: Settings) -> list[Draft]:
+def order_payment_needs_staff(data: ev.OrderPaymentNeedsStaff, settings: Settings) -> list[Draft]:
     return [_to_staff(settings, "staff_pagamento_da_verificare", data.customer, {
         "data": data, "order_url": f"{settings.gateway_url}/api/staff/orders/{data.order_id}"},
         order_id=data.order_id, order_number=data.number)]
 
 
-def _cancellation(settings: Settings, customer: Contact, order_id: uuid.UUID, number: str,
+def _cancellation(settings: Settings, customer: ev.Contact, order_id: uuid.UUID, number: str,
                   reason: str | None) -> Draft:
     # One cancellation email per order, whether orders announces it as order.cancelled,
     # as order.status_changed, or both.
@@ -161,7 +138,7 @@ def _cancellation(settings: Settings, customer: Contact, order_id: uuid.UUID, nu
         dedup_key=f"order:{order_id}:ordine_annullato:{customer.email.lower()}")
 
 
-def order_status_changed(data: OrderStatusChanged, settings: Settings) -> list[Draft]:
+def order_status_changed(data: ev.OrderStatusChanged, settings: Settings) -> list[Draft]:
     if data.status in STATUSES_WITH_OWN_EMAIL:
         return []
     if data.status == "cancelled":
@@ -176,7 +153,7 @@ def _seller(settings: Settings) -> dict:
             "email": settings.business_email}
 
 
-def order_withdrawal_requested(data: OrderWithdrawalRequested, settings: Settings) -> list[Draft]:
+def order_withdrawal_requested(data: ev.OrderWithdrawalRequested, settings: Settings) -> list[Draft]:
     """The customer's acknowledgement of receipt (art. 54 c. 3) and staff's call to refund."""
     refs = {"order_id": data.order_id, "order_number": data.number}
     refund_url = f"{settings.gateway_url}/api/staff/orders/{data.order_id}/refund"
@@ -188,14 +165,14 @@ def order_withdrawal_requested(data: OrderWithdrawalRequested, settings: Setting
     ]
 
 
-def order_cancelled(data: OrderCancelled, settings: Settings) -> list[Draft]:
+def order_cancelled(data: ev.OrderCancelled, settings: Settings) -> list[Draft]:
     return [_cancellation(settings, data.customer, data.order_id, data.number, data.reason)]
 
 
 # --- quotes ---------------------------------------------------------------------------------
 
 
-def quote_requested(data: QuoteRequested, settings: Settings) -> list[Draft]:
+def quote_requested(data: ev.QuoteRequested, settings: Settings) -> list[Draft]:
     staff_url = _staff_quote_url(settings, data.quote_id)
     return [
         _to_customer("preventivo_richiesto", data.customer, {
@@ -206,17 +183,17 @@ def quote_requested(data: QuoteRequested, settings: Settings) -> list[Draft]:
     ]
 
 
-def quote_issued(data: QuoteIssued, settings: Settings) -> list[Draft]:
+def quote_issued(data: ev.QuoteIssued, settings: Settings) -> list[Draft]:
     return [_to_customer("preventivo_pronto", data.customer, {
         "quote": data, "quote_url": _quote_url(settings, data.quote_id)}, quote_id=data.quote_id)]
 
 
-def quote_rejected(data: QuoteRejected, settings: Settings) -> list[Draft]:
+def quote_rejected(data: ev.QuoteRejected, settings: Settings) -> list[Draft]:
     return [_to_customer("preventivo_rifiutato", data.customer, {
         "quote": data, "quote_url": _quote_url(settings, data.quote_id)}, quote_id=data.quote_id)]
 
 
-def quote_expired(data: QuoteExpired, settings: Settings) -> list[Draft]:
+def quote_expired(data: ev.QuoteExpired, settings: Settings) -> list[Draft]:
     return [_to_customer("preventivo_scaduto", data.customer, {
         "quote": data, "quote_url": _quote_url(settings, data.quote_id),
         "services_url": _url(settings, "/servizi")}, quote_id=data.quote_id)]
@@ -226,7 +203,7 @@ def _staff_quote_url(settings: Settings, quote_id: uuid.UUID) -> str:
     return f"{settings.gateway_url}/api/staff/quotes/{quote_id}"
 
 
-def quote_message_posted(data: QuoteMessagePosted, settings: Settings) -> list[Draft]:
+def quote_message_posted(data: ev.QuoteMessagePosted, settings: Settings) -> list[Draft]:
     """A message goes to the other side of the conversation."""
     context = {"quote": data, "quote_url": _quote_url(settings, data.quote_id),
                "staff_quote_url": _staff_quote_url(settings, data.quote_id)}
@@ -236,18 +213,18 @@ def quote_message_posted(data: QuoteMessagePosted, settings: Settings) -> list[D
                       quote_id=data.quote_id)]
 
 
-def quote_changes_requested(data: QuoteChangesRequested, settings: Settings) -> list[Draft]:
+def quote_changes_requested(data: ev.QuoteChangesRequested, settings: Settings) -> list[Draft]:
     return [_to_staff(settings, "staff_preventivo_modifica", data.customer, {
         "quote": data, "staff_quote_url": _staff_quote_url(settings, data.quote_id)},
         quote_id=data.quote_id)]
 
 
-def quote_expiring(data: QuoteExpiring, settings: Settings) -> list[Draft]:
+def quote_expiring(data: ev.QuoteExpiring, settings: Settings) -> list[Draft]:
     return [_to_customer("preventivo_in_scadenza", data.customer, {
         "quote": data, "quote_url": _quote_url(settings, data.quote_id)}, quote_id=data.quote_id)]
 
 
-def quote_pricing_overdue(data: QuotePricingOverdue, settings: Settings) -> list[Draft]:
+def quote_pricing_overdue(data: ev.QuotePricingOverdue, settings: Settings) -> list[Draft]:
     return [_to_staff(settings, "staff_preventivo_in_attesa", data.customer, {
         "quote": data, "staff_quote_url": _staff_quote_url(settings, data.quote_id)},
         quote_id=data.quote_id)]
@@ -256,7 +233,7 @@ def quote_pricing_overdue(data: QuotePricingOverdue, settings: Settings) -> list
 # --- invoicing ------------------------------------------------------------------------------
 
 
-def invoice_issued(data: InvoiceIssued, settings: Settings) -> list[Draft]:
+def invoice_issued(data: ev.InvoiceIssued, settings: Settings) -> list[Draft]:
     """The invoice (or credit note) of an order, with the link to its courtesy PDF."""
     return [_to_customer("fattura_emessa", data.customer, {
         "invoice": data, "pdf_url": _url(settings, f"/account/fatture/{data.invoice_id}/pdf"),
@@ -264,7 +241,7 @@ def invoice_issued(data: InvoiceIssued, settings: Settings) -> list[Draft]:
         order_id=data.order_id, order_number=data.order_number)]
 
 
-def invoice_rejected(data: InvoiceSdiOutcome, settings: Settings) -> list[Draft]:
+def invoice_rejected(data: ev.InvoiceSdiOutcome, settings: Settings) -> list[Draft]:
     """SDI rejected an invoice (not issued for the law until resent): staff correct and resend."""
     base = f"{settings.gateway_url}/api/staff/invoices/{data.invoice_id}"
     return [_to_staff(settings, "staff_fattura_scartata", data.customer, {

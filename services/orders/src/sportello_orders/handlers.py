@@ -36,3 +36,13 @@ async def on_invoice_issued(session: AsyncSession, event: Envelope) -> None:
     """The order shows its invoices ("Fattura n. … — Scarica PDF")."""
     data: InvoiceIssued = event.payload()
     await repository.add_invoice(session, data)
+
+
+# Which function takes each consumed event type.
+HANDLERS = {
+    "cart.checked_out": on_cart_checked_out,
+    "account.deleted": on_account_deleted,
+    "invoice.issued": on_invoice_issued,
+    **dict.fromkeys(("invoice.delivered", "invoice.rejected", "invoice.not_delivered"),
+                    on_invoice_sdi_outcome),
+}

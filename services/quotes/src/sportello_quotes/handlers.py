@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import structlog
+from sportello import replicas
 from sportello.contracts.envelope import Envelope
 from sportello.contracts.events import AccountDeleted, OrderPaid, QuoteCartSubmitted
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_quotes import actions, repository
 from sportello_quotes.domain import Status
+from sportello_quotes.models import CatalogService, Contact
 
 log = structlog.get_logger()
 
@@ -51,3 +53,13 @@ async def on_account_deleted(session: AsyncSession, event: Envelope) -> None:
             actions.redact(quote, now)
     await repository.forget_contact(session, data.account_id)
     log.info("customer_quotes_redacted", account_id=str(data.account_id), quotes=len(quotes))
+
+
+# Which function takes each consumed event type.
+HANDLERS = {
+    "quote_cart.submitted": on_quote_cart_submitted,
+    "order.paid": on_order_paid,
+    "account.deleted": on_account_deleted,
+    # The contacts and services a staff-started quote needs.
+    **replicas.handlers(Contact, CatalogService),
+}

@@ -45,15 +45,27 @@ async def sign_in(request: Request, gw: Api, pair: dict[str, Any]) -> None:
         await load_cart(gw)  # the customer's own cart, for the header's count
 
 
-@router.get("/accedi")
-async def login_page(request: Request, next: str | None = None):
-    return render(request, "login.html", next=safe_next(next))
+def _page_returning_to_next(template: str):
+    """A login or sign-up page that sends the visitor back where they were (a local path only)."""
+
+    async def page(request: Request, next: str | None = None):
+        return render(request, template, next=safe_next(next))
+
+    return page
+
+
+async def _form_and_next(request: Request) -> tuple[dict, str]:
+    data = await form_data(request)
+    return data, safe_next(data.get("next"))
+
+
+router.get("/accedi")(_page_returning_to_next("login.html"))
+router.get("/registrati")(_page_returning_to_next("register.html"))
 
 
 @router.post("/accedi")
 async def login(request: Request, gw: Api = Depends(api)):
-    data = await form_data(request)
-    target = safe_next(data.get("next"))
+    data, target = await _form_and_next(request)
     email, password = data.get("email", "").strip(), data.get("password", "")
     errors = {}
     if not email:
@@ -74,15 +86,9 @@ async def login(request: Request, gw: Api = Depends(api)):
                   values={"email": email}, errors=errors, problem=problem)
 
 
-@router.get("/registrati")
-async def register_page(request: Request, next: str | None = None):
-    return render(request, "register.html", next=safe_next(next))
-
-
 @router.post("/registrati")
 async def register(request: Request, gw: Api = Depends(api)):
-    data = await form_data(request)
-    target = safe_next(data.get("next"))
+    data, target = await _form_and_next(request)
     body = {
         "email": data.get("email", "").strip(),
         "password": data.get("password", ""),
