@@ -213,10 +213,20 @@ def quote_message_posted(data: ev.QuoteMessagePosted, settings: Settings) -> lis
                       quote_id=data.quote_id)]
 
 
-def quote_changes_requested(data: ev.QuoteChangesRequested, settings: Settings) -> list[Draft]:
-    return [_to_staff(settings, "staff_preventivo_modifica", data.customer, {
-        "quote": data, "staff_quote_url": _staff_quote_url(settings, data.quote_id)},
-        quote_id=data.quote_id)]
+def _staff_about_quote(template: str):
+    """Staff asked to act on a quote (a change to price, a request waiting): the link to it."""
+
+    def drafts(data: ev.QuoteChangesRequested | ev.QuotePricingOverdue,
+               settings: Settings) -> list[Draft]:
+        return [_to_staff(settings, template, data.customer, {
+            "quote": data, "staff_quote_url": _staff_quote_url(settings, data.quote_id)},
+            quote_id=data.quote_id)]
+
+    return drafts
+
+
+quote_changes_requested = _staff_about_quote("staff_preventivo_modifica")
+quote_pricing_overdue = _staff_about_quote("staff_preventivo_in_attesa")
 
 
 def quote_expiring(data: ev.QuoteExpiring, settings: Settings) -> list[Draft]:
@@ -224,10 +234,6 @@ def quote_expiring(data: ev.QuoteExpiring, settings: Settings) -> list[Draft]:
         "quote": data, "quote_url": _quote_url(settings, data.quote_id)}, quote_id=data.quote_id)]
 
 
-def quote_pricing_overdue(data: ev.QuotePricingOverdue, settings: Settings) -> list[Draft]:
-    return [_to_staff(settings, "staff_preventivo_in_attesa", data.customer, {
-        "quote": data, "staff_quote_url": _staff_quote_url(settings, data.quote_id)},
-        quote_id=data.quote_id)]
 
 
 # --- invoicing ------------------------------------------------------------------------------

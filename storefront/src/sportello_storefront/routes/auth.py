@@ -150,9 +150,18 @@ async def forgot(request: Request, gw: Api = Depends(api)):
     return render(request, "forgot.html", sent=True)
 
 
-@router.get("/reimposta-password")
-async def reset_page(request: Request, token: str = ""):
-    return render(request, "reset.html", token=token)
+def _page_with_token(template: str):
+    """The page a link sent by email opens: its form carries the link's token."""
+
+    async def page(request: Request, token: str = ""):
+        return render(request, template, token=token)
+
+    return page
+
+
+router.get("/reimposta-password")(_page_with_token("reset.html"))
+# A button, not a GET that confirms: mail scanners open links, only a person presses.
+router.get("/conferma-email")(_page_with_token("confirm_email.html"))
 
 
 @router.post("/reimposta-password")
@@ -176,12 +185,6 @@ async def reset(request: Request, gw: Api = Depends(api)):
                                   "Richiedine uno nuovo.")
     return render(request, "reset.html", 422, token=token, errors=errors,
                   problem="Controlla i campi evidenziati.")
-
-
-@router.get("/conferma-email")
-async def confirm_email_page(request: Request, token: str = ""):
-    # A button, not a GET that confirms: mail scanners open links, only a person presses.
-    return render(request, "confirm_email.html", token=token)
 
 
 @router.post("/conferma-email")
