@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -10,7 +11,9 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sportello.testing.processes import settings_env, with_free_ports
+from sportello.testing.run import drop_run
 
 SCRIPT = Path(sys.executable).parent / "sportello"
 BARE_PATH = "/usr/bin:/bin"  # no venv: `sportello` alone is not found on it
@@ -34,8 +37,18 @@ def test_up_help_and_h_print_the_usage_and_start_nothing(settings, tmp_path):
     assert not (tmp_path / "started").exists()
 
 
-def test_up_names_the_process_that_failed_and_exits_non_zero(settings, tmp_path):
-    s = with_free_ports(settings, ["mailsink"])
+@pytest.fixture
+def own_run(settings):
+    """`up` migrates and loads the demo: on databases and queues of its own, not the suite's."""
+    own = settings.model_copy(update={
+        "db_suffix": f"{settings.db_suffix}_up", "exchange": f"{settings.exchange}.up",
+        "queue_prefix": f"{settings.queue_prefix}up.", "redis_prefix": f"{settings.redis_prefix}up:"})
+    yield own
+    asyncio.run(drop_run(own))
+
+
+def test_up_names_the_process_that_failed_and_exits_non_zero(own_run, tmp_path):
+    s = with_free_ports(own_run, ["mailsink"])
     procfile = tmp_path / "Procfile"
     procfile.write_text("mailsink: sportello serve mailsink\nbroken: sportello serve nosuch\n")
     done = subprocess.run([str(SCRIPT), "up"], env=_env(s, procfile), cwd=tmp_path,
@@ -47,8 +60,8 @@ def test_up_names_the_process_that_failed_and_exits_non_zero(settings, tmp_path)
     assert "nessun servizio o app chiamato «nosuch»" in done.stdout + done.stderr
 
 
-def test_up_starts_the_processes_through_its_own_interpreter(settings, tmp_path):
-    s = with_free_ports(settings, ["mailsink"])
+def test_up_starts_the_processes_through_its_own_interpreter(own_run, tmp_path):
+    s = with_free_ports(own_run, ["mailsink"])
     procfile = tmp_path / "Procfile"
     procfile.write_text("mailsink: sportello serve mailsink\n")
     up = subprocess.Popen([str(SCRIPT), "up"], env=_env(s, procfile), cwd=tmp_path,

@@ -14,9 +14,15 @@ from sportello_cart.models import CartLine
 from sportello_cart.schemas import CartOut, CartPreview, LineOut
 
 
+def _breakdown(line: CartLine) -> dict:
+    """What makes the line's price, as it was priced (entries and the same in words)."""
+    kept = line.price_breakdown
+    return {"price_breakdown": kept["entries"] if kept else None,
+            "price_breakdown_text": kept["text"] if kept else None}
+
+
 def line_out(line: CartLine) -> LineOut:
     amounts = domain.amounts(line.unit_net_cents, line.quantity, line.vat_rate_bp)
-    breakdown = line.price_breakdown
     return LineOut(
         id=line.id,
         **snapshot_of(line),
@@ -25,8 +31,7 @@ def line_out(line: CartLine) -> LineOut:
         vat_cents=amounts.vat_cents if amounts else None,
         gross_cents=amounts.gross_cents if amounts else None,
         locked_by_quote=line.quote_id,
-        price_breakdown=breakdown["entries"] if breakdown else None,
-        price_breakdown_text=breakdown["text"] if breakdown else None,
+        **_breakdown(line),
     )
 
 
@@ -48,7 +53,7 @@ def taxed_totals(lines: list[PricedLine], charge_stamp_duty: bool) -> TaxedTotal
 def taxed_cart_out(cart_id: uuid.UUID, rows: list[CartLine], priced: list[PricedLine],
                    charge_stamp_duty: bool) -> CartPreview:
     """The purchase cart with each line taxed for the billing data of the payment step."""
-    out = [LineOut(id=row.id, locked_by_quote=row.quote_id,
+    out = [LineOut(id=row.id, locked_by_quote=row.quote_id, **_breakdown(row),
                    **line.model_dump(exclude={"line_id", "quote_id"}))
            for row, line in zip(rows, priced, strict=True)]
     return CartPreview(id=cart_id, kind=Kind.PURCHASE.value, lines=out,
