@@ -73,7 +73,7 @@ async def start(settings, log_dir: Path) -> dict[str, list[Process]]:
     gateway_env = {**GENEROUS_LIMITS,
                    **{f"SPORTELLO_{s.upper()}_URLS": json.dumps(u) for s, u in urls.items()}}
     procs["gateway"] = [Process("gateway", settings, log_dir, gateway_env)]
-    await asyncio.gather(*(p.wait_healthy(60) for ps in procs.values() for p in ps))
+    await asyncio.gather(*(p.wait_healthy() for ps in procs.values() for p in ps))
     return procs
 
 
