@@ -70,7 +70,8 @@ class Order(Base):
     )
 
     __table_args__ = (sa.Index("ix_orders_customer_placed", "customer_id", "placed_at"),
-                      sa.Index("ix_orders_placed", "placed_at", "id"))
+                      sa.Index("ix_orders_placed", "placed_at", "id"),
+                      sa.Index("ix_orders_status_placed", "status", "placed_at", "id"))
 
 
 class OrderLine(Base):

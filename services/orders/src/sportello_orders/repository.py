@@ -13,6 +13,7 @@ from sportello.paging import keyset_page
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from sportello_orders import domain, schemas
 from sportello_orders.domain import PaymentStatus
@@ -112,15 +113,19 @@ async def unpaid_overdue(session: AsyncSession, now: datetime, card_cut: datetim
     )).scalars().all())
 
 
+# A list row shows the order's own columns only: loading its lines, history or invoices is a bug.
+LIST_ROW = raiseload(Order.lines), raiseload(Order.history), raiseload(Order.invoices)
+
+
 async def list_own(session: AsyncSession, customer_id: uuid.UUID, limit: int, cursor: str | None,
                    render) -> schemas.Page:
-    query = select(Order).where(Order.customer_id == customer_id)
+    query = select(Order).options(*LIST_ROW).where(Order.customer_id == customer_id)
     return await page(session, query, limit, cursor, render)
 
 
 async def list_for_staff(session: AsyncSession, status: str | None, customer_id: uuid.UUID | None,
                          number: str | None, limit: int, cursor: str | None, render) -> schemas.Page:
-    query = select(Order)
+    query = select(Order).options(*LIST_ROW)
     if status:
         query = query.where(Order.status == status)
     if customer_id:
