@@ -16,11 +16,13 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field
 
 from sportello.contracts.breakdown import Addition, PriceBreakdown, price_breakdown
+from sportello.contracts.documents import KNOWN_TYPES, DocumentRef, ReceiptError
 from sportello.contracts.fields import FieldError
 from sportello.contracts.money import percent_of
 from sportello.formatting import eur
 
-FieldType = Literal["text", "textarea", "email", "tel", "date", "number", "select", "radio", "checkbox"]
+FieldType = Literal["text", "textarea", "email", "tel", "date", "number", "select", "radio", "checkbox",
+                    "file"]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 TEL_RE = re.compile(r"^\+?[0-9 ./-]{6,20}$")
 MAX_TEXT = 10_000
@@ -53,6 +55,9 @@ class FormField(BaseModel):
     options: list[Option] | None = None  # select, radio
     price_cents: int | None = None  # checkbox, when checked
     percent_bp: int | None = None  # checkbox, when checked
+    accept: list[str] | None = None  # file: content types, detected from the bytes
+    max_files: int | None = None  # file
+    max_size_mb: int | None = None  # file, per file
     default: Any = None
 
 
@@ -113,7 +118,7 @@ class PricedAnswers(BaseModel):
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
+    return value is None or value == [] or (isinstance(value, str) and value.strip() == "")
 
 
 def _parse_bool(value: Any) -> bool | None:
@@ -215,6 +220,43 @@ def _checkbox_definition(f: FormField) -> Problems:
     if f.percent_bp is not None and not 0 <= f.percent_bp <= 100_000:
         problems.append(("percent_bp", "La maggiorazione deve essere tra 0 e 100000."))
     return problems
+
+
+MAX_FILES, MAX_FILE_MB = 10, 25
+
+
+def _file_definition(f: FormField) -> Problems:
+    problems: Problems = []
+    if not f.accept:
+        problems.append(("accept", "Indica almeno un tipo di file accettato."))
+    elif unknown := [t for t in f.accept if t not in KNOWN_TYPES]:
+        problems.append(("accept", f"Tipo di file non gestito: {', '.join(unknown)}."))
+    if f.max_files is not None and not 1 <= f.max_files <= MAX_FILES:
+        problems.append(("max_files", f"Il numero di file deve essere tra 1 e {MAX_FILES}."))
+    if f.max_size_mb is not None and not 1 <= f.max_size_mb <= MAX_FILE_MB:
+        problems.append(("max_size_mb", f"La dimensione massima deve essere tra 1 e {MAX_FILE_MB} MB."))
+    return problems
+
+
+def _check_file(f: FormField, value: Any) -> tuple[Any, str | None]:
+    """Files whose receipts the cart has verified, checked against what the field accepts."""
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        return None, "Carica almeno un file."
+    if len(items) > (f.max_files or 1):
+        return None, f"Puoi caricare al massimo {f.max_files or 1} file."
+    docs: list[dict] = []
+    for item in items:
+        try:
+            doc = DocumentRef.model_validate(item)
+        except ValueError:
+            return None, "File non valido: caricalo di nuovo."
+        if doc.content_type not in (f.accept or []):
+            return None, f"Il file «{doc.name}» non è di un tipo accettato."
+        if doc.size_bytes > (f.max_size_mb or MAX_FILE_MB) * 1024 * 1024:
+            return None, f"Il file «{doc.name}» supera {f.max_size_mb or MAX_FILE_MB} MB."
+        docs.append(doc.model_dump(mode="json"))
+    return docs, None
 
 
 def _check_text(f: FormField, value: Any) -> tuple[Any, str | None]:
@@ -370,6 +412,8 @@ FIELD_TYPES: dict[str, FieldKind] = {
     "checkbox": FieldKind(_checkbox_definition, _check_checkbox,
                           lambda f, v: "Sì" if v else "No", _checkbox_extra, _no_price_label,
                           _checkbox_extra, _checkbox_extra),
+    "file": FieldKind(_file_definition, _check_file, lambda f, v: ", ".join(d["name"] for d in v),
+                      _free, _no_price_label, _free, _free),
 }
 
 
@@ -378,10 +422,33 @@ def _with_surcharges(subtotal: int, surcharges: list[Surcharge]) -> int:
     return subtotal + percent_of(subtotal, sum(bp for _, bp in surcharges))
 
 
+# Turns a file answer's receipt into the document it vouches for (raises ReceiptError).
+ReceiptCheck = Callable[[str], DocumentRef]
+
+
+def _verified_files(raw: Any, receipts: ReceiptCheck | None) -> tuple[Any, str | None]:
+    """A file answer is a list of upload receipts; only a caller that can verify them may accept it."""
+    if receipts is None:
+        return None, "Il caricamento dei file non è disponibile per questo servizio."
+    items = raw if isinstance(raw, list) else [raw]
+    docs = []
+    for item in items:
+        token = item.get("receipt") if isinstance(item, dict) else item
+        if not isinstance(token, str):
+            return None, "Manca la ricevuta del file: caricalo di nuovo."
+        try:
+            docs.append(receipts(token).model_dump(mode="json"))
+        except ReceiptError as e:
+            return None, str(e)
+    return docs, None
+
+
 def price_answers(
-    form: FormDefinition, base_net_cents: int | None, answers: dict[str, Any]
+    form: FormDefinition, base_net_cents: int | None, answers: dict[str, Any],
+    receipts: ReceiptCheck | None = None,
 ) -> tuple[PricedAnswers | None, list[FieldError]]:
-    """Validate answers against the form and price one unit. Errors at `answers.<name>`."""
+    """Validate answers against the form and price one unit. Errors at `answers.<name>`.
+    File answers are upload receipts, checked by `receipts` (the cart passes its verifier)."""
     errors: list[FieldError] = []
     clean: dict[str, Any] = {}
     labels: list[AnswerLabel] = []
@@ -405,6 +472,11 @@ def price_answers(
                 clean[f.name] = False
             continue
         kind = FIELD_TYPES.get(f.type)
+        if f.type == "file":
+            raw, error = _verified_files(raw, receipts)
+            if error:
+                errors.append(FieldError(field=f"answers.{f.name}", message=error))
+                continue
         value, error = kind.check(f, raw) if kind else (None, "Tipo di campo sconosciuto.")
         if error:
             errors.append(FieldError(field=f"answers.{f.name}", message=error))
