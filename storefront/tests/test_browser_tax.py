@@ -17,6 +17,11 @@ EURO = "\u00a0€"
 async def add_gdpr_course(page: Page) -> None:
     await open_service(page, "Formazione", "Corso privacy e GDPR (in aula)")
     await page.get_by_label(starts("Sede")).select_option(label="Milano")
+    # Exempt training (art. 10, n. 20): the live price adds no VAT and says so.
+    await page.get_by_label(starts("Manuale cartaceo")).check()
+    await expect(page.locator("#prezzo-live")).to_have_text(f"140,00{EURO} esente IVA")
+    await expect(page.locator("#prezzo-live-lordo")).to_have_text("")
+    await page.get_by_label(starts("Manuale cartaceo")).uncheck()
     await page.get_by_role("button", name="Aggiungi al carrello").click()
     await expect(page).to_have_url(re.compile(r"/carrello$"))
 

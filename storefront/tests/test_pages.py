@@ -99,6 +99,24 @@ async def test_service_page_shows_price_from_plus_vat_and_the_form(shop):
     assert (await shop.get("/servizio/non-esiste")).status_code == 404
 
 
+async def test_an_exempt_service_is_priced_without_vat_on_its_page_its_category_and_the_cart(shop):
+    # Corso privacy e GDPR: 120 € exempt under art. 10, n. 20 DPR 633/72 — there is no VAT to add.
+    page = await shop.get("/servizio/corso-gdpr-aula")
+    box = page.text.split('aria-label="Prezzo"', 1)[1].split("</aside>", 1)[0]
+    assert "da 120,00\xa0€ esente IVA" in box and "+ IVA" not in box
+    assert "Esente IVA art. 10, n. 20, DPR 633/72" in box
+    assert 'data-vat-suffix="esente IVA"' in page.text
+    card = (await shop.get("/servizi/formazione")).text.split("Corso privacy e GDPR", 1)[1][:600]
+    assert "da 120,00\xa0€ esente IVA" in card and "IVA inclusa" not in card
+    r = await post_form(shop, "/servizio/corso-gdpr-aula", "/servizio/corso-gdpr-aula",
+                        {"answers.sede": "milano"})
+    assert r.status_code == 303, r.text
+    line = (await shop.get("/carrello")).text.split("Corso privacy e GDPR", 1)[1][:1500]
+    assert "120,00\xa0€</strong> esente IVA" in line and "+ IVA" not in line
+    # A taxed service keeps its "+ IVA".
+    assert "+ IVA" in (await shop.get("/servizio/sito-vetrina")).text
+
+
 async def test_missing_required_answer_is_shown_next_to_its_field_and_nothing_is_added(shop):
     # Audit SEO: the site's address is required, the number of pages too.
     r = await post_form(shop, "/servizio/audit-seo", "/servizio/audit-seo", {"answers.pagine": "3"})

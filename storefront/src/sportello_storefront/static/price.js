@@ -10,6 +10,9 @@
   var gross = document.getElementById("prezzo-live-lordo");
   var base = parseInt(form.dataset.baseCents || "0", 10);
   var vatBp = parseInt(form.dataset.vatBp || "0", 10);
+  // An exempt service (art. 10 DPR 633/72) has no VAT to add: no "+ IVA", no gross figure.
+  var suffix = form.dataset.vatSuffix || "+ IVA", exempt = suffix !== "+ IVA";
+  if (exempt) gross = null;
   function euro(cents) {
     // Exactly as the server's Babel it_IT format: 1.080,00 € (a dot for every thousand).
     var sign = cents < 0 ? "-" : "", c = Math.abs(cents);
@@ -39,14 +42,14 @@
       if (!isNaN(v) && v > 0) subtotal += v * num(i, "data-unit-price-cents");
     });
     var unit = subtotal + halfUp(subtotal, percent);
-    out.textContent = euro(unit) + " + IVA";
+    out.textContent = euro(unit) + " " + suffix;
     if (gross) gross.textContent = "(" + euro(unit + halfUp(unit, vatBp)) + " IVA inclusa)";
   }
   var detail = document.getElementById("prezzo-dettaglio");
   var url = form.dataset.priceUrl, asked = 0, timer = null;
   function show(answer) {
     if (!answer.complete) { detail.hidden = true; return; }
-    out.textContent = answer.unit + " + IVA";
+    out.textContent = answer.unit + " " + suffix;
     if (gross) gross.textContent = "(" + euro(answer.unit_net_cents + halfUp(answer.unit_net_cents, vatBp)) + " IVA inclusa)";
     detail.textContent = "";
     answer.price_breakdown.forEach(function (e) {
