@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 from sportello.testing.processes import free_port
-from sportello_storefront.gateway import Gateway
+from sportello.web.gateway import Gateway
 
 
 async def test_the_client_never_follows_a_redirect_nor_sends_a_crafted_path():

@@ -12,13 +12,13 @@ from sportello.observability import RequestContextMiddleware, configure_logging
 from sportello.proxies import TrustedProxies
 from sportello.service import add_health_routes
 from sportello.settings import Settings
+from sportello.web.filters import moment, money
+from sportello.web.gateway import Gateway, GatewayUnavailable, LoginRequired, RateLimited
+from sportello.web.security import SecurityHeadersMiddleware
 from sportello.websessions import ServerSessionMiddleware, SessionStore
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sportello_storefront.formatting import moment, money
-from sportello_storefront.gateway import Gateway, GatewayUnavailable, LoginRequired, RateLimited
 from sportello_storefront.routes import account, auth, cart, catalog, checkout, legal
-from sportello_storefront.security import SecurityHeadersMiddleware
 from sportello_storefront.settings import StorefrontSettings
 from sportello_storefront.web import HERE, CsrfFailed, login_url, redirect, render, templates
 

@@ -18,9 +18,8 @@ from sportello.contracts.idempotency import key_errors
 from sportello.contracts.people import MIN_PASSWORD_LENGTH
 from sportello.contracts.tax import REVERSE_CHARGE_EU
 from sportello.proxies import client_address
-
-from sportello_storefront.formatting import FILTERS
-from sportello_storefront.gateway import Api
+from sportello.web.filters import FILTERS
+from sportello.web.gateway import Api
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")

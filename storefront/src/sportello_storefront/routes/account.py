@@ -6,8 +6,8 @@ import json
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
+from sportello.web.gateway import Api
 
-from sportello_storefront.gateway import Api
 from sportello_storefront.routes.checkout import billing_values, save_billing, transfer_instructions
 from sportello_storefront.web import (
     api,

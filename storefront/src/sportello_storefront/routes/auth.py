@@ -7,8 +7,8 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, Depends, Request
+from sportello.web.gateway import Api
 
-from sportello_storefront.gateway import Api
 from sportello_storefront.routes.cart import load_cart
 from sportello_storefront.web import (
     api,

@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from sportello.contracts.idempotency import HEADER
+from sportello.web.gateway import Api
 
 from sportello_storefront.answers import cents_from_euro
-from sportello_storefront.gateway import Api
 from sportello_storefront.web import (
     STALE_FORM,
     api,

@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from sportello.contracts.forms import FormDefinition, price_answers, price_from
+from sportello.web.filters import money
+from sportello.web.gateway import Api
 
 from sportello_storefront.answers import answers_from_form, form_values_from_answers
-from sportello_storefront.formatting import money
-from sportello_storefront.gateway import Api
 from sportello_storefront.web import (
     api,
     bump_cart_count,

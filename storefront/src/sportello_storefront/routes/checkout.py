@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from sportello.contracts.idempotency import HEADER
 from sportello.contracts.legal import TERMS_VERSION
 from sportello.settings import payment_return_path, payment_return_url
+from sportello.web.gateway import Api, ApiResult
 
 from sportello_storefront.answers import billing_from_form, form_values_from_billing
-from sportello_storefront.gateway import Api, ApiResult
 from sportello_storefront.routes.cart import EMPTY, load_cart
 from sportello_storefront.web import (
     SHOWN_BILLING,

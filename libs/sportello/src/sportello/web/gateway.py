@@ -1,4 +1,4 @@
-"""The storefront's only way out: a pooled aiohttp client of the gateway's public API (API.md).
+"""A server-rendered app's only way out: a pooled aiohttp client of the gateway's API (API.md).
 
 Tokens travel from the visitor's session to the gateway here and nowhere else; an expired access
 token is refreshed server-side once and the request retried, so pages never see a token.
