@@ -8,6 +8,10 @@ commits, so a crash before the ack means a redelivery that the inbox turns into 
 A handler that raises is retried after `retry_delays` (through the delay queues of topology.py);
 after the last retry the message is parked in `<queue>.dead` with the error in its headers.
 Either way the original is acknowledged only once its copy is safely on the broker.
+
+Deliveries are handled in batches (up to `consumer_prefetch`, gathered for `consumer_batch_ms`): one
+transaction, one multi-row inbox INSERT, a SAVEPOINT per handler (a failing one is rolled back and
+its inbox row removed, so it alone is retried or parked), one commit, then the acks.
 """
 
 from __future__ import annotations
@@ -43,6 +47,12 @@ ATTEMPT_HEADER = "x-sportello-attempt"
 DEAD_LETTERS = Gauge("sportello_dead_letters", "Messages parked in the service's dead queue",
                      ["service"])
 DEAD_LETTERS_EVERY_SECONDS = 30.0
+_INBOX_MANY = text(
+    "INSERT INTO inbox (event_id, event_type) "
+    "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[])) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
+_UNINBOX = text("DELETE FROM inbox WHERE event_id = ANY(CAST(:ids AS uuid[]))")
 _INBOX = text(
     "INSERT INTO inbox (event_id, event_type) VALUES (:id, :type) "
     "ON CONFLICT DO NOTHING RETURNING event_id"
@@ -65,6 +75,8 @@ class Consumer:
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._channel: aio_pika.abc.AbstractChannel | None = None
         self._counting: asyncio.Task | None = None
+        self._pending: asyncio.Queue | None = None
+        self._batching: asyncio.Task | None = None
 
     async def start(self) -> None:
         # The robust connection reconnects by itself and re-declares queues and consumers.
@@ -74,6 +86,8 @@ class Consumer:
         queue = await declare_service_queues(
             self._channel, self.settings, self.service, list(self.handlers)
         )
+        self._pending = asyncio.Queue()
+        self._batching = asyncio.create_task(self._run_batches())
         await queue.consume(self.on_message)
         self._counting = asyncio.create_task(self._count_dead_letters())
         log.info("consumer_started", service=self.service, queue=self.queue_name)
@@ -97,6 +111,10 @@ class Consumer:
             await asyncio.sleep(DEAD_LETTERS_EVERY_SECONDS)
 
     async def stop(self) -> None:
+        if self._batching is not None:
+            # Unacknowledged deliveries go back to the queue when the connection closes.
+            self._batching.cancel()
+            self._batching = None
         if self._counting is not None:
             self._counting.cancel()
             self._counting = None
@@ -120,21 +138,80 @@ class Consumer:
             log.warning("event_without_handler", event_type=envelope.type)
             await message.ack()
             return
-        token = correlation_id.set(envelope.correlation_id)
+        assert self._pending is not None
+        self._pending.put_nowait((message, envelope, handler))
+
+    async def _run_batches(self) -> None:
+        assert self._pending is not None
+        size = max(1, self.settings.consumer_prefetch)
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self._pending.get()]
+            deadline = loop.time() + self.settings.consumer_batch_ms / 1000
+            while len(batch) < size:
+                if not self._pending.empty():
+                    batch.append(self._pending.get_nowait())
+                    continue
+                left = deadline - loop.time()
+                if left <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(self._pending.get(), left))
+                except TimeoutError:
+                    break
+            try:
+                await self.handle_batch(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # the broker or database is away: unacked ones come back
+                log.warning("event_batch_failed", size=len(batch), error=repr(e))
+
+    async def handle_batch(self, batch: list) -> None:
+        """Handle deliveries in one transaction; ack after the commit; failures retried or parked."""
+        outcome: dict[int, Exception | bool] = {}
         try:
-            handled = await self.handle(handler, envelope)
-        except asyncio.CancelledError:
-            raise
+            async with self.sessionmaker() as session, session.begin():
+                fresh = set((await session.execute(_INBOX_MANY, {
+                    "ids": [e.id for _, e, _ in batch], "types": [e.type for _, e, _ in batch],
+                })).scalars())
+                failed = []
+                for i, (_, envelope, handler) in enumerate(batch):
+                    if envelope.id not in fresh:
+                        outcome[i] = False
+                        continue
+                    fresh.discard(envelope.id)  # the same event twice in one batch runs once
+                    token = correlation_id.set(envelope.correlation_id)
+                    try:
+                        async with session.begin_nested():
+                            await handler(session, envelope)
+                        outcome[i] = True
+                    except Exception as e:
+                        outcome[i] = e
+                        failed.append(envelope.id)
+                    finally:
+                        correlation_id.reset(token)
+                if failed:
+                    # Their inbox rows go with them, so a retry finds the event new.
+                    await session.execute(_UNINBOX, {"ids": failed})
         except Exception as e:
-            EVENTS_HANDLED.labels(self.service, envelope.type, "error").inc()
-            log.warning("event_failed", event_type=envelope.type, event_id=str(envelope.id),
-                        error=repr(e))
-            await self._retry_or_park(message, e)
-            return
-        finally:
-            correlation_id.reset(token)
-        EVENTS_HANDLED.labels(self.service, envelope.type, "handled" if handled else "duplicate").inc()
-        await message.ack()
+            if len(batch) == 1:
+                outcome = {0: e}
+            else:
+                # The batch itself failed (not one handler): each one on its own decides.
+                for item in batch:
+                    await self.handle_batch([item])
+                return
+        for i, (message, envelope, _) in enumerate(batch):
+            result = outcome[i]
+            if isinstance(result, Exception):
+                EVENTS_HANDLED.labels(self.service, envelope.type, "error").inc()
+                log.warning("event_failed", event_type=envelope.type, event_id=str(envelope.id),
+                            error=repr(result))
+                await self._retry_or_park(message, result)
+            else:
+                EVENTS_HANDLED.labels(self.service, envelope.type,
+                                      "handled" if result else "duplicate").inc()
+                await message.ack()
 
     async def handle(self, handler: Handler, envelope: Envelope) -> bool:
         """Run the handler once per event id. False when the inbox says it already ran."""
