@@ -114,10 +114,11 @@ class TimedConsumer(Consumer):
 
     committed: dict[str, float] = {}
 
-    async def handle(self, handler, envelope: Envelope) -> bool:
-        handled = await super().handle(handler, envelope)
-        TimedConsumer.committed[envelope.data["slug"]] = time.time()
-        return handled
+    async def handle_batch(self, batch: list) -> None:
+        await super().handle_batch(batch)  # commits, then acks
+        at = time.time()
+        for _, envelope, _ in batch:
+            TimedConsumer.committed.setdefault(envelope.data["slug"], at)
 
 
 async def consumer_process(settings: Settings) -> None:
