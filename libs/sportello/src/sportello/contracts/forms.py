@@ -16,8 +16,8 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field
 
 from sportello.contracts.breakdown import Addition, PriceBreakdown, price_breakdown
-from sportello.contracts.documents import KNOWN_TYPES, DocumentRef, ReceiptError
 from sportello.contracts.fields import FieldError
+from sportello.contracts.files import ReceiptCheck, check_file, file_definition, verified_files
 from sportello.contracts.money import percent_of
 from sportello.formatting import eur
 
@@ -222,43 +222,6 @@ def _checkbox_definition(f: FormField) -> Problems:
     return problems
 
 
-MAX_FILES, MAX_FILE_MB = 10, 25
-
-
-def _file_definition(f: FormField) -> Problems:
-    problems: Problems = []
-    if not f.accept:
-        problems.append(("accept", "Indica almeno un tipo di file accettato."))
-    elif unknown := [t for t in f.accept if t not in KNOWN_TYPES]:
-        problems.append(("accept", f"Tipo di file non gestito: {', '.join(unknown)}."))
-    if f.max_files is not None and not 1 <= f.max_files <= MAX_FILES:
-        problems.append(("max_files", f"Il numero di file deve essere tra 1 e {MAX_FILES}."))
-    if f.max_size_mb is not None and not 1 <= f.max_size_mb <= MAX_FILE_MB:
-        problems.append(("max_size_mb", f"La dimensione massima deve essere tra 1 e {MAX_FILE_MB} MB."))
-    return problems
-
-
-def _check_file(f: FormField, value: Any) -> tuple[Any, str | None]:
-    """Files whose receipts the cart has verified, checked against what the field accepts."""
-    items = value if isinstance(value, list) else [value]
-    if not items:
-        return None, "Carica almeno un file."
-    if len(items) > (f.max_files or 1):
-        return None, f"Puoi caricare al massimo {f.max_files or 1} file."
-    docs: list[dict] = []
-    for item in items:
-        try:
-            doc = DocumentRef.model_validate(item)
-        except ValueError:
-            return None, "File non valido: caricalo di nuovo."
-        if doc.content_type not in (f.accept or []):
-            return None, f"Il file «{doc.name}» non è di un tipo accettato."
-        if doc.size_bytes > (f.max_size_mb or MAX_FILE_MB) * 1024 * 1024:
-            return None, f"Il file «{doc.name}» supera {f.max_size_mb or MAX_FILE_MB} MB."
-        docs.append(doc.model_dump(mode="json"))
-    return docs, None
-
-
 def _check_text(f: FormField, value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, str):
         return None, "Deve essere un testo."
@@ -412,7 +375,7 @@ FIELD_TYPES: dict[str, FieldKind] = {
     "checkbox": FieldKind(_checkbox_definition, _check_checkbox,
                           lambda f, v: "Sì" if v else "No", _checkbox_extra, _no_price_label,
                           _checkbox_extra, _checkbox_extra),
-    "file": FieldKind(_file_definition, _check_file, lambda f, v: ", ".join(d["name"] for d in v),
+    "file": FieldKind(file_definition, check_file, lambda f, v: ", ".join(d["name"] for d in v),
                       _free, _no_price_label, _free, _free),
 }
 
@@ -420,27 +383,6 @@ FIELD_TYPES: dict[str, FieldKind] = {
 def _with_surcharges(subtotal: int, surcharges: list[Surcharge]) -> int:
     subtotal += sum(cents for cents, _ in surcharges)
     return subtotal + percent_of(subtotal, sum(bp for _, bp in surcharges))
-
-
-# Turns a file answer's receipt into the document it vouches for (raises ReceiptError).
-ReceiptCheck = Callable[[str], DocumentRef]
-
-
-def _verified_files(raw: Any, receipts: ReceiptCheck | None) -> tuple[Any, str | None]:
-    """A file answer is a list of upload receipts; only a caller that can verify them may accept it."""
-    if receipts is None:
-        return None, "Il caricamento dei file non è disponibile per questo servizio."
-    items = raw if isinstance(raw, list) else [raw]
-    docs = []
-    for item in items:
-        token = item.get("receipt") if isinstance(item, dict) else item
-        if not isinstance(token, str):
-            return None, "Manca la ricevuta del file: caricalo di nuovo."
-        try:
-            docs.append(receipts(token).model_dump(mode="json"))
-        except ReceiptError as e:
-            return None, str(e)
-    return docs, None
 
 
 def price_answers(
@@ -473,7 +415,7 @@ def price_answers(
             continue
         kind = FIELD_TYPES.get(f.type)
         if f.type == "file":
-            raw, error = _verified_files(raw, receipts)
+            raw, error = verified_files(raw, receipts)
             if error:
                 errors.append(FieldError(field=f"answers.{f.name}", message=error))
                 continue
