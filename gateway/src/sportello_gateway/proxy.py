@@ -138,8 +138,8 @@ class Proxy:
                 declared = int(length)
             except ValueError:
                 return await problem(400, "Content-Length non valido.")(scope, receive, send)
-            if declared > self.settings.max_body_bytes:
-                return await self._too_large(scope, receive, send)
+            if declared > self._limit(policy):
+                return await self._too_large(scope, receive, send, policy)
         has_body = chunked or (length is not None and length != b"0")
 
         service = policy.service
@@ -165,7 +165,9 @@ class Proxy:
         target_path = scope.get("raw_path", path.encode()).decode("latin-1")
         if scope.get("query_string"):
             target_path += "?" + scope["query_string"].decode("latin-1")
-        state = {"too_large": False, "chunks": [], "seen": 0, "done": False}
+        # An upload is streamed as it comes, never kept: it is not sent twice.
+        state = {"too_large": False, "chunks": [], "seen": 0, "done": False,
+                 "limit": self._limit(policy), "keep": not policy.upload}
         attempts, attempt, tried = 2, 0, ()
         while attempt < attempts:
             target = upstream.base + target_path
@@ -176,7 +178,7 @@ class Proxy:
                 replicas.succeeded(upstream)
                 return None
             except BodyTooLarge:
-                return await self._too_large(scope, receive, send, drain=True)
+                return await self._too_large(scope, receive, send, policy, drain=True)
             except ClientGone:
                 return None
             except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as e:
@@ -191,7 +193,8 @@ class Proxy:
                 # A pooled connection that turned out closed before any byte of the answer came
                 # back: the service never took the request, so once more on a fresh connection.
                 attempt += 1
-                if attempt < attempts and not state["too_large"]:
+                replayable = state["keep"] or not state["seen"]
+                if attempt < attempts and not state["too_large"] and replayable:
                     log.info("upstream_retry", service=service, method=method)
                     continue
                 return await self._failed(scope, receive, send, 502, service, "disconnected")
@@ -200,7 +203,7 @@ class Proxy:
                 return await self._failed(scope, receive, send, 504, service, "timeout")
             except aiohttp.ClientError as e:
                 if state["too_large"]:
-                    return await self._too_large(scope, receive, send, drain=True)
+                    return await self._too_large(scope, receive, send, policy, drain=True)
                 return await self._failed(scope, receive, send, 502, service, type(e).__name__)
         return None
 
@@ -225,7 +228,7 @@ class Proxy:
         """The client's body, kept (at most max_body_bytes) so that a retry can send it again."""
         for chunk in list(state["chunks"]):
             yield chunk
-        limit = self.settings.max_body_bytes
+        limit = state["limit"]
         while not state["done"]:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -238,7 +241,8 @@ class Proxy:
             if not message.get("more_body", False):
                 state["done"] = True
             if chunk:
-                state["chunks"].append(chunk)
+                if state["keep"]:
+                    state["chunks"].append(chunk)
                 yield chunk
 
     async def _forward(self, scope, receive, send, method, target, headers, data, policy: Policy) -> None:
@@ -277,17 +281,21 @@ class Proxy:
                 return (rest if rest.startswith("/") else "/" + rest).encode("latin-1")
         return value
 
-    async def _too_large(self, scope, receive, send, drain: bool = False) -> None:
-        limit_kib = self.settings.max_body_bytes // 1024
+    def _limit(self, policy: Policy) -> int:
+        return self.settings.max_upload_bytes if policy.upload else self.settings.max_body_bytes
+
+    async def _too_large(self, scope, receive, send, policy: Policy, drain: bool = False) -> None:
+        limit = self._limit(policy)
         if drain:
             # Read (and drop) a bounded rest of the upload, so the client is still listening
             # when the 413 comes instead of seeing its connection reset mid-write.
             try:
-                await asyncio.wait_for(self._discard(receive, 4 * self.settings.max_body_bytes), 5)
+                await asyncio.wait_for(self._discard(receive, 4 * limit), 5)
             except TimeoutError:
                 pass
-        await problem(413, f"Il corpo della richiesta supera il limite di {limit_kib} KiB.",
-                      headers={"Connection": "close"})(scope, receive, send)
+        detail = (f"Il file supera il limite di {limit // 1_048_576} MB." if policy.upload
+                  else f"Il corpo della richiesta supera il limite di {limit // 1024} KiB.")
+        await problem(413, detail, headers={"Connection": "close"})(scope, receive, send)
 
     @staticmethod
     async def _discard(receive, cap: int) -> None:

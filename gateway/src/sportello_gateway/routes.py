@@ -25,7 +25,11 @@ PREFIXES: dict[str, str] = {
     "/api/staff/notifications": "notifications",
     "/api/invoices": "invoicing",
     "/api/staff/invoices": "invoicing",
+    "/api/documents": "documents",
 }
+# The files of an order or a quote belong to documents, below paths the owner of the order or
+# quote serves: `<prefix><id>/documents` and what is below it.
+_DOCUMENT_PARENTS = ("/api/orders/", "/api/quotes/", "/api/staff/orders/", "/api/staff/quotes/")
 # Longest first, so /api/staff/catalog is tried before any shorter prefix could be.
 _ORDERED = sorted(PREFIXES.items(), key=lambda kv: -len(kv[0]))
 
@@ -43,6 +47,7 @@ class Policy:
     access: Access
     limit: str | None = None     # rate-limit class per client address, if any
     slow: bool = False           # gets the long timeout (exports, hashing-heavy calls)
+    upload: bool = False         # a file upload: the larger body limit, streamed, never replayed
 
 
 # Accounts routes that work without an access token.
@@ -70,6 +75,8 @@ _LIMITED = {
     ("POST", "/api/cart/checkout"): "checkout",
     # Each is a cart row: unlimited, an anonymous client could fill the cart database.
     ("POST", "/api/cart/session"): "cart_session",
+    # Each stores a file; an anonymous client could otherwise fill the store.
+    ("POST", "/api/documents"): "upload",
 }
 _SLOW = {"/api/accounts/me/export"}
 _READS = frozenset({"GET", "HEAD"})
@@ -92,12 +99,31 @@ _SUBTREE_ACCESS: tuple[tuple[str, frozenset[str] | None, Access], ...] = (
     ("/api/catalog", _READS, Access.PUBLIC),
     ("/api/legal", _READS, Access.PUBLIC),
     ("/api/cart", None, Access.CART),
+    # A visitor uploads the files of a form before logging in, as it fills its cart.
+    ("/api/documents", None, Access.CART),
     # The provider signs its calls; orders checks the signature.
     ("/api/payments/webhooks/", None, Access.PUBLIC),
 )
 
 
+def _documents_of_parent(path: str) -> bool:
+    for parent in _DOCUMENT_PARENTS:
+        if path.startswith(parent):
+            _, sep, rest = path[len(parent):].partition("/")
+            return bool(sep) and (rest == "documents" or rest.startswith("documents/"))
+    return False
+
+
+def is_upload(method: str, path: str) -> bool:
+    if method != "POST":
+        return False
+    return path == "/api/documents" or (path.startswith("/api/staff/")
+                                        and _documents_of_parent(path) and path.endswith("/documents"))
+
+
 def service_for(path: str) -> str | None:
+    if _documents_of_parent(path):
+        return "documents"
     for prefix, service in _ORDERED:
         if path == prefix or path.startswith(prefix + "/"):
             return service
@@ -121,7 +147,8 @@ def policy_for(method: str, path: str) -> Policy | None:
     path = path.rstrip("/") or path
     limit = _LIMITED.get((method, path))
     slow = path in _SLOW
-    return Policy(service=service, access=access_for(method, path), limit=limit, slow=slow)
+    return Policy(service=service, access=access_for(method, path), limit=limit, slow=slow,
+                  upload=is_upload(method, path))
 
 
 def access_for(method: str, path: str) -> Access:

@@ -10,6 +10,9 @@ class GatewaySettings(Settings):
     # Browser origins allowed to call the API; empty means the storefront's own origin only.
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = 1_048_576
+    # A file upload's body (POST /api/documents, staff deliverables): the form's 25 MB plus the
+    # multipart framing.
+    max_upload_bytes: int = 25 * 1_048_576 + 65_536
 
     # Rate limits per client address (requests per minute, also the burst) and the ceiling
     # over every client (requests per second, one second of burst).
@@ -20,6 +23,7 @@ class GatewaySettings(Settings):
     # Password re-checks (change password, change email, delete account).
     rate_reauth_per_minute: int = 10
     rate_cart_session_per_minute: int = 30
+    rate_upload_per_minute: int = 30
     rate_global_per_second: int = 2000
 
     # Upstream timeouts (seconds). `slow` routes (data export) get the long one.
@@ -40,6 +44,7 @@ class GatewaySettings(Settings):
     orders_urls: list[str] = Field(default_factory=list)
     notifications_urls: list[str] = Field(default_factory=list)
     invoicing_urls: list[str] = Field(default_factory=list)
+    documents_urls: list[str] = Field(default_factory=list)
 
     openapi_cache_seconds: float = 60.0
 
@@ -57,4 +62,5 @@ class GatewaySettings(Settings):
             "checkout": self.rate_checkout_per_minute,
             "reauth": self.rate_reauth_per_minute,
             "cart_session": self.rate_cart_session_per_minute,
+            "upload": self.rate_upload_per_minute,
         }

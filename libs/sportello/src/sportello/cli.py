@@ -184,7 +184,13 @@ def cmd_migrate(argv: list[str]) -> int:
 
 
 def cmd_keys(argv: list[str]) -> int:
-    from sportello.keys import SDI_SANDBOX_SECRET_FILE, ensure_key, ensure_sandbox_secret, generate_key
+    from sportello.keys import (
+        DOCUMENTS_SECRET_FILE,
+        SDI_SANDBOX_SECRET_FILE,
+        ensure_key,
+        ensure_sandbox_secret,
+        generate_key,
+    )
 
     settings = get_settings()
     kid = generate_key(settings.jwt_keys_dir) if "--rotate" in argv else ensure_key(settings.jwt_keys_dir)
@@ -192,6 +198,8 @@ def cmd_keys(argv: list[str]) -> int:
     print(f"segreto dei webhook del sandbox in {ensure_sandbox_secret(settings.jwt_keys_dir)}")
     print(f"segreto delle ricevute del sandbox SDI in "
           f"{ensure_sandbox_secret(settings.jwt_keys_dir, SDI_SANDBOX_SECRET_FILE)}")
+    print(f"segreto delle ricevute dei documenti in "
+          f"{ensure_sandbox_secret(settings.jwt_keys_dir, DOCUMENTS_SECRET_FILE)}")
     return 0
 
 
@@ -212,12 +220,19 @@ def cmd_up(argv: list[str]) -> int:
         return 0
     if (settings := _settings_if_reachable()) is None:
         return 1
-    from sportello.keys import SDI_SANDBOX_SECRET_FILE, ensure_key, ensure_sandbox_secret
+    from sportello.keys import (
+        DOCUMENTS_SECRET_FILE,
+        SDI_SANDBOX_SECRET_FILE,
+        ensure_key,
+        ensure_sandbox_secret,
+    )
 
     ensure_key(settings.jwt_keys_dir)
-    if settings.payment_sandbox_secret is None or settings.sdi_sandbox_secret is None:
+    if None in (settings.payment_sandbox_secret, settings.sdi_sandbox_secret,
+                settings.documents_secret):
         ensure_sandbox_secret(settings.jwt_keys_dir)
         ensure_sandbox_secret(settings.jwt_keys_dir, SDI_SANDBOX_SECRET_FILE)
+        ensure_sandbox_secret(settings.jwt_keys_dir, DOCUMENTS_SECRET_FILE)
         get_settings.cache_clear()
         settings = get_settings()
     from sportello.messaging.requeue import ConsumersStillRunning

@@ -44,10 +44,13 @@ def ensure_key(keys_dir: Path) -> str:
 
 SANDBOX_SECRET_FILE = "payments-sandbox.secret"
 SDI_SANDBOX_SECRET_FILE = "sdi-sandbox.secret"
+# Signs the receipts of uploaded files (documents issues them, cart checks them).
+DOCUMENTS_SECRET_FILE = "documents.secret"
 
 
 def ensure_sandbox_secret(keys_dir: Path, name: str = SANDBOX_SECRET_FILE) -> Path:
-    """This installation's webhook secret of a sandbox (payments, SDI), made once."""
+    """This installation's secret of a sandbox's webhooks (payments, SDI) or of the documents'
+    receipts, made once."""
     import secrets
 
     keys_dir.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("accounts", "catalog", "cart", "quotes", "orders", "notifications", "invoicing")
+SERVICES = ("accounts", "catalog", "cart", "quotes", "orders", "notifications", "invoicing",
+            "documents")
 SERVICE_PORTS = {
     "accounts": 8101,
     "catalog": 8102,
@@ -18,6 +19,7 @@ SERVICE_PORTS = {
     "orders": 8105,
     "notifications": 8106,
     "invoicing": 8107,
+    "documents": 8108,
 }
 
 
@@ -37,6 +39,7 @@ class Settings(BaseSettings):
     orders_url: str = "http://127.0.0.1:8105"
     notifications_url: str = "http://127.0.0.1:8106"
     invoicing_url: str = "http://127.0.0.1:8107"
+    documents_url: str = "http://127.0.0.1:8108"
     payment_sandbox_url: str = "http://127.0.0.1:8090"
     sdi_sandbox_url: str = "http://127.0.0.1:8091"
     smtp_host: str = "127.0.0.1"
@@ -97,6 +100,13 @@ class Settings(BaseSettings):
     # the services. Loopback by default: on a developer machine every local client is trusted
     # (and so chooses its own rate-limit key); production sets the real proxies.
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+
+    # Files (documents): blobs in the object store at `documents_store_url` (s3://…, gs://…,
+    # az://…, file:///…); unset, a directory under `data_dir`. An upload's receipt, which cart
+    # checks, is signed with `documents_secret` (no default: `documents.secret` beside the keys).
+    data_dir: Path = Path.home() / ".local/share/sportello/data"
+    documents_store_url: str | None = None
+    documents_secret: str | None = None
 
     # Business.
     business_name: str = "Sportello Servizi S.r.l."
@@ -162,6 +172,10 @@ class Settings(BaseSettings):
             from sportello.keys import SDI_SANDBOX_SECRET_FILE, read_sandbox_secret
 
             self.sdi_sandbox_secret = read_sandbox_secret(self.jwt_keys_dir, SDI_SANDBOX_SECRET_FILE)
+        if self.documents_secret is None:
+            from sportello.keys import DOCUMENTS_SECRET_FILE, read_sandbox_secret
+
+            self.documents_secret = read_sandbox_secret(self.jwt_keys_dir, DOCUMENTS_SECRET_FILE)
         return self
 
     @property

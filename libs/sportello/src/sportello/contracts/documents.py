@@ -7,8 +7,10 @@ can only carry a file its owner really uploaded, unchanged and within the receip
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 from pydantic import BaseModel, Field, ValidationError
@@ -34,6 +36,30 @@ class DocumentRef(BaseModel):
     content_type: str
     size_bytes: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+def owner_of(customer_id: uuid.UUID | None, cart_token: str | None) -> str:
+    """Who uploaded a file, as its receipt names it: a customer, or the anonymous visitor holding
+    a cart token (its hash: the token itself is a secret of the visitor's browser)."""
+    if customer_id is not None:
+        return f"customer:{customer_id}"
+    if cart_token:
+        return "visitor:" + hashlib.sha256(cart_token.encode()).hexdigest()
+    raise ValueError("an upload needs a customer or a cart token")
+
+
+def documents_in(answers: dict[str, Any]) -> list[DocumentRef]:
+    """The files among a line's answers (a verified file answer is a list of DocumentRef)."""
+    found = []
+    for value in answers.values():
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict) and {"id", "sha256", "size_bytes"} <= item.keys():
+                    try:
+                        found.append(DocumentRef.model_validate(item))
+                    except ValidationError:
+                        continue
+    return found
 
 
 class ReceiptError(ValueError):

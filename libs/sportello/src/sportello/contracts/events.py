@@ -479,6 +479,25 @@ class InvoiceSdiOutcome(Payload):
     errors: list[SdiError] = []
 
 
+# --- documents ------------------------------------------------------------------------------
+
+
+class DocumentDelivered(Payload):
+    """Staff delivered a file (the translation, the filing's receipt) on an order or a quote."""
+
+    document_id: uuid.UUID
+    name: str
+    content_type: str
+    size_bytes: int
+    order_id: uuid.UUID | None = None
+    quote_id: uuid.UUID | None = None
+    # The order's or the quote's number, as the customer reads it.
+    number: str
+    customer: Contact
+    note: str | None = None
+    at: datetime
+
+
 EVENTS: dict[str, type[Payload]] = {
     "account.registered": AccountRegistered,
     "account.updated": AccountUpdated,
@@ -512,4 +531,5 @@ EVENTS: dict[str, type[Payload]] = {
     "invoice.rejected": InvoiceSdiOutcome,
     "invoice.not_delivered": InvoiceSdiOutcome,
     "order.payment_needs_staff": OrderPaymentNeedsStaff,
+    "document.delivered": DocumentDelivered,
 }

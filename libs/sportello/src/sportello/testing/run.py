@@ -26,6 +26,8 @@ def _run_settings(tmp: Path, servers: dict[str, str]) -> Settings:
         jwt_public_keys=None,
         payment_sandbox_secret=secrets.token_urlsafe(32),
         sdi_sandbox_secret=secrets.token_urlsafe(32),
+        documents_secret=secrets.token_urlsafe(32),
+        data_dir=tmp / "data",
         retry_delays=[0.2, 0.4],
         relay_poll_seconds=0.5,
         jobs_enabled=False,
