@@ -124,6 +124,7 @@ async def test_health_and_readiness_report_each_service(gw):
     assert r.status_code == 503
     assert r.json()["services"] == {"accounts": "ready", "catalog": "ready", "cart": "ready",
                                     "quotes": "ready", "orders": "ready", "invoicing": "ready",
+                                    "documents": "ready",
                                     "notifications": "unreachable"}
     assert "127.0.0.1" not in r.text
 

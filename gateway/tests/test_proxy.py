@@ -94,6 +94,32 @@ async def test_too_large_body_is_413_and_never_reaches_the_service(gw, upstream)
     assert len(upstream.state.calls) == before
 
 
+async def test_an_upload_route_streams_up_to_its_own_larger_limit(gateway_factory, upstream,
+                                                                    settings):
+    from sportello.testing import bearer
+
+    async with gateway_factory(max_upload_bytes=2 * 1024 * 1024) as gw:
+        body = b"u" * (1536 * 1024)       # over the 512 KiB of every other route
+        r = await gw.post("/api/documents", content=body, headers={"X-Cart-Token": "t" * 40})
+        assert r.status_code == 200, r.text
+        assert r.json()["body_sha"] == hashlib.sha256(body).hexdigest()
+        staff = bearer(settings, role="staff")
+        before = len(upstream.state.calls)
+
+        async def pieces():
+            for _ in range(30):
+                yield b"z" * 100_000          # 3 MB, never announced
+        r = await gw.post("/api/staff/orders/1/documents", content=pieces(), headers=staff)
+        assert r.status_code == 413 and r.json()["detail"] == "Il file supera il limite di 2 MB."
+        r = await gw.post("/api/documents", content=b"x" * (3 * 1024 * 1024),
+                          headers={"X-Cart-Token": "t" * 40})
+        assert r.status_code == 413
+        assert len(upstream.state.calls) == before
+        # Not an upload: the small limit still holds next to it.
+        r = await gw.post("/api/orders/1/documents", content=body, headers=staff)
+        assert r.status_code == 413 and "512 KiB" in r.json()["detail"]
+
+
 async def test_too_large_chunked_body_is_413(gw):
     async def pieces():
         for _ in range(100):

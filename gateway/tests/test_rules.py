@@ -19,6 +19,25 @@ def test_each_prefix_goes_to_exactly_one_service():
     assert service_for("/api/staff/notifications") == "notifications"
     assert service_for("/api/cartography") is None
     assert service_for("/api/staff/accounts") is None
+    assert service_for("/api/documents") == "documents"
+    # The files of an order or a quote: documents, below the paths orders and quotes serve.
+    assert service_for("/api/orders/1/documents") == "documents"
+    assert service_for("/api/staff/quotes/1/documents") == "documents"
+    assert service_for("/api/orders/1") == "orders"
+    assert service_for("/api/orders/1/documentsx") == "orders"
+    assert service_for("/api/orders/documents") == "orders"
+
+
+def test_only_uploads_get_the_large_body_limit():
+    assert policy_for("POST", "/api/documents").upload
+    assert policy_for("POST", "/api/documents").access is Access.CART
+    assert policy_for("POST", "/api/documents").limit == "upload"
+    assert policy_for("POST", "/api/staff/orders/1/documents").upload
+    assert policy_for("POST", "/api/staff/orders/1/documents").access is Access.STAFF
+    assert not policy_for("GET", "/api/documents/1").upload
+    assert policy_for("GET", "/api/documents/1").access is Access.CART
+    assert not policy_for("POST", "/api/orders/1/documents").upload
+    assert not policy_for("POST", "/api/cart/items").upload
 
 
 def test_edge_policies():

@@ -309,21 +309,3 @@ async def test_deeply_nested_answers_are_a_4xx_never_a_500(settings, client, fix
         assert r.status_code in (400, 422), r.text
         assert r.headers["content-type"] == "application/problem+json"
     assert (await client.get("/api/cart", headers=me.headers)).json()["lines"] == []
-
-
-async def test_a_file_field_is_refused_clearly_until_the_cart_can_check_receipts(settings, client):
-    # Upload receipts are verified by the cart once documents lands (issue 20); until then a file
-    # answer — whatever a client claims it is — adds nothing and names the field.
-    s = await publish(settings, client, snapshot(fields=[{
-        "name": "documento", "label": "Documento da tradurre", "type": "file", "required": True,
-        "accept": ["application/pdf"], "max_files": 1, "max_size_mb": 10}]))
-    visitor = await anonymous(client)
-    claimed = {"id": str(uuid.uuid4()), "name": "x.pdf", "content_type": "application/pdf",
-               "size_bytes": 10, "sha256": "0" * 64}
-    for answer in ("x.pdf", [claimed], [{"receipt": "forged"}]):
-        r = await client.post("/api/cart/items", headers=visitor, json={
-            "service_slug": s.slug, "answers": {"documento": answer}})
-        assert r.status_code == 422, r.text
-        assert problem_fields(r.json()) == {
-            "answers.documento": "Il caricamento dei file non è disponibile per questo servizio."}
-    assert (await client.get("/api/cart", headers=visitor)).json()["lines"] == []

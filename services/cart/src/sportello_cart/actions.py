@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import structlog
 from sportello import vies
 from sportello.contracts.billing import Billing, billing_errors, normalised
+from sportello.contracts.documents import documents_in
 from sportello.contracts.events import (
     CartCheckedOut,
     PricedLine,
@@ -45,10 +46,12 @@ async def show_cart(session: AsyncSession, owner: Owner, kind: Kind) -> CartOut:
     return views.cart_out(cart.id, kind, lines)
 
 
-async def add_line(session: AsyncSession, owner: Owner, kind: Kind, body: AddItem) -> LineOut:
+async def add_line(session: AsyncSession, owner: Owner, kind: Kind, body: AddItem,
+                   documents_secret: str | None = None) -> LineOut:
     service = domain.check_service(kind, await repository.service(session, body.service_slug),
                                    body.service_slug)
-    priced = domain.price_line(service, body.answers)
+    priced = domain.price_line(service, body.answers,
+                               domain.receipts(documents_secret, owner.uploaders))
     cart_id, count = await repository.cart_for_adding(session, owner, kind)
     domain.check_room(count)
     line = CartLine(
@@ -68,7 +71,7 @@ async def add_line(session: AsyncSession, owner: Owner, kind: Kind, body: AddIte
 
 
 async def change_line(session: AsyncSession, owner: Owner, kind: Kind, line_id: uuid.UUID,
-                      body: PatchItem) -> LineOut:
+                      body: PatchItem, documents_secret: str | None = None) -> LineOut:
     """Correct the answers and/or the quantity; the line is re-validated and re-priced against
     the current service, which is also how a customer accepts a changed price."""
     line = await repository.own_line(session, owner, kind, line_id)
@@ -76,7 +79,8 @@ async def change_line(session: AsyncSession, owner: Owner, kind: Kind, line_id: 
     service = domain.check_service(kind, await repository.service(session, line.service_slug),
                                    line.service_slug)
     answers = body.answers if body.answers is not None else line.answers
-    priced = domain.price_line(service, answers)
+    priced = domain.price_line(service, answers, domain.receipts(
+        documents_secret, owner.uploaders, kept=documents_in(line.answers)))
     line.answers = priced.answers
     line.answer_labels = [label.model_dump() for label in priced.answer_labels]
     line.service_name = service.name

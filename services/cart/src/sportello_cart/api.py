@@ -9,6 +9,7 @@ import structlog
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from sportello.auth import Customer, OptionalPrincipal
+from sportello.contracts.documents import owner_of
 from sportello.contracts.fields import FieldError
 from sportello.contracts.idempotency import check_idempotency_key
 from sportello.contracts.legal import TERMS_PUBLISHED_AT, TERMS_VERSION, terms_url
@@ -45,10 +46,13 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 async def current_owner(principal: OptionalPrincipal, session: Session,
                         cart_token: CartToken = None) -> Owner:
     """A bearer token means the customer's own carts; otherwise the anonymous session's."""
+    # A visitor who uploaded a file, then logged in, still holds the cart token it uploaded with.
+    visitor = (owner_of(None, cart_token),) if cart_token else ()
     if principal is not None:
-        return Owner(customer_id=principal.id)
+        return Owner(customer_id=principal.id, uploaders=(owner_of(principal.id, None), *visitor))
     if cart_token:
-        return Owner(session_id=await repository.session_of_token(session, cart_token))
+        return Owner(session_id=await repository.session_of_token(session, cart_token),
+                     uploaders=visitor)
     raise Unauthorized("Accedi oppure apri una sessione del carrello (POST /api/cart/session).")
 
 
@@ -70,13 +74,16 @@ def item_routes(prefix: str, kind: Kind) -> None:
         return await actions.show_cart(session, owner, kind)
 
     @router.post(f"{prefix}/items", status_code=201, response_model=LineOut, name=f"{kind}_add")
-    async def add(body: AddItem, owner: CurrentOwner, session: Session) -> LineOut:
-        return await actions.add_line(session, owner, kind, body)
+    async def add(body: AddItem, owner: CurrentOwner, session: Session,
+                  request: Request) -> LineOut:
+        secret = request.app.state.settings.documents_secret
+        return await actions.add_line(session, owner, kind, body, secret)
 
     @router.patch(f"{prefix}/items/{{line_id}}", response_model=LineOut, name=f"{kind}_change")
     async def change(line_id: uuid.UUID, body: PatchItem, owner: CurrentOwner,
-                     session: Session) -> LineOut:
-        return await actions.change_line(session, owner, kind, line_id, body)
+                     session: Session, request: Request) -> LineOut:
+        secret = request.app.state.settings.documents_secret
+        return await actions.change_line(session, owner, kind, line_id, body, secret)
 
     @router.delete(f"{prefix}/items/{{line_id}}", status_code=204, name=f"{kind}_remove")
     async def remove(line_id: uuid.UUID, owner: CurrentOwner, session: Session) -> Response:

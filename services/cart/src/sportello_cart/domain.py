@@ -12,8 +12,10 @@ from typing import Any
 
 from sportello.contracts.billing import Billing
 from sportello.contracts.breakdown import PriceBreakdown
+from sportello.contracts.documents import DocumentRef
 from sportello.contracts.events import Contact, ServiceSnapshot
 from sportello.contracts.fields import FieldError
+from sportello.contracts.files import ReceiptCheck, receipt_check, stored_files
 from sportello.contracts.forms import AnswerLabel, price_answers
 from sportello.contracts.legal import TERMS_VERSION
 from sportello.contracts.money import LineAmounts, line_amounts
@@ -63,9 +65,19 @@ class PricedLine:
     price_breakdown: PriceBreakdown
 
 
-def price_line(service: ServiceSnapshot, answers: Any) -> PricedLine:
+def receipts(secret: str | None, uploaders: tuple[str, ...],
+             kept: list[DocumentRef] | None = None) -> ReceiptCheck | None:
+    """How a line's file answers are checked: the documents' receipts, offline (None: this
+    installation has no documents secret, so a form with a file field cannot be bought)."""
+    if not secret:
+        return None
+    return receipt_check(secret, uploaders, tuple(kept or ()))
+
+
+def price_line(service: ServiceSnapshot, answers: Any,
+               receipts: ReceiptCheck | None = None) -> PricedLine:
     """Validate the answers against the service's form and price one unit (422 on bad answers)."""
-    priced, errors = price_answers(service.form, service.base_net_cents, answers)
+    priced, errors = price_answers(service.form, service.base_net_cents, answers, receipts)
     if errors:
         raise ValidationFailed(errors)
     assert priced is not None
@@ -123,7 +135,8 @@ def reprice_problems(lines: list[LineToCheck],
                              "message": PROBLEM_MESSAGES[Problem.RETIRED].format(
                                  name=line.service_name)})
             continue
-        priced, errors = price_answers(service.form, service.base_net_cents, line.answers)
+        priced, errors = price_answers(service.form, service.base_net_cents, line.answers,
+                                       stored_files)
         if errors or priced is None:
             problems.append({**entry, "reason": Problem.ANSWERS_INVALID.value,
                              "message": PROBLEM_MESSAGES[Problem.ANSWERS_INVALID].format(

@@ -37,6 +37,8 @@ class Owner:
 
     customer_id: uuid.UUID | None = None
     session_id: uuid.UUID | None = None
+    # Whose upload receipts its lines may carry (sportello.contracts.documents.owner_of).
+    uploaders: tuple[str, ...] = ()
 
     def where(self):
         if self.customer_id is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sportello.contracts.documents import KNOWN_TYPES, DocumentRef, ReceiptError
+from sportello.contracts.documents import KNOWN_TYPES, DocumentRef, ReceiptError, verify_receipt
 
 MAX_FILES, MAX_FILE_MB = 10, 25
 
@@ -50,8 +50,9 @@ def check_file(f: Any, value: Any) -> tuple[Any, str | None]:
 
 
 
-# Turns a file answer's receipt into the document it vouches for (raises ReceiptError).
-ReceiptCheck = Callable[[str], DocumentRef]
+# Turns one item of a file answer (an upload receipt, or a file the line already holds) into the
+# document it vouches for; raises ReceiptError (or ValueError) when it cannot.
+ReceiptCheck = Callable[[Any], DocumentRef]
 
 
 def verified_files(raw: Any, receipts: ReceiptCheck | None) -> tuple[Any, str | None]:
@@ -61,11 +62,41 @@ def verified_files(raw: Any, receipts: ReceiptCheck | None) -> tuple[Any, str | 
     items = raw if isinstance(raw, list) else [raw]
     docs = []
     for item in items:
-        token = item.get("receipt") if isinstance(item, dict) else item
-        if not isinstance(token, str):
+        if isinstance(item, dict) and "receipt" in item:
+            item = item["receipt"]
+        if not isinstance(item, str | dict):
             return None, "Manca la ricevuta del file: caricalo di nuovo."
         try:
-            docs.append(receipts(token).model_dump(mode="json"))
+            docs.append(receipts(item).model_dump(mode="json"))
         except ReceiptError as e:
             return None, str(e)
+        except ValueError:
+            return None, "File non valido: caricalo di nuovo."
     return docs, None
+
+
+def receipt_check(secret: str, uploaders: tuple[str, ...],
+                  kept: tuple[DocumentRef, ...] = ()) -> ReceiptCheck:
+    """What a cart line may carry: a receipt one of these uploaders holds, or a file the line
+    already has (a corrected line keeps its files without uploading them again)."""
+    held = {doc.id: doc for doc in kept}
+
+    def check(item: Any) -> DocumentRef:
+        if isinstance(item, str):
+            last: ReceiptError | None = None
+            for owner in uploaders:
+                try:
+                    return verify_receipt(secret, item, owner)
+                except ReceiptError as e:
+                    last = e
+            raise last or ReceiptError("Documento non trovato.")
+        doc = DocumentRef.model_validate(item)
+        if held.get(doc.id) != doc:
+            raise ReceiptError("Manca la ricevuta del file: caricalo di nuovo.")
+        return doc
+    return check
+
+
+def stored_files(item: Any) -> DocumentRef:
+    """A file as a stored line holds it (the cart verified it when the line was added)."""
+    return DocumentRef.model_validate(item)
