@@ -11,6 +11,7 @@ from sportello.contracts.events import (
     AccountRegistered,
     BankTransferInstructions,
     Contact,
+    DocumentDelivered,
     EmailChangeRequested,
     InvoiceIssued,
     InvoiceSdiOutcome,
@@ -261,3 +262,13 @@ def invoice_rejected(paid: OrderPaid | None = None) -> InvoiceSdiOutcome:
         number=issued.number, kind="TD01", status="rejected", at=issued.issued_at,
         customer=issued.customer,
         errors=[SdiError(code="00305", description="IdFiscaleIVA del cessionario non valido")])
+
+
+def document_delivered(placed: OrderPlaced | None = None, on_quote: bool = False) -> DocumentDelivered:
+    placed = placed or order_placed()
+    where = {"quote_id": uuid.uuid4()} if on_quote else {"order_id": placed.order_id}
+    return DocumentDelivered(document_id=uuid.uuid4(), name="traduzione-giurata.pdf",
+                             content_type="application/pdf", size_bytes=182_000,
+                             number=placed.number, customer=placed.customer,
+                             note="La traduzione asseverata, con il verbale del tribunale.",
+                             at=PLACED_AT, **where)

@@ -30,11 +30,13 @@ SAMPLES = {
     "quote.pricing_overdue": samples.quote_pricing_overdue,
     "invoice.issued": samples.invoice_issued,
     "invoice.rejected": samples.invoice_rejected,
+    "document.delivered": samples.document_delivered,
 }
 # Events whose emails depend on the payload: the other variants, rendered too.
 VARIANTS = [("quote.message_posted", lambda: samples.quote_message_posted(author="customer")),
             ("order.withdrawal_requested",
-             lambda: samples.order_withdrawal_requested(early_start=True))]
+             lambda: samples.order_withdrawal_requested(early_start=True)),
+            ("document.delivered", lambda: samples.document_delivered(on_quote=True))]
 INVOICE_PDF = "https://shop.example.it/account/fatture/"
 SETTINGS = Settings(business_name="Studio Rossi S.r.l.", storefront_url="https://shop.example.it")
 
@@ -143,3 +145,11 @@ def test_a_withdrawal_tells_the_customer_and_alerts_staff():
     assert [(d.template, d.audience) for d in made] == [
         ("recesso_ricevuto", "customer"), ("staff_recesso_da_rimborsare", "staff")]
     assert made[1].recipient == SETTINGS.staff_email
+
+
+def test_a_delivered_file_is_announced_with_a_link_to_the_order_not_the_file():
+    r = RENDERED["servizio_pronto"]
+    assert "Il tuo servizio è pronto" in r.subject
+    assert "traduzione-giurata.pdf" in r.text and "I MIEI" in r.text
+    assert "https://shop.example.it/account/" in r.text
+    assert "/api/documents/" not in r.text + r.html

@@ -255,6 +255,22 @@ def invoice_rejected(data: ev.InvoiceSdiOutcome, settings: Settings) -> list[Dra
         order_id=data.order_id, order_number=data.order_number)]
 
 
+# --- documents ------------------------------------------------------------------------------
+
+
+def document_delivered(data: ev.DocumentDelivered, settings: Settings) -> list[Draft]:
+    """A file staff delivered on an order or a quote: the link to where the customer downloads it
+    (signed in: the file is never sent as an attachment, nor reachable by the link alone)."""
+    if data.order_id is not None:
+        where = {"order_id": data.order_id, "order_number": data.number}
+        page = _order_url(settings, data.order_id)
+    else:
+        where = {"quote_id": data.quote_id}
+        page = _quote_url(settings, data.quote_id)
+    return [_to_customer("servizio_pronto", data.customer, {
+        "document": data, "page_url": page, "is_order": data.order_id is not None}, **where)]
+
+
 # event type → the function that says which emails it means.
 BY_EVENT = {
     "account.registered": account_registered,
@@ -278,4 +294,5 @@ BY_EVENT = {
     "quote.pricing_overdue": quote_pricing_overdue,
     "invoice.issued": invoice_issued,
     "invoice.rejected": invoice_rejected,
+    "document.delivered": document_delivered,
 }

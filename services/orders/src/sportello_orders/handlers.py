@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import structlog
 from sportello.contracts.envelope import Envelope
-from sportello.contracts.events import AccountDeleted, CartCheckedOut, InvoiceIssued, InvoiceSdiOutcome
+from sportello.contracts.events import (
+    AccountDeleted,
+    CartCheckedOut,
+    DocumentDelivered,
+    InvoiceIssued,
+    InvoiceSdiOutcome,
+)
 from sportello.db import session_settings
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,10 +45,18 @@ async def on_invoice_issued(session: AsyncSession, event: Envelope) -> None:
 
 
 # Which function takes each consumed event type.
+async def on_document_delivered(session: AsyncSession, event: Envelope) -> None:
+    """A deliverable on an order is a line of its history (a quote's is not an order's)."""
+    data: DocumentDelivered = event.payload()
+    if data.order_id is not None:
+        await repository.record_delivery(session, data)
+
+
 HANDLERS = {
     "cart.checked_out": on_cart_checked_out,
     "account.deleted": on_account_deleted,
     "invoice.issued": on_invoice_issued,
+    "document.delivered": on_document_delivered,
     **dict.fromkeys(("invoice.delivered", "invoice.rejected", "invoice.not_delivered"),
                     on_invoice_sdi_outcome),
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sportello.contracts.events import InvoiceIssued, InvoiceSdiOutcome
+from sportello.contracts.events import DocumentDelivered, InvoiceIssued, InvoiceSdiOutcome
 from sportello.errors import NotFound
 from sportello.numbering import next_yearly_number
 from sportello.paging import keyset_page
@@ -17,7 +17,7 @@ from sqlalchemy.orm import raiseload
 
 from sportello_orders import domain, schemas
 from sportello_orders.domain import PaymentStatus
-from sportello_orders.models import Order, OrderInvoice, Payment, ProviderEvent
+from sportello_orders.models import Order, OrderInvoice, Payment, ProviderEvent, StatusChange
 from sportello_orders.providers import WebhookEvent
 
 
@@ -149,6 +149,17 @@ async def add_invoice(session: AsyncSession, data: InvoiceIssued) -> None:
     await session.execute(insert(OrderInvoice).values(
         invoice_id=data.invoice_id, order_id=data.order_id, number=data.number, kind=data.kind,
         issued_at=data.issued_at, status="issued").on_conflict_do_nothing())
+
+
+async def record_delivery(session: AsyncSession, data: DocumentDelivered) -> None:
+    """The history says what staff delivered, at the status the order had (no transition)."""
+    status = await session.scalar(select(Order.status).where(Order.id == data.order_id))
+    if status is None:
+        return
+    note = f"Documento consegnato: {data.name}" + (f" — {data.note}" if data.note else "")
+    await session.execute(insert(StatusChange).values(
+        order_id=data.order_id, from_status=status, status=status, at=data.at, actor="staff",
+        note=note))
 
 
 async def set_invoice_status(session: AsyncSession, data: InvoiceSdiOutcome) -> None:
