@@ -139,7 +139,7 @@ class Proxy:
             except ValueError:
                 return await problem(400, "Content-Length non valido.")(scope, receive, send)
             if declared > self._limit(policy):
-                return await self._too_large(scope, receive, send, policy)
+                return await self._too_large(scope, receive, send, policy, drain=True)
         has_body = chunked or (length is not None and length != b"0")
 
         service = policy.service

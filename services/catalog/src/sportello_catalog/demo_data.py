@@ -45,6 +45,19 @@ def text(name: str, label: str, *, kind: str = "text", required: bool = False, m
             "help": help, "placeholder": placeholder}
 
 
+PDF_AND_SCANS = ["application/pdf", "image/jpeg", "image/png"]
+DOCUMENTS = [*PDF_AND_SCANS,
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "application/vnd.oasis.opendocument.text", "text/plain"]
+
+
+def files(name: str, label: str, accept: list[str], *, max_files: int = 5, max_size_mb: int = 20,
+          required: bool = False, help: str | None = None) -> dict[str, Any]:
+    # Optional in the demo: a customer may also send the documents after ordering.
+    return {"name": name, "label": label, "type": "file", "required": required, "accept": accept,
+            "max_files": max_files, "max_size_mb": max_size_mb, "help": help}
+
+
 def urgent(label: str = "Consegna urgente (+30 %)") -> dict[str, Any]:
     return check("urgente", label, percent=3000, help="Lavorazione prioritaria entro 48 ore lavorative.")
 
@@ -95,7 +108,10 @@ SERVICES: list[ServiceContent] = [
                     help="Ogni immobile (terreni e fabbricati) da dichiarare."),
              number("familiari", "Familiari a carico", 0, 10, unit=1000, required=False),
              check("bonus_edilizi", "Detrazioni per bonus edilizi", price=3000),
-             urgent(), NOTE,
+             urgent(),
+             files("documenti", "Ricevute e documenti (CU, spese mediche, mutuo…)", PDF_AND_SCANS,
+                   max_files=10, help="PDF o foto; puoi anche inviarli dopo l'ordine."),
+             NOTE,
          ]),
     _svc("apertura-partita-iva", "consulenza-fiscale", "Apertura partita IVA",
          "Apertura della partita IVA con scelta del regime fiscale più conveniente.",
@@ -216,6 +232,8 @@ SERVICES: list[ServiceContent] = [
                  opt("it-asia", "Italiano ↔ arabo, cinese o giapponese", percent=5000)], kind="select"),
              choice("consegna", "Consegna", [opt("standard", "Standard (5 giorni lavorativi)"),
                                              opt("urgente", "Urgente (48 ore, +30 %)", percent=3000)]),
+             files("documento", "Documento da tradurre", DOCUMENTS,
+                   help="PDF, Word, OpenDocument, testo o foto; puoi anche inviarlo dopo l'ordine."),
              NOTE,
          ]),
     _svc("traduzione-asseverata", "traduzioni", "Traduzione asseverata (giurata)",
@@ -229,6 +247,9 @@ SERVICES: list[ServiceContent] = [
              check("apostille", "Legalizzazione o apostille", price=4000),
              check("spedizione", "Spedizione per raccomandata", price=1200),
              urgent(),
+             files("documento", "Documento da tradurre", PDF_AND_SCANS,
+                   help="La scansione dell'atto o del certificato; l'originale ci serve per il "
+                        "giuramento."),
          ]),
     _svc("traduzione-tecnica", "traduzioni", "Traduzione tecnica",
          "Manuali, brevetti e documentazione tecnica tradotti da specialisti.",
@@ -241,6 +262,8 @@ SERVICES: list[ServiceContent] = [
              number("parole", "Parole stimate", 100, 1_000_000, required=False),
              text("lingue", "Lingue di partenza e di arrivo", required=True, max_length=200),
              {"name": "scadenza", "label": "Entro quando ti serve?", "type": "date", "required": False},
+             files("campione", "Un campione del testo", DOCUMENTS, max_files=3,
+                   help="Ci aiuta a stimare tempi e prezzo."),
          ]),
     _svc("revisione-testi", "traduzioni", "Revisione e correzione di testi",
          "Correzione di bozze e revisione stilistica di testi in italiano o inglese.",

@@ -76,7 +76,29 @@ add_list_page("/preventivi", "/quotes", "quotes")
 async def order_detail(order_id: str, request: Request, gw: Api = Depends(api)):
     order = await own_or_404(gw, f"/orders/{order_id}")
     return render(request, "account/order.html", section="orders", order=order,
-                  transfer=await transfer_instructions(request, gw, order))
+                  transfer=await transfer_instructions(request, gw, order),
+                  documents=await documents_of(gw, f"/orders/{order_id}/documents"))
+
+
+async def documents_of(gw: Api, path: str) -> list[dict]:
+    """The files of an order or a quote; none while documents has not heard of it yet."""
+    result = await gw.get(path, require_login=True)
+    return result.body.get("items", []) if result.status == 200 and isinstance(result.body, dict) else []
+
+
+@router.get("/documenti/{document_id}")
+async def document_download(document_id: str, gw: Api = Depends(api)):
+    """A file of the customer's passed on as an attachment, never shown inline."""
+    result = await gw.get(f"/documents/{document_id}", require_login=True)
+    if result.status != 200 or not isinstance(result.body, bytes):
+        raise HTTPException(404)
+    return Response(result.body, media_type=result.headers.get("Content-Type",
+                                                                 "application/octet-stream"),
+                    headers={"Content-Disposition": result.headers.get("Content-Disposition",
+                                                                       "attachment"),
+                             "X-Content-Type-Options": "nosniff",
+                             "Content-Security-Policy": "sandbox",
+                             "Cache-Control": "private, no-store"})
 
 
 @router.post("/ordini/{order_id}/annulla")
@@ -113,7 +135,8 @@ async def invoice_pdf(invoice_id: str, gw: Api = Depends(api)):
 @router.get("/preventivi/{quote_id}")
 async def quote_detail(quote_id: str, request: Request, gw: Api = Depends(api)):
     return render(request, "account/quote.html", section="quotes",
-                  quote=await own_or_404(gw, f"/quotes/{quote_id}"))
+                  quote=await own_or_404(gw, f"/quotes/{quote_id}"),
+                  documents=await documents_of(gw, f"/quotes/{quote_id}/documents"))
 
 
 async def cart_has_quote_lines(gw: Api, quote_id: str) -> bool:

@@ -11,6 +11,7 @@ from sportello.contracts.forms import FormDefinition, price_answers, price_from
 from sportello.web.filters import money
 from sportello.web.gateway import Api
 
+from sportello_storefront import uploads
 from sportello_storefront.answers import answers_from_form, form_values_from_answers
 from sportello_storefront.web import (
     api,
@@ -110,7 +111,8 @@ async def find_line(gw: Api, kind: str, line_id: str) -> dict[str, Any] | None:
 def service_page(request: Request, service: dict[str, Any], *, kind: str,
                  line: dict[str, Any] | None = None, values: dict[str, Any] | None = None,
                  errors: dict[str, str] | None = None, status_code: int = 200,
-                 problem: str | None = None, return_to: str | None = None):
+                 problem: str | None = None, return_to: str | None = None,
+                 held: dict[str, list] | None = None):
     form = FormDefinition.model_validate(service.get("form") or {})
     from_cents = service.get("price_from_cents")
     if from_cents is None and service.get("pricing_mode") != "quote":
@@ -120,7 +122,7 @@ def service_page(request: Request, service: dict[str, Any], *, kind: str,
                   for f in form.fields if f.default not in (None, False)}
     return render(request, "service.html", status_code, service=service, form=form, line=line,
                   kind=kind, price_from_cents=from_cents, values=values,
-                  errors=errors or {}, problem=problem, return_to=return_to,
+                  errors=errors or {}, problem=problem, return_to=return_to, held=held or {},
                   cancel_url=RETURN_TO.get(return_to or "", "/carrello"))
 
 
@@ -164,8 +166,11 @@ async def live_price(slug: str, request: Request, gw: Api = Depends(api)):
 
 @router.post("/servizio/{slug}")
 async def add_or_correct(slug: str, request: Request, gw: Api = Depends(api)):
-    data = await form_data(request)
     service = await service_or_404(gw, slug)
+    if int(request.headers.get("content-length") or 0) > uploads.max_body_bytes(service):
+        return service_page(request, service, kind=cart_kind(service, None), status_code=413,
+                            problem="I file inviati superano la dimensione consentita.")
+    data = uploads.without_receipts(await form_data(request))
     kind = cart_kind(service, data.get("cart"))
     answers = answers_from_form(data)
     line_id = data.get("line_id") or None
@@ -173,19 +178,26 @@ async def add_or_correct(slug: str, request: Request, gw: Api = Depends(api)):
     if line_id and line is None:
         flash(request, "La riga del carrello non esiste più: aggiungi di nuovo il servizio.", "error")
         return redirect(f"/servizio/{slug}")
-    if line:
-        result = await gw.call("PATCH", f"{cart_path(kind)}/items/{line_id}", json={"answers": answers})
-    else:
+    if not line:
         if not (gw.logged_in or gw.session.get("cart_token")):
             remember_cart_count(gw.session, {"lines": []})  # a new visitor's cart is empty
         await gw.ensure_cart_token()
+    files = await uploads.file_answers(gw, service, await request.form(), line)
+    answers = {**{k: v for k, v in answers.items() if k not in files.held}, **files.answers}
+    return_to = data.get("da") if line and data.get("da") in RETURN_TO else None
+    if files.errors:
+        return service_page(request, service, kind=kind, line=line, values=data, status_code=422,
+                            errors=files.errors, problem="Controlla i campi evidenziati.",
+                            return_to=return_to, held=files.held)
+    if line:
+        result = await gw.call("PATCH", f"{cart_path(kind)}/items/{line_id}", json={"answers": answers})
+    else:
         result = await gw.post(f"{cart_path(kind)}/items",
                                json={"service_slug": slug, "answers": answers, "quantity": 1})
-    return_to = data.get("da") if line and data.get("da") in RETURN_TO else None
     if result.status == 422:
         return service_page(request, service, kind=kind, line=line, values=data, status_code=422,
                             errors=result.field_errors(), problem="Controlla i campi evidenziati.",
-                            return_to=return_to)
+                            return_to=return_to, held=files.held)
     if not result.ok:
         return service_page(request, service, kind=kind, line=line, values=data, status_code=409,
                             problem=result.detail or "Non è stato possibile aggiungere il servizio.",

@@ -35,7 +35,16 @@ def vat_rate(bp: int | None) -> str:
     return f"{rate(bp)} %"
 
 
+def file_size(size_bytes: int | None) -> str:
+    """A file's size as people read it: "820 KB", "12,4 MB"."""
+    size = size_bytes or 0
+    if size < 1_048_576:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / 1_048_576:.1f} MB".replace(".", ",")
+
+
 FILTERS = {
+    "dimensione": file_size,
     "money": money,
     "gross": gross,
     "vat_rate": vat_rate,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import aiohttp
 import structlog
@@ -90,7 +90,7 @@ class Gateway:
             await self._session.close()
 
     async def raw(self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None,
-                  params: dict[str, Any] | None = None) -> ApiResult:
+                  params: dict[str, Any] | None = None, data: Any = None) -> ApiResult:
         """One request; 5xx and connection failures raise GatewayUnavailable."""
         assert self._session is not None, "Gateway.start() not called"
         if not SAFE_PATH.fullmatch(path) or "/../" in f"{path}/" or "/./" in f"{path}/":
@@ -101,7 +101,7 @@ class Gateway:
         url = f"{self.base_url}/api{path}"
         try:
             # Never followed: a redirect would carry the visitor's token to wherever it points.
-            async with self._session.request(method, url, json=json, headers=headers,
+            async with self._session.request(method, url, json=json, headers=headers, data=data,
                                              params=params, allow_redirects=False) as resp:
                 body: Any = None
                 if resp.status != 204:
@@ -201,6 +201,25 @@ class Api:
 
     async def post(self, path: str, json: Any = None, **kw) -> ApiResult:
         return await self.call("POST", path, json=json, **kw)
+
+    async def upload(self, path: str, name: str, file: BinaryIO, content_type: str | None,
+                     fields: dict[str, str] | None = None) -> ApiResult:
+        """One file as multipart (POST /documents, a staff delivery), streamed from `file`."""
+        async def send() -> ApiResult:
+            file.seek(0)
+            form = aiohttp.FormData()
+            for key, value in (fields or {}).items():
+                form.add_field(key, value)
+            form.add_field("file", file, filename=name,
+                           content_type=content_type or "application/octet-stream")
+            return await self.gateway.raw("POST", path, data=form,
+                                          headers=await self._headers(True, None))
+        result = await send()
+        if result.status == 401 and self.logged_in and await self.refresh():
+            result = await send()
+        if result.status == 429:
+            raise RateLimited(result.headers.get("Retry-After"))
+        return result
 
     async def ensure_cart_token(self) -> None:
         """An anonymous visitor gets a cart on the first thing they add."""
