@@ -118,6 +118,20 @@ class StaffApi:
             assert r.status_code == 200, r.text
             return r.json()
 
+    async def deliver(self, order_id: str, name: str, content: bytes, note: str) -> dict:
+        """A deliverable on an order, once documents has heard of the order."""
+        from sportello.testing import wait_for
+
+        async with httpx.AsyncClient(timeout=10) as client:
+            headers = await self._headers(client)
+
+            async def delivered():
+                r = await client.post(f"{self.api}/staff/orders/{order_id}/documents",
+                                      headers=headers, data={"note": note},
+                                      files={"file": (name, content, "application/pdf")})
+                return r.json() if r.status_code == 201 else None
+            return await wait_for(delivered, timeout=20, interval=0.2, message="a delivery")
+
     async def write(self, quote_id: str, body: str) -> dict:
         async with httpx.AsyncClient(timeout=10) as client:
             r = await client.post(f"{self.api}/staff/quotes/{quote_id}/messages", json={"body": body},

@@ -15,6 +15,8 @@ from sportello_storefront.answers import ANSWER_PREFIX
 
 RECEIPT_SUFFIX = ".receipt"
 MB = 1_048_576
+# One file at its largest (the form's 25 MB) with its multipart framing.
+MAX_ONE_FILE = 25 * MB + 65_536
 
 
 @dataclass
@@ -57,8 +59,9 @@ async def file_answers(gw: Api, service: dict[str, Any], form: FormData,
     out = FileAnswers()
     for f in file_fields(service):
         name = ANSWER_PREFIX + f["name"]
-        held = [h for r in form.getlist(name + RECEIPT_SUFFIX) if isinstance(r, str)
-                and (h := held_file(r))]
+        # An unreadable receipt still goes to the cart, which refuses it naming the field.
+        held = [held_file(r) or Held(r, "documento", 0)
+                for r in form.getlist(name + RECEIPT_SUFFIX) if isinstance(r, str) and r]
         uploads = [u for u in form.getlist(name) if isinstance(u, UploadFile) and u.filename]
         limit = (f.get("max_size_mb") or 25) * MB
         for upload in uploads:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sportello.contracts.forms import FormDefinition, price_answers, price_from
 from sportello.web.filters import money
 from sportello.web.gateway import Api
+from starlette.datastructures import UploadFile
 
 from sportello_storefront import uploads
 from sportello_storefront.answers import answers_from_form, form_values_from_answers
@@ -214,6 +215,25 @@ async def add_or_correct(slug: str, request: Request, gw: Api = Depends(api)):
     flash(request, "Riga del carrello aggiornata." if line else
           f"«{service['name']}» è stato aggiunto al carrello.")
     return redirect("/carrello")
+
+
+@router.post("/documenti")
+async def upload_document(request: Request, gw: Api = Depends(api)):
+    """One file of a service form, sent by upload.js as soon as it is chosen: its receipt."""
+    if int(request.headers.get("content-length") or 0) > uploads.MAX_ONE_FILE:
+        return JSONResponse({"detail": "Il file supera il limite di 25 MB."}, status_code=413)
+    await form_data(request)
+    file = (await request.form()).get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        return JSONResponse({"detail": "Scegli un file da caricare."}, status_code=422)
+    await gw.ensure_cart_token()
+    result = await gw.upload("/documents", file.filename, file.file, file.content_type)
+    if result.status != 201 or not isinstance(result.body, dict):
+        return JSONResponse({"detail": result.detail or "Caricamento non riuscito, riprova."},
+                            status_code=result.status if 400 <= result.status < 500 else 502)
+    body = result.body
+    return JSONResponse({k: body[k] for k in ("id", "name", "size_bytes", "content_type",
+                                              "receipt")}, status_code=201)
 
 
 @router.get("/privacy")
