@@ -29,11 +29,12 @@ from sportello.contracts.money import TaxedTotals
 from sportello.contracts.tax import document_totals, line_treatment
 from sportello.errors import Conflict, ValidationFailed
 from sportello.messaging import emit
+from sportello.numbering import ROME
 from sportello.settings import Settings
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello_orders import domain, repository
+from sportello_orders import domain, repository, schemas
 from sportello_orders.domain import Actor, Move, PaymentStatus, Status
 from sportello_orders.models import Order, OrderLine, Payment, StatusChange
 from sportello_orders.providers import HostedSession, PaymentProvider, SessionRequest, WebhookEvent
@@ -371,3 +372,17 @@ async def refund(session: AsyncSession, order: Order, staff_id: uuid.UUID,
     order.refund_note = note
     await move(session, order, Status.REFUNDED, Actor.STAFF, actor_id=staff_id,
                note=note or "Rimborso dell'intero importo.")
+
+
+async def orders_report(session: AsyncSession, days: int, now: datetime) -> schemas.OrdersReport:
+    """The last `days` calendar days in Rome, today included, and what waits for staff now."""
+    today = now.astimezone(ROME).date()
+    first = today - timedelta(days=days - 1)
+    placed, paid, queues = await repository.report_rows(
+        session, datetime.combine(first, datetime.min.time(), ROME))
+    series = [schemas.DayFigures(day=day, orders=n, revenue_gross_cents=gross, revenue_net_cents=net)
+              for day, n, gross, net in domain.day_series(first, days, placed, paid)]
+    return schemas.OrdersReport(
+        days=series, orders=sum(d.orders for d in series),
+        revenue_gross_cents=sum(d.revenue_gross_cents for d in series),
+        revenue_net_cents=sum(d.revenue_net_cents for d in series), queues=queues)

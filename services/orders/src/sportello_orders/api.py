@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -117,6 +118,13 @@ async def staff_orders(
 ):
     return await repository.list_for_staff(session, status, customer_id, number, limit, cursor,
                                            views.staff_summary)
+
+
+@router.get("/api/staff/orders/report", response_model=schemas.OrdersReport)
+async def staff_orders_report(staff: Staff, session: Session,
+                              days: Annotated[int, Query(ge=7, le=366)] = 30):
+    """Orders and revenue per day over the last `days` (Rome's calendar), and the queues."""
+    return await actions.orders_report(session, days, datetime.now(UTC))
 
 
 @router.get("/api/staff/orders/{order_id}", response_model=schemas.StaffOrderOut)

@@ -5,7 +5,7 @@ it keeps. No I/O."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from sportello.contracts.fields import FieldError
@@ -239,3 +239,17 @@ def redact(order, now: datetime) -> None:
 def keeps_billing(status: str) -> bool:
     """Paid orders keep the billing snapshot (invoices: 10-year retention); unpaid ones do not."""
     return Status(status) in INVOICED
+
+
+# --- the back office's figures ---------------------------------------------------------
+
+
+def day_series(first: date, days: int, placed: dict[date, int],
+               paid: dict[date, tuple[int, int]]) -> list[tuple[date, int, int, int]]:
+    """(day, orders, gross, net) for each calendar day of the window, days without any at zero."""
+    out = []
+    for i in range(days):
+        day = first + timedelta(days=i)
+        gross, net = paid.get(day, (0, 0))
+        out.append((day, placed.get(day, 0), gross, net))
+    return out

@@ -71,7 +71,9 @@ class Order(Base):
 
     __table_args__ = (sa.Index("ix_orders_customer_placed", "customer_id", "placed_at"),
                       sa.Index("ix_orders_placed", "placed_at", "id"),
-                      sa.Index("ix_orders_status_placed", "status", "placed_at", "id"))
+                      sa.Index("ix_orders_status_placed", "status", "placed_at", "id"),
+                      sa.Index("ix_orders_paid", "paid_at",
+                               postgresql_where=sa.text("paid_at IS NOT NULL")))
 
 
 class OrderLine(Base):

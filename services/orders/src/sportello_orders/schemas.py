@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -165,3 +165,21 @@ class Page(BaseModel):
 
 class CardRedirect(BaseModel):
     redirect_url: str
+
+
+class DayFigures(BaseModel):
+    day: date
+    orders: int
+    revenue_gross_cents: int
+    revenue_net_cents: int
+
+
+class OrdersReport(BaseModel):
+    """The back office's dashboard: orders placed and revenue per day, and what waits for staff."""
+
+    days: list[DayFigures]
+    orders: int
+    revenue_gross_cents: int
+    revenue_net_cents: int
+    # transfers_to_confirm, paid_to_start, in_progress, withdrawals
+    queues: dict[str, int]

@@ -7,7 +7,7 @@ the consumer commit (handlers), so a state change and its event are always one t
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import structlog
 from sportello.contracts.events import (
@@ -32,7 +32,7 @@ from sportello.errors import ValidationFailed
 from sportello.messaging import emit
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sportello_quotes import domain, repository
+from sportello_quotes import domain, repository, schemas
 from sportello_quotes.domain import Actor, Status
 from sportello_quotes.models import Quote, QuoteLine, QuoteMessage, QuoteRevision, QuoteStatusChange
 
@@ -348,3 +348,13 @@ def redact(quote: Quote, now: datetime) -> None:
     quote.wanted_by = None
     quote.redacted_at = now
     quote.updated_at = now
+
+
+async def quotes_report(session: AsyncSession, days: int, now: datetime) -> schemas.QuotesReport:
+    funnel, queues = await repository.funnel_rows(session, now - timedelta(days=days))
+    seconds = funnel.pop("median_seconds")
+    requested = funnel["requested"]
+    return schemas.QuotesReport(
+        days=days, **funnel, queues=queues,
+        conversion=round(funnel["ordered"] / requested, 4) if requested else None,
+        median_hours_to_price=round(seconds / 3600, 2) if seconds is not None else None)

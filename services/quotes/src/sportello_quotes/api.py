@@ -117,6 +117,13 @@ async def staff_quotes(
                         next_cursor=page.next_cursor)
 
 
+@router.get("/api/staff/quotes/report", response_model=schemas.QuotesReport)
+async def staff_quotes_report(staff: Staff, session: Session,
+                              days: Annotated[int, Query(ge=7, le=366)] = 90):
+    """The funnel of the last `days` of requests, and the queues that wait for staff."""
+    return await actions.quotes_report(session, days, _now())
+
+
 @router.get("/api/staff/quotes/{quote_id}", response_model=schemas.StaffQuoteOut)
 async def staff_quote(quote_id: uuid.UUID, staff: Staff, session: Session):
     quote = await repository.get_any(session, quote_id)

@@ -12,7 +12,7 @@ from sportello.contracts.events import ServiceSnapshot
 from sportello.errors import NotFound
 from sportello.numbering import next_yearly_number
 from sportello.paging import keyset_page
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -160,3 +160,37 @@ async def list_for_staff(session: AsyncSession, *, status: str | None, created_b
     if created_before is not None:
         stmt = stmt.where(Quote.created_at <= created_before)
     return await page(session, stmt, limit=limit, cursor=cursor, newest_first=False)
+
+
+# --- the back office's figures (SQL aggregates on indexed columns) --------------------------
+
+# Of the quotes requested since then: how many reached each step (their history says so) and the
+# median time from the request to the first price.
+_FUNNEL = text("""
+    WITH window_quotes AS (
+        SELECT id, created_at FROM quotes WHERE created_at >= :since
+    ), steps AS (
+        SELECT w.id, w.created_at,
+               min(h.at) FILTER (WHERE h.status = 'quoted') AS first_quoted_at,
+               bool_or(h.status = 'accepted') AS accepted,
+               bool_or(h.status = 'ordered') AS ordered
+        FROM window_quotes w LEFT JOIN quote_status_history h ON h.quote_id = w.id
+        GROUP BY w.id, w.created_at
+    )
+    SELECT count(*) AS requested,
+           count(first_quoted_at) AS quoted,
+           count(*) FILTER (WHERE accepted) AS accepted,
+           count(*) FILTER (WHERE ordered) AS ordered,
+           percentile_cont(0.5) WITHIN GROUP (
+               ORDER BY extract(epoch FROM first_quoted_at - created_at)) AS median_seconds
+    FROM steps""")
+_QUEUES = text("""
+    SELECT count(*) FILTER (WHERE status = 'requested') AS to_price,
+           count(*) FILTER (WHERE status = 'changes_requested') AS changes_requested
+    FROM quotes WHERE status IN ('requested', 'changes_requested')""")
+
+
+async def funnel_rows(session: AsyncSession, since: datetime) -> tuple[dict, dict]:
+    funnel = (await session.execute(_FUNNEL, {"since": since})).one()._asdict()
+    queues = (await session.execute(_QUEUES)).one()._asdict()
+    return funnel, queues

@@ -189,3 +189,18 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
 
+
+
+class QuotesReport(BaseModel):
+    """The quote funnel of the requests of the last `days`: requested → quoted → accepted →
+    ordered, the conversion and the median time to price; and what waits for staff now."""
+
+    days: int
+    requested: int
+    quoted: int
+    accepted: int
+    ordered: int
+    # ordered / requested, 0..1 (None without requests)
+    conversion: float | None
+    median_hours_to_price: float | None
+    queues: dict[str, int]
