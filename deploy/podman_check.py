@@ -82,6 +82,9 @@ def run_settings(kind: str, keys_dir: Path) -> Settings:
         jwt_keys_dir=keys_dir,
         payment_sandbox_secret=secrets.token_urlsafe(32),
         sdi_sandbox_secret=secrets.token_urlsafe(32),
+        documents_secret=secrets.token_urlsafe(32),
+        # Inside the image: the directory its user owns (documents' blobs when no store is named).
+        data_dir=Path("/var/lib/sportello"),
         log_json=False,
         # The journey is one client on 127.0.0.1; nothing here tests the limits.
     )
@@ -185,7 +188,8 @@ async def check_compose(image: str, work: Path) -> None:
     project = f"sportello-check-{settings.queue_prefix.rstrip('.')}"
     env = {**os.environ, **settings_env(settings), "SPORTELLO_IMAGE": image,
            "SPORTELLO_PAYMENTS_SANDBOX_SECRET": settings.payment_sandbox_secret,
-           "SPORTELLO_SDI_SANDBOX_SECRET": settings.sdi_sandbox_secret}
+           "SPORTELLO_SDI_SANDBOX_SECRET": settings.sdi_sandbox_secret,
+           "SPORTELLO_DOCUMENTS_SECRET": settings.documents_secret}
     compose = [*PODMAN_COMPOSE, "-p", project, "-f", str(ROOT / "docker-compose.yml"),
                "-f", str(ROOT / "deploy/compose.host.yml")]
     try:
