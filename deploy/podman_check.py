@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import secrets
 import shlex
@@ -82,6 +83,9 @@ def run_settings(kind: str, keys_dir: Path) -> Settings:
         jwt_keys_dir=keys_dir,
         payment_sandbox_secret=secrets.token_urlsafe(32),
         sdi_sandbox_secret=secrets.token_urlsafe(32),
+        documents_secret=secrets.token_urlsafe(32),
+        # Inside the image: the directory its user owns (documents' blobs when no store is named).
+        data_dir=Path("/var/lib/sportello"),
         log_json=False,
         # The journey is one client on 127.0.0.1; nothing here tests the limits.
     )
@@ -105,11 +109,25 @@ async def wait_ready(name: str, url: str, exited, timeout: float = 90) -> None:
         await wait_for(ready, timeout=timeout, interval=0.5, message=f"{name} ready at {url}")
 
 
+async def file_round_trip(api: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    """A file above the 1 MB spool size through the gateway into documents' store and back: the
+    image's user writes the store (compose: its named volume) and the upload limit lets it by."""
+    body = b"%PDF-1.7\n" + os.urandom(3 * 1_048_576)
+    r = await api.post("/api/documents", headers=headers,
+                       files={"file": ("atto.pdf", body, "application/pdf")})
+    assert r.status_code == 201, r.text
+    assert r.json()["sha256"] == hashlib.sha256(body).hexdigest()
+    back = await api.get(f"/api/documents/{r.json()['id']}", headers=headers)
+    assert back.status_code == 200 and back.content == body, back.status_code
+
+
 async def journey(settings: Settings) -> str:
-    """A customer buys by card through the gateway; the confirmation email reaches the sink."""
+    """A customer uploads a file and buys by card through the gateway; the confirmation email
+    reaches the sink."""
     async with (httpx.AsyncClient(base_url=settings.gateway_url, timeout=15) as api,
                 httpx.AsyncClient(base_url=settings.mail_sink_url, timeout=5) as sink):
         customer = await register(api)
+        await file_round_trip(api, customer.headers)
         await add_line(api, customer.headers, DICHIARAZIONE, {"modello": "730", "immobili": 1})
         order_id = await checkout(api, customer, "card")
         order = await wait_status(api, f"/api/orders/{order_id}", customer.headers,
@@ -161,7 +179,8 @@ async def check_image(image: str, work: Path) -> None:
         say(f"image: {len(names)} processes ready in {time.monotonic() - started:.0f}s "
             f"({', '.join(names)})")
         number = await journey(settings)
-        say(f"image: order {number} paid, confirmation email in the sink")
+        say(f"image: a 3 MB file stored and read back, order {number} paid, confirmation email "
+            "in the sink")
         # Quotes and invoices print PDFs: the image must hold what WeasyPrint loads.
         run([*base, "--rm", image, "python", "-c",
              "from weasyprint import HTML; assert HTML(string='<p>Sportello</p>').write_pdf()"])
@@ -185,7 +204,8 @@ async def check_compose(image: str, work: Path) -> None:
     project = f"sportello-check-{settings.queue_prefix.rstrip('.')}"
     env = {**os.environ, **settings_env(settings), "SPORTELLO_IMAGE": image,
            "SPORTELLO_PAYMENTS_SANDBOX_SECRET": settings.payment_sandbox_secret,
-           "SPORTELLO_SDI_SANDBOX_SECRET": settings.sdi_sandbox_secret}
+           "SPORTELLO_SDI_SANDBOX_SECRET": settings.sdi_sandbox_secret,
+           "SPORTELLO_DOCUMENTS_SECRET": settings.documents_secret}
     compose = [*PODMAN_COMPOSE, "-p", project, "-f", str(ROOT / "docker-compose.yml"),
                "-f", str(ROOT / "deploy/compose.host.yml")]
     try:
@@ -205,7 +225,8 @@ async def check_compose(image: str, work: Path) -> None:
             for name in services))
         say(f"compose: {len(services)} services ready in {time.monotonic() - started:.0f}s")
         number = await journey(settings)
-        say(f"compose: order {number} paid, confirmation email in the sink")
+        say(f"compose: a 3 MB file stored and read back, order {number} paid, confirmation "
+            "email in the sink")
     finally:
         run([*compose, "down", "-v", "-t", "5"], env=env, check=False)
         await drop_run(settings)

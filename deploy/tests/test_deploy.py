@@ -382,3 +382,117 @@ def test_compose_replicas_override_gives_the_gateway_every_replica(monkeypatch):
         count = svc["deploy"]["replicas"]
         assert settings.service_urls(service) == [
             f"http://sportello-{service}-{i}:{PROCESS_PORTS[service]}" for i in range(1, count + 1)]
+
+
+def _base_by_kind() -> dict[str, dict[str, dict]]:
+    by_kind: dict[str, dict[str, dict]] = {}
+    for _, doc in k8s_documents(K8S / "base"):
+        by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
+    return by_kind
+
+
+def _pod_env(deployment: dict) -> dict[str, dict]:
+    return {e["name"]: e for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+
+# What reads the documents' receipt secret: documents signs the receipts, cart checks them.
+DOCUMENTS_SECRET_READERS = {"documents", "cart"}
+
+
+def test_compose_and_k8s_require_the_documents_secret_where_it_is_read():
+    """No default anywhere: an unset secret stops compose (`:?`) and keeps the pods from starting
+    (a required Secret key), the way the sandbox's webhook secret does."""
+    required = re.compile(r"^\$\{SPORTELLO_DOCUMENTS_SECRET:\?[^}]+\}$")
+    services = compose()["services"]
+    having = {name for name, svc in sportello_containers().items()
+              if "SPORTELLO_DOCUMENTS_SECRET" in svc["environment"]}
+    assert having == DOCUMENTS_SECRET_READERS
+    for name in having:
+        assert required.match(services[name]["environment"]["SPORTELLO_DOCUMENTS_SECRET"]), name
+    assert re.search(r"^SPORTELLO_DOCUMENTS_SECRET=$", (ROOT / ".env.example").read_text(), re.M)
+
+    by_kind = _base_by_kind()
+    assert "SPORTELLO_DOCUMENTS_SECRET" not in by_kind["ConfigMap"]["sportello-config"]["data"]
+    having = {name for name, d in by_kind["Deployment"].items()
+              if "SPORTELLO_DOCUMENTS_SECRET" in _pod_env(d)}
+    assert having == DOCUMENTS_SECRET_READERS
+    refs = {name: _pod_env(by_kind["Deployment"][name])["SPORTELLO_DOCUMENTS_SECRET"]
+            for name in having}
+    for name, entry in refs.items():
+        assert "value" not in entry, f"{name}: the secret is never written in a manifest"
+        ref = entry["valueFrom"]["secretKeyRef"]
+        assert not ref.get("optional", False), f"{name}: the secret is required"
+    assert len({json.dumps(e["valueFrom"], sort_keys=True) for e in refs.values()}) == 1, \
+        "cart checks receipts with the very secret documents signs them with"
+
+
+def test_documents_blobs_in_k8s_are_in_an_object_store_not_on_a_pod_volume():
+    by_kind = _base_by_kind()
+    config = by_kind["ConfigMap"]["sportello-config"]["data"]
+    assert "SPORTELLO_DATA_DIR" not in config
+    assert not config.get("SPORTELLO_DOCUMENTS_STORE_URL", "s3://").startswith("file:")
+    documents = by_kind["Deployment"]["documents"]
+    env = _pod_env(documents)
+    assert "SPORTELLO_DATA_DIR" not in env
+    store = env["SPORTELLO_DOCUMENTS_STORE_URL"]
+    assert "value" not in store, "the store's URL is the operator's (a Secret), never a local path"
+    ref = store["valueFrom"].get("secretKeyRef") or store["valueFrom"]["configMapKeyRef"]
+    assert not ref.get("optional", False), "unset, documents would fall back to a local directory"
+    pod = documents["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    for volume in volumes.values():
+        assert set(volume) - {"name"} <= {"secret", "emptyDir"}, \
+            f"{volume['name']}: no disk the replicas would each hold a part of"
+    mounts = {m["mountPath"]: m["name"] for m in pod["containers"][0]["volumeMounts"]}
+    assert {path for path, name in mounts.items() if "emptyDir" in volumes[name]} == {"/tmp"}, \
+        "scratch for spooled uploads only"
+
+    # On one machine (compose) the store is a file:// URL on the named volume documents mounts.
+    svc = compose()["services"]["documents"]
+    url = urlsplit(svc["environment"]["SPORTELLO_DOCUMENTS_STORE_URL"])
+    assert url.scheme == "file"
+    volume, _, target = next(v for v in svc["volumes"] if v.startswith("documents:")).partition(":")
+    assert volume in compose()["volumes"] and url.path.startswith(target.split(":")[0] + "/")
+
+
+def _nginx_bytes(size: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    return int(size[:-1]) * units[size[-1].lower()] if size[-1].isalpha() else int(size)
+
+
+def _ingress_limit(by_kind: dict[str, dict[str, dict]], path: str) -> tuple[str, int]:
+    """The backend and the body limit ingress-nginx applies to a path: an Exact path first, then
+    the longest Prefix (whole segments), each with its Ingress's proxy-body-size (1m default)."""
+    exact, prefixes = {}, {}
+    for ingress in by_kind["Ingress"].values():
+        size = ingress["metadata"].get("annotations", {}).get(
+            "nginx.ingress.kubernetes.io/proxy-body-size", "1m")
+        for rule in ingress["spec"]["rules"]:
+            for p in rule["http"]["paths"]:
+                target = (p["backend"]["service"]["name"], _nginx_bytes(size))
+                (exact if p["pathType"] == "Exact" else prefixes)[p["path"]] = target
+    if path in exact:
+        return exact[path]
+    matching = [p for p in prefixes if p == "/" or path == p or path.startswith(p.rstrip("/") + "/")]
+    return prefixes[max(matching, key=len)]
+
+
+def test_ingress_lets_uploads_through_and_keeps_every_other_body_small():
+    from sportello_gateway.routes import is_upload
+    from sportello_gateway.settings import GatewaySettings
+
+    gateway = GatewaySettings()
+    by_kind = _base_by_kind()
+    an_id = "0b7e3c1a-58a4-4f0e-9a57-3f7d2f0c9e11"
+    uploads = ["/api/documents", f"/api/staff/orders/{an_id}/documents",
+               f"/api/staff/quotes/{an_id}/documents"]
+    for path in uploads:
+        assert is_upload("POST", path), path
+        backend, limit = _ingress_limit(by_kind, path)
+        assert backend == "gateway" and limit >= gateway.max_upload_bytes, path
+    for path in ["/", "/carrello", "/api/cart/items", "/api/accounts/register",
+                 f"/api/documents/{an_id}", f"/api/orders/{an_id}/documents", "/api/documentsx"]:
+        assert not is_upload("POST", path), path
+        backend, limit = _ingress_limit(by_kind, path)
+        assert backend == ("gateway" if path.startswith("/api") else "storefront"), path
+        assert gateway.max_body_bytes <= limit <= 1_048_576, f"{path} takes bodies of {limit} B"
