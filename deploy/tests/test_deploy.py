@@ -490,6 +490,13 @@ def test_ingress_lets_uploads_through_and_keeps_every_other_body_small():
         assert is_upload("POST", path), path
         backend, limit = _ingress_limit(by_kind, path)
         assert backend == "gateway" and limit >= gateway.max_upload_bytes, path
+    # The shop's forms post their files to the storefront, which sends them on to documents.
+    from sportello_storefront.uploads import MAX_FORM_FILES, MAX_ONE_FILE
+
+    for path, needed in (("/servizio/traduzione-asseverata", MAX_FORM_FILES + 1_048_576),
+                         ("/documenti", MAX_ONE_FILE)):
+        backend, limit = _ingress_limit(by_kind, path)
+        assert backend == "storefront" and limit >= needed, path
     for path in ["/", "/carrello", "/api/cart/items", "/api/accounts/register",
                  f"/api/documents/{an_id}", f"/api/orders/{an_id}/documents", "/api/documentsx"]:
         assert not is_upload("POST", path), path

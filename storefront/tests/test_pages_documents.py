@@ -51,3 +51,13 @@ async def test_a_receipt_the_visitor_did_not_get_is_refused_by_the_cart(shop):
                                        "csrf_token": csrf_of(html)})
     assert r.status_code == 422
     assert "Ricevuta del documento non valida" in r.text
+
+
+def test_a_form_posts_at_most_50_mb_of_files_at_once():
+    from sportello_storefront.uploads import MB, max_body_bytes
+
+    ten_big = {"form": {"fields": [{"type": "file", "max_files": 10, "max_size_mb": 20}]}}
+    one_small = {"form": {"fields": [{"type": "file", "max_files": 1, "max_size_mb": 5}]}}
+    assert max_body_bytes(ten_big) == 51 * MB
+    assert max_body_bytes(one_small) == 6 * MB
+    assert max_body_bytes({"form": {"fields": [{"type": "text"}]}}) == MB

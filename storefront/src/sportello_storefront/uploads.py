@@ -48,10 +48,16 @@ def file_fields(service: dict[str, Any]) -> list[dict[str, Any]]:
     return [f for f in (service.get("form") or {}).get("fields", []) if f.get("type") == "file"]
 
 
+# What one service form may post with its files (without JavaScript: with it, each file is its
+# own request of at most MAX_ONE_FILE).
+MAX_FORM_FILES = 50 * MB
+
+
 def max_body_bytes(service: dict[str, Any]) -> int:
-    """The largest form a service page may post: its file fields at their limits, plus the rest."""
-    return MB + sum((f.get("max_files") or 1) * (f.get("max_size_mb") or 25) * MB
-                    for f in file_fields(service))
+    """The largest form a service page may post: its file fields at their limits (at most
+    MAX_FORM_FILES together), plus the rest of the form."""
+    return MB + min(MAX_FORM_FILES, sum((f.get("max_files") or 1) * (f.get("max_size_mb") or 25) * MB
+                                        for f in file_fields(service)))
 
 
 async def file_answers(gw: Api, service: dict[str, Any], form: FormData,

@@ -170,7 +170,8 @@ async def add_or_correct(slug: str, request: Request, gw: Api = Depends(api)):
     service = await service_or_404(gw, slug)
     if int(request.headers.get("content-length") or 0) > uploads.max_body_bytes(service):
         return service_page(request, service, kind=cart_kind(service, None), status_code=413,
-                            problem="I file inviati superano la dimensione consentita.")
+                            problem="I file inviati insieme superano i 50 MB: inviane meno per "
+                                    "volta, o aggiungi gli altri correggendo la riga nel carrello.")
     data = uploads.without_receipts(await form_data(request))
     kind = cart_kind(service, data.get("cart"))
     answers = answers_from_form(data)
