@@ -108,6 +108,10 @@ SAMPLES = {
                                   "order_status": "awaiting_payment", "provider": "sandbox",
                                   "provider_session_id": "cs_1", "amount_cents": None,
                                   "expected_cents": 12200},
+    "document.delivered": {"document_id": str(ID), "name": "traduzione.pdf",
+                           "content_type": "application/pdf", "size_bytes": 182000,
+                           "order_id": str(ID), "number": "SP-2026-000042", "customer": CONTACT,
+                           "note": "La traduzione asseverata.", "at": NOW},
 }
 
 

@@ -64,7 +64,10 @@
   function ask() {
     if (!url || !detail || !window.fetch) return;
     var params = new URLSearchParams();
-    new FormData(form).forEach(function (v, k) { if (k.indexOf("answers.") === 0) params.append(k, v); });
+    // Files and their receipts do not change the price: only the answers typed or chosen.
+    new FormData(form).forEach(function (v, k) {
+      if (k.indexOf("answers.") === 0 && typeof v === "string" && !/\.receipt$/.test(k)) { params.append(k, v); }
+    });
     var mine = ++asked;
     fetch(url + "?" + params.toString(), { headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
