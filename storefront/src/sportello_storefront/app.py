@@ -6,21 +6,21 @@ import gc
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sportello.observability import RequestContextMiddleware, configure_logging
 from sportello.proxies import TrustedProxies
 from sportello.service import add_health_routes
 from sportello.settings import Settings
 from sportello.web.filters import moment, money
-from sportello.web.gateway import Gateway, GatewayUnavailable, LoginRequired, RateLimited
+from sportello.web.gateway import Gateway, GatewayUnavailable
+from sportello.web.pages import install_page_errors
 from sportello.web.security import SecurityHeadersMiddleware
 from sportello.websessions import ServerSessionMiddleware, SessionStore
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sportello_storefront.routes import account, auth, cart, catalog, checkout, legal
 from sportello_storefront.settings import StorefrontSettings
-from sportello_storefront.web import HERE, CsrfFailed, login_url, redirect, render, templates
+from sportello_storefront.web import HERE, render, templates
 
 log = structlog.get_logger()
 
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return {"gateway": False}
 
     add_health_routes(app, ready)
-    install_page_errors(app)
+    install_page_errors(app, render)
 
     # Outermost last: request id → security headers → session.
     # Server-side sessions: the cookie is an id, the tokens stay in Redis.
@@ -85,55 +85,3 @@ def warm_up() -> None:
     moment("2026-01-01T00:00:00Z")
     gc.collect()
     gc.freeze()
-
-
-# The failures whose page says always the same: status, title, message.
-FIXED_PAGES: dict[type[Exception], tuple[int, str, str]] = {
-    GatewayUnavailable: (503, "Servizio momentaneamente non disponibile",
-                         "Non riusciamo a completare la richiesta in questo momento. "
-                         "Riprova tra qualche istante."),
-    CsrfFailed: (400, "Modulo scaduto", "Il modulo è scaduto o non è valido. Torna indietro, "
-                                        "ricarica la pagina e riprova."),
-}
-HTTP_PAGES = {
-    404: ("Pagina non trovata", "La pagina che cerchi non esiste o non è più disponibile."),
-    405: ("Operazione non consentita", "Questa pagina non accetta questa operazione."),
-}
-
-
-def install_page_errors(app: FastAPI) -> None:
-    """Every failure becomes an Italian page, never a stack trace."""
-
-    @app.exception_handler(LoginRequired)
-    async def _login(request: Request, exc: LoginRequired):
-        return redirect(login_url(request))
-
-    async def _fixed(request: Request, exc: Exception):
-        status, title, message = next(page for kind, page in FIXED_PAGES.items()
-                                      if isinstance(exc, kind))
-        return render(request, "error.html", status, title=title, message=message)
-
-    for exc_type in FIXED_PAGES:
-        app.add_exception_handler(exc_type, _fixed)
-
-    @app.exception_handler(RateLimited)
-    async def _rate_limited(request: Request, exc: RateLimited):
-        response = render(request, "error.html", 429, title="Troppe richieste",
-                          message=f"Hai fatto troppi tentativi in poco tempo: riprova tra "
-                                  f"{exc.retry_after} secondi.")
-        response.headers["Retry-After"] = exc.retry_after
-        return response
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException):
-        if exc.status_code in HTTP_PAGES:
-            title, message = HTTP_PAGES[exc.status_code]
-            return render(request, "error.html", exc.status_code, title=title, message=message)
-        return render(request, "error.html", exc.status_code, title="Richiesta non valida",
-                      message=str(exc.detail) if isinstance(exc.detail, str) else "")
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception):
-        log.exception("page_error", path=request.url.path)
-        return render(request, "error.html", 500, title="Si è verificato un errore",
-                      message="Qualcosa non ha funzionato. Riprova tra poco.")

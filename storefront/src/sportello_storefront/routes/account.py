@@ -7,18 +7,10 @@ import json
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sportello.web.gateway import Api
+from sportello.web.pages import api, flash, flash_outcome, form_data, poll, redirect
 
 from sportello_storefront.routes.checkout import billing_values, save_billing, transfer_instructions
-from sportello_storefront.web import (
-    api,
-    flash,
-    flash_outcome,
-    form_data,
-    new_session,
-    poll,
-    redirect,
-    render,
-)
+from sportello_storefront.web import new_session, render
 
 router = APIRouter(prefix="/account")
 

@@ -8,18 +8,10 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, Depends, Request
 from sportello.web.gateway import Api
+from sportello.web.pages import api, flash, form_data, redirect, safe_next
 
 from sportello_storefront.routes.cart import load_cart
-from sportello_storefront.web import (
-    api,
-    flash,
-    form_data,
-    new_session,
-    redirect,
-    remember_cart_count,
-    render,
-    safe_next,
-)
+from sportello_storefront.web import new_session, remember_cart_count, render
 
 log = structlog.get_logger()
 router = APIRouter()

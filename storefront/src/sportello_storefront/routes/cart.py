@@ -8,20 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from sportello.contracts.idempotency import HEADER
 from sportello.web.gateway import Api
+from sportello.web.pages import api, flash, flash_outcome, form_data, idempotency_key, redirect
 
 from sportello_storefront.answers import cents_from_euro
-from sportello_storefront.web import (
-    STALE_FORM,
-    api,
-    bump_cart_count,
-    flash,
-    flash_outcome,
-    form_data,
-    idempotency_key,
-    redirect,
-    remember_cart_count,
-    render,
-)
+from sportello_storefront.web import STALE_FORM, bump_cart_count, remember_cart_count, render
 
 router = APIRouter()
 

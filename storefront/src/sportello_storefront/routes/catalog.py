@@ -10,19 +10,12 @@ from fastapi.responses import JSONResponse
 from sportello.contracts.forms import FormDefinition, price_answers, price_from
 from sportello.web.filters import money
 from sportello.web.gateway import Api
+from sportello.web.pages import api, flash, form_data, redirect
 from starlette.datastructures import UploadFile
 
 from sportello_storefront import uploads
 from sportello_storefront.answers import answers_from_form, form_values_from_answers
-from sportello_storefront.web import (
-    api,
-    bump_cart_count,
-    flash,
-    form_data,
-    redirect,
-    remember_cart_count,
-    render,
-)
+from sportello_storefront.web import bump_cart_count, remember_cart_count, render
 
 router = APIRouter()
 

@@ -10,21 +10,11 @@ from sportello.contracts.idempotency import HEADER
 from sportello.contracts.legal import TERMS_VERSION
 from sportello.settings import payment_return_path, payment_return_url
 from sportello.web.gateway import Api, ApiResult
+from sportello.web.pages import api, flash, form_data, idempotency_key, poll, redirect
 
 from sportello_storefront.answers import billing_from_form, form_values_from_billing
 from sportello_storefront.routes.cart import EMPTY, load_cart
-from sportello_storefront.web import (
-    SHOWN_BILLING,
-    STALE_FORM,
-    api,
-    flash,
-    form_data,
-    idempotency_key,
-    poll,
-    redirect,
-    remember_cart_count,
-    render,
-)
+from sportello_storefront.web import SHOWN_BILLING, STALE_FORM, remember_cart_count, render
 
 router = APIRouter()
 
