@@ -60,14 +60,3 @@ def form_values_from_billing(billing: dict[str, Any] | None) -> dict[str, Any]:
         v = (billing.get("address") or {}).get(f)
         out[f"address.{f}"] = "" if v is None else str(v)
     return out
-
-
-def cents_from_euro(text: str | None) -> int | None:
-    """'1.500' or '1500,50 €' (as Italians write amounts) → cents; '' → None; ValueError else."""
-    raw = (text or "").replace("€", "").replace(" ", "").strip()
-    if not raw:
-        return None
-    whole, _, decimals = raw.replace(".", "").partition(",")
-    if not whole.isdigit() or (decimals and (not decimals.isdigit() or len(decimals) > 2)):
-        raise ValueError(raw)
-    return int(whole) * 100 + int(decimals.ljust(2, "0") or 0)

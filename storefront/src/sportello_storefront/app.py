@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from sportello.observability import RequestContextMiddleware, configure_logging
 from sportello.proxies import TrustedProxies
 from sportello.service import add_health_routes
 from sportello.settings import Settings
+from sportello.web import mount_static
 from sportello.web.filters import moment, money
 from sportello.web.gateway import Gateway, GatewayUnavailable
 from sportello.web.pages import install_page_errors
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     for module in (catalog, cart, checkout, auth, account, legal):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    mount_static(app, HERE / "static")
 
     async def ready() -> dict[str, bool]:
         try:

@@ -8,14 +8,13 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from sportello.contracts.people import MIN_PASSWORD_LENGTH
 from sportello.contracts.tax import REVERSE_CHARGE_EU
-from sportello.web import pages
+from sportello.web import app_templates, pages
 from sportello.web.filters import FILTERS
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
+templates = app_templates(HERE / "templates")
 templates.env.filters.update(FILTERS)
 
 # The labels of ARCHITECTURE.md, written once so every page uses the same words.

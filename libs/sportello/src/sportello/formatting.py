@@ -1,5 +1,6 @@
 """Italian formatting of money, rates and dates (Babel, it_IT, Rome time), the same for the web
-pages and the emails; each keeps only its own choice of pattern and spacing."""
+pages and the emails; each keeps only its own choice of pattern and spacing. And the way back:
+an amount as an Italian types it, to cents."""
 
 from __future__ import annotations
 
@@ -79,3 +80,14 @@ def percent(vat_rate_bp: int) -> str:
 
 # The Jinja2 filters of every document template, emails and PDFs alike.
 DOCUMENT_FILTERS = {"eur": plain_eur, "data": day, "data_ora": long_moment, "aliquota": percent}
+
+
+def cents_from_euro(text: str | None) -> int | None:
+    """'1.500' or '1500,50 €' (as Italians write amounts) → cents; '' → None; ValueError else."""
+    raw = (text or "").replace("€", "").replace(" ", "").strip()
+    if not raw:
+        return None
+    whole, _, decimals = raw.replace(".", "").partition(",")
+    if not whole.isdigit() or (decimals and (not decimals.isdigit() or len(decimals) > 2)):
+        raise ValueError(raw)
+    return int(whole) * 100 + int(decimals.ljust(2, "0") or 0)

@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from sportello.contracts.idempotency import HEADER
+from sportello.formatting import cents_from_euro
 from sportello.web.gateway import Api
 from sportello.web.pages import api, flash, flash_outcome, form_data, idempotency_key, redirect
 
-from sportello_storefront.answers import cents_from_euro
 from sportello_storefront.web import STALE_FORM, bump_cart_count, remember_cart_count, render
 
 router = APIRouter()
