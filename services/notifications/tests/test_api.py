@@ -51,3 +51,28 @@ async def test_the_list_pages_newest_first_and_filters_by_recipient(client, sink
     assert {uuid.UUID(n["event_id"]) for n in seen} == set(event_ids)
     assert all(n["recipient"] == who.email and n["status"] == "sent" and n["sent_at"]
                for n in seen)
+
+
+async def test_staff_resend_a_failed_email_once_and_never_a_sent_one(client, sink, staff):
+    refused = samples.customer(email=f"rifiuta.{uuid.uuid4().hex[:8]}@example.it")
+    envelope = await publish_event(sink, "account.registered", samples.account_registered(refused))
+    [row] = await staff.wait_for(lambda n: n["status"] == "failed", event_id=str(envelope.id))
+
+    r = await client.post(f"/api/staff/notifications/{row['id']}/resend", headers=staff.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "pending" and r.json()["attempts"] == 0
+    # The sink still refuses it: the sender tried again, and it is failed again, listed once.
+    [again] = await staff.wait_for(lambda n: n["status"] == "failed" and n["attempts"] == 1,
+                                   event_id=str(envelope.id))
+    assert again["id"] == row["id"]
+
+    sent = samples.account_registered()
+    marker = await publish_event(sink, "account.registered", sent)
+    [ok] = await staff.wait_all_sent(marker.id, 1)
+    r = await client.post(f"/api/staff/notifications/{ok['id']}/resend", headers=staff.headers)
+    assert r.status_code == 409 and "già stata inviata" in r.json()["detail"]
+    r = await client.post(f"/api/staff/notifications/{uuid.uuid4()}/resend", headers=staff.headers)
+    assert r.status_code == 404
+    r = await client.post(f"/api/staff/notifications/{row['id']}/resend",
+                          headers=bearer(sink, role="customer"))
+    assert r.status_code == 403

@@ -8,9 +8,11 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query
 from sportello.auth import Staff
 from sportello.db import get_session
+from sportello.errors import Conflict, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_notifications import repository
+from sportello_notifications.domain import Status
 from sportello_notifications.schemas import NotificationOut, NotificationPage
 
 router = APIRouter()
@@ -30,3 +32,18 @@ async def list_notifications(
         session, recipient=recipient, status=status, event_id=event_id, limit=limit,
         cursor=cursor)
     return NotificationPage(items=[NotificationOut.of(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post("/api/staff/notifications/{notification_id}/resend", response_model=NotificationOut,
+             responses={404: {"description": "No such email"}, 409: {"description": "Not failed"}})
+async def resend(notification_id: uuid.UUID, staff: Staff,
+                 session: AsyncSession = Depends(get_session)) -> NotificationOut:
+    row, resent = await repository.resend_failed(session, notification_id)
+    if row is None:
+        raise NotFound("Email non trovata.")
+    if not resent:
+        raise Conflict("Si reinvia solo un'email non consegnata: questa è già "
+                       + ("stata inviata." if row.status == Status.SENT else "in coda di invio."))
+    await session.commit()
+    await session.refresh(row)
+    return NotificationOut.of(row)

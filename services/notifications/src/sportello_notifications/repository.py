@@ -7,7 +7,7 @@ import uuid
 from sportello.contracts.envelope import Envelope
 from sportello.db import session_settings
 from sportello.paging import keyset_page
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +60,18 @@ async def redact_account(session: AsyncSession, account_id: uuid.UUID) -> int:
         .values(recipient=REDACTED, recipient_name=None)
     )
     return result.rowcount or 0
+
+
+async def resend_failed(session: AsyncSession,
+                        notification_id: uuid.UUID) -> tuple[Notification | None, bool]:
+    """A failed email back to pending with a fresh set of attempts (staff fixed what made it
+    fail), waking the sender at commit: (the row or None, whether it was put back)."""
+    row = await session.get(Notification, notification_id, with_for_update=True)
+    if row is None or row.status != Status.FAILED:
+        return row, False
+    row.status, row.attempts, row.next_attempt_at = Status.PENDING, 0, func.now()
+    await session.execute(_NOTIFY)
+    return row, True
 
 
 async def list_notifications(
