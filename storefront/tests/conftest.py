@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -72,21 +71,6 @@ async def limited_gateway(system):
     finally:
         if kept is not None:
             RUNNING["gateway"] = kept
-
-
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "the page has no CSRF token"
-    return match.group(1)
-
-
-async def post_form(client: httpx.AsyncClient, page: str, action: str, data: dict) -> httpx.Response:
-    """Load `page`, take its CSRF token and post `data` to `action`, as a browser would."""
-    html = (await client.get(page)).text
-    return await client.post(action, data={**data, "csrf_token": csrf_of(html)})
 
 
 # --- browser tests: Debian's chromium driven by Playwright, against the whole system ---------

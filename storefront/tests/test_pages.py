@@ -12,9 +12,10 @@ import httpx
 import jwt
 from sportello.contracts.legal import TERMS_VERSION
 from sportello.contracts.people import PERSON_NAME_PROBLEM
+from sportello.testing.forms import csrf_of, post_form
 from sportello.tokens import TokenIssuer
 
-from .conftest import csrf_of, local_shop, post_form, read_session, write_session
+from .conftest import local_shop, read_session, write_session
 
 # Sito vetrina of the demo catalog: 900 € base, 90 € for each page over the five included,
 # Italian only at no extra cost; the domain is a free answer.

@@ -10,8 +10,9 @@ from urllib.parse import quote, unquote
 import httpx
 from sportello.contracts.people import MIN_PASSWORD_LENGTH
 from sportello.testing import wait_for
+from sportello.testing.forms import csrf_of, post_form
 
-from .conftest import SESSION_COOKIE, csrf_of, local_shop, post_form, read_session
+from .conftest import SESSION_COOKIE, local_shop, read_session
 from .test_pages import PASSWORD, as_customer, register
 
 

@@ -4,7 +4,7 @@
   sportello up --replicas cart=2,orders=3   …with N processes of those services (up --help)
   sportello migrate            create each service's database, run its migrations, declare queues
   sportello queues migrate     move queues declared differently (classic) to quorum, no message lost
-  sportello serve NAME         run one process (a service, gateway, storefront, mailsink, payments)
+  sportello serve NAME         run one process (a service, gateway, storefront, backoffice, mailsink...)
   sportello keys               make sure a token signing key and the sandbox's webhook secret exist
   sportello outbox list|retry SERVICE        outbox rows the relay parked (metric sportello_outbox_parked)
   sportello dead-letters list|retry SERVICE  events the consumer parked (metric sportello_dead_letters)
@@ -271,6 +271,7 @@ def cmd_up(argv: list[str]) -> int:
         "",
         "  Sportello è in esecuzione",
         f"  Negozio:        {settings.storefront_url}",
+        f"  Back office:    {settings.backoffice_url}",
         f"  API:            {settings.gateway_url}/api  (documentazione: {settings.gateway_url}/api/docs)",
         f"  Email ricevute: {settings.mail_sink_url}",
         f"  Pagamenti test: {settings.payment_sandbox_url}",

@@ -115,6 +115,7 @@ def with_interpreter(procfile: str, python: str) -> str:
 APP_URL_SETTING = {
     "gateway": "gateway_url",
     "storefront": "storefront_url",
+    "backoffice": "backoffice_url",
     "mailsink": "mail_sink_url",
     "payments-sandbox": "payment_sandbox_url",
     "sdi-sandbox": "sdi_sandbox_url",

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     gateway_url: str = "http://127.0.0.1:8000"
     storefront_url: str = "http://127.0.0.1:8080"
+    backoffice_url: str = "http://127.0.0.1:8081"
     accounts_url: str = "http://127.0.0.1:8101"
     catalog_url: str = "http://127.0.0.1:8102"
     cart_url: str = "http://127.0.0.1:8103"

@@ -30,6 +30,7 @@ from sportello.settings import SERVICES, Settings
 URL_FIELDS = {
     "gateway": "gateway_url",
     "storefront": "storefront_url",
+    "backoffice": "backoffice_url",
     "mailsink": "mail_sink_url",
     "payments-sandbox": "payment_sandbox_url",
     "sdi-sandbox": "sdi_sandbox_url",

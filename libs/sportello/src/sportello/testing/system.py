@@ -1,8 +1,8 @@
 """The whole system as real processes, for whole-system and browser tests.
 
-Every service, the gateway, the storefront, the SMTP sink and the sandbox payment provider run as
-`sportello serve NAME` subprocesses on free ports against this run's databases and exchange; the
-demo catalog is loaded and a staff user created, as an operator would.
+Every service, the gateway, the storefront, the back office, the SMTP sink and the sandbox
+payment provider run as `sportello serve NAME` subprocesses on free ports against this run's
+databases and exchange; the demo catalog is loaded and a staff user created, as an operator would.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from sportello.settings import SERVICES, Settings
 from sportello.testing.processes import serve_processes, settings_env
 from sportello.testing.run import drop_run
 
-PROCESSES = [*SERVICES, "mailsink", "payments-sandbox", "sdi-sandbox", "gateway", "storefront"]
+PROCESSES = [*SERVICES, "mailsink", "payments-sandbox", "sdi-sandbox", "gateway", "storefront",
+             "backoffice"]
 STAFF_EMAIL = "staff@sportello.test"
 STAFF_PASSWORD = "staff-password-for-tests-1"
 GENEROUS_LIMITS = {

@@ -1,0 +1,75 @@
+"""Fixtures of the back office's page and browser tests: the whole system (real processes, the
+back office among them), a staff member's and a customer's way in."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sportello.testing import wait_for
+from sportello.testing.forms import post_form
+
+CUSTOMER_PASSWORD = "Una-password-lunga-2026"
+SU_MISURA = "sito-su-misura"  # quote only, in the demo catalog
+QUOTE_ANSWERS = {"progetto": "Un sito per la nostra trattoria.", "budget": "5k-15k"}
+
+
+@pytest.fixture
+async def office(system):
+    """A fresh visitor (own cookie jar) on the running back office process."""
+    async with httpx.AsyncClient(base_url=system.settings.backoffice_url, timeout=15) as c:
+        yield c
+
+
+@pytest.fixture
+async def api(system):
+    async with httpx.AsyncClient(base_url=system.settings.gateway_url, timeout=15) as c:
+        yield c
+
+
+async def staff_login(office: httpx.AsyncClient, system) -> httpx.Response:
+    r = await post_form(office, "/accedi", "/accedi",
+                        {"email": system.staff_email, "password": system.staff_password})
+    assert r.status_code == 303, r.text
+    return r
+
+
+@dataclass
+class Customer:
+    email: str
+    headers: dict[str, str]
+
+
+async def register(api: httpx.AsyncClient, email: str | None = None) -> Customer:
+    email = email or f"cliente-{uuid.uuid4().hex[:12]}@example.com"
+    r = await api.post("/api/accounts/register", json={
+        "email": email, "password": CUSTOMER_PASSWORD, "first_name": "Maria",
+        "last_name": "Bianchi", "privacy_accepted": True})
+    assert r.status_code == 201, r.text
+    r = await api.post("/api/accounts/login", json={"email": email, "password": CUSTOMER_PASSWORD})
+    assert r.status_code == 200, r.text
+    return Customer(email, {"Authorization": f"Bearer {r.json()['access_token']}"})
+
+
+async def request_quote(api: httpx.AsyncClient, customer: Customer,
+                        message: str = "Vorremmo partire a marzo.") -> dict:
+    """The customer asks for a quote through the API; the quote once quotes has recorded it."""
+    r = await api.post("/api/cart/quote/items", headers=customer.headers,
+                       json={"service_slug": SU_MISURA, "answers": QUOTE_ANSWERS})
+    assert r.status_code == 201, r.text
+    r = await api.post("/api/cart/quote/submit", json={"message": message},
+                       headers={**customer.headers, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 202, r.text
+    return await customer_quote(api, customer, r.json()["quote_id"], "requested")
+
+
+async def customer_quote(api: httpx.AsyncClient, customer: Customer, quote_id: str,
+                         status: str) -> dict:
+    """The customer's view of a quote, once it has `status`."""
+    async def seen():
+        r = await api.get(f"/api/quotes/{quote_id}", headers=customer.headers)
+        return r.json() if r.status_code == 200 and r.json()["status"] == status else None
+
+    return await wait_for(seen, timeout=20, message=f"quote {quote_id} {status}")
