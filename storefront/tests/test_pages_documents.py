@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 
-from .conftest import csrf_of
+from sportello.testing.forms import csrf_of
 
 SERVICE = "/servizio/dichiarazione-dei-redditi"
 FIELD = "answers.documenti"
