@@ -73,22 +73,8 @@ async def limited_gateway(system):
             RUNNING["gateway"] = kept
 
 
-# --- browser tests: Debian's chromium driven by Playwright, against the whole system ---------
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="session")
-async def browser():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
-
+# --- browser tests: Debian's chromium driven by Playwright (the `browser` fixture of
+# sportello.testing.plugin), against the whole system ------------------------------------
 
 @pytest.fixture
 async def page(browser, system):
