@@ -87,7 +87,7 @@ async def test_staff_price_a_requested_quote_and_the_customer_sees_it_in_the_sho
     await log_in(shop, customer.email, CUSTOMER_PASSWORD)
     await shop.goto(f"/account/preventivi/{quote['id']}")
     await expect(shop.locator(".status").first).to_have_text("Preventivo disponibile")
-    await expect(shop.get_by_text("Prenotazione online inclusa.")).to_be_visible()
+    await expect(shop.get_by_text("Prenotazione online inclusa.").first).to_be_visible()
     await expect(shop.locator(".totals")).to_contain_text(f"5.490,00{EURO}")
     await shot(shop, "bo-04-cliente-vede-il-preventivo")
 
