@@ -73,3 +73,38 @@ async def customer_quote(api: httpx.AsyncClient, customer: Customer, quote_id: s
         return r.json() if r.status_code == 200 and r.json()["status"] == status else None
 
     return await wait_for(seen, timeout=20, message=f"quote {quote_id} {status}")
+
+
+BILLING = {
+    "customer_type": "privato", "first_name": "Maria", "last_name": "Bianchi",
+    "tax_code": "RSSMRA85T10A562S",
+    "address": {"street": "Via Roma 1", "postal_code": "20121", "city": "Milano",
+                "province": "MI", "country": "IT"},
+    "email": "maria.bianchi@example.com",
+}
+SITO = "sito-vetrina"  # fixed price, in the demo catalog
+SITO_ANSWERS = {"pagine_extra": 0, "lingue": "it", "dominio": "bianchi.it"}
+
+
+async def bank_transfer_order(api: httpx.AsyncClient, customer: Customer) -> dict:
+    """The customer buys by bank transfer through the API; the order once orders has it."""
+    from sportello.contracts.legal import TERMS_VERSION
+
+    r = await api.post("/api/cart/items", headers=customer.headers,
+                       json={"service_slug": SITO, "answers": SITO_ANSWERS})
+    assert r.status_code == 201, r.text
+    r = await api.post("/api/cart/checkout",
+                       headers={**customer.headers, "Idempotency-Key": uuid.uuid4().hex},
+                       json={"billing": BILLING, "terms_version": TERMS_VERSION,
+                             "payment_method": "bank_transfer"})
+    assert r.status_code == 202, r.text
+    return await customer_order(api, customer, r.json()["order_id"], "awaiting_payment")
+
+
+async def customer_order(api: httpx.AsyncClient, customer: Customer, order_id: str,
+                         status: str) -> dict:
+    async def seen():
+        r = await api.get(f"/api/orders/{order_id}", headers=customer.headers)
+        return r.json() if r.status_code == 200 and r.json()["status"] == status else None
+
+    return await wait_for(seen, timeout=20, message=f"order {order_id} {status}")
