@@ -25,13 +25,15 @@ from sportello.settings import SERVICE_PORTS, SERVICES, Settings
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy/k8s"
 APPS = {ep.name for ep in entry_points(group="sportello.apps")} | set(SERVICES)
-PROCESS_PORTS = {**SERVICE_PORTS, "gateway": 8000, "storefront": 8080, "payments-sandbox": 8090,
+PROCESS_PORTS = {**SERVICE_PORTS, "gateway": 8000, "storefront": 8080, "backoffice": 8081,
+                 "payments-sandbox": 8090,
                  "sdi-sandbox": 8091}
 
 
 def known_settings() -> set[str]:
     """Every SPORTELLO_* variable some process reads: the shared Settings and each subclass."""
     import sportello_accounts.settings  # noqa: F401
+    import sportello_backoffice.settings  # noqa: F401
     import sportello_gateway.settings  # noqa: F401
     import sportello_storefront.settings  # noqa: F401
 
@@ -56,7 +58,7 @@ def sportello_containers() -> dict[str, dict]:
 def test_compose_runs_every_process_and_the_infrastructure():
     services = compose()["services"]
     served = {svc["command"][2] for svc in sportello_containers().values()}
-    assert served == {*SERVICES, "gateway", "storefront", "payments-sandbox",
+    assert served == {*SERVICES, "gateway", "storefront", "backoffice", "payments-sandbox",
                       "sdi-sandbox"}
     assert served <= APPS, "every command names a process `sportello serve` knows"
     assert {"postgres", "rabbitmq", "mailpit", "setup"} <= set(services)
@@ -344,12 +346,14 @@ def test_the_proxies_in_front_are_trusted_and_nobody_else():
     every visitor as the ingress: one rate-limit bucket for the whole shop."""
     services = compose()["services"]
     storefront_ip = services["storefront"]["networks"]["default"]["ipv4_address"]
+    backoffice_ip = services["backoffice"]["networks"]["default"]["ipv4_address"]
     gateway_ip = services["gateway"]["networks"]["default"]["ipv4_address"]
     assert _trusted(services["gateway"]["environment"]["SPORTELLO_TRUSTED_PROXIES"]) == [
-        f"{storefront_ip}/32"]
+        f"{storefront_ip}/32", f"{backoffice_ip}/32"]
     assert _trusted(services["accounts"]["environment"]["SPORTELLO_TRUSTED_PROXIES"]) == [
         f"{gateway_ip}/32"]
     assert _trusted(services["storefront"]["environment"]["SPORTELLO_TRUSTED_PROXIES"]) == []
+    assert _trusted(services["backoffice"]["environment"]["SPORTELLO_TRUSTED_PROXIES"]) == []
     deployments = {d["metadata"]["name"]: d for _, d in k8s_documents(K8S / "base")
                    if d["kind"] == "Deployment"}
 
