@@ -241,7 +241,7 @@ def test_each_process_has_deployment_service_probes_and_autoscaler():
         by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
     config = by_kind["ConfigMap"]["sportello-config"]["data"]
     assert set(config) <= known_settings()
-    for name in [*SERVICES, "gateway", "storefront"]:
+    for name in [*SERVICES, "gateway", "storefront", "backoffice"]:
         deployment = by_kind["Deployment"][name]
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         assert container["args"] == ["sportello", "serve", name]
@@ -263,6 +263,8 @@ def test_each_process_has_deployment_service_probes_and_autoscaler():
     ingress = by_kind["Ingress"]["sportello"]["spec"]["rules"][0]["http"]["paths"]
     assert {p["path"]: p["backend"]["service"]["name"] for p in ingress} == {
         "/api": "gateway", "/": "storefront"}
+    [staff_rule] = by_kind["Ingress"]["sportello-backoffice"]["spec"]["rules"]
+    assert staff_rule["http"]["paths"][0]["backend"]["service"]["name"] == "backoffice"
     assert "payments" not in by_kind["Deployment"], "the sandbox provider is never in production"
 
 
