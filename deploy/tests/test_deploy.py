@@ -466,14 +466,18 @@ def _nginx_bytes(size: str) -> int:
     return int(size[:-1]) * units[size[-1].lower()] if size[-1].isalpha() else int(size)
 
 
-def _ingress_limit(by_kind: dict[str, dict[str, dict]], path: str) -> tuple[str, int]:
-    """The backend and the body limit ingress-nginx applies to a path: an Exact path first, then
-    the longest Prefix (whole segments), each with its Ingress's proxy-body-size (1m default)."""
+def _ingress_limit(by_kind: dict[str, dict[str, dict]], path: str,
+                   host: str = "shop.example.it") -> tuple[str, int]:
+    """The backend and the body limit ingress-nginx applies to a path of `host` (the back office
+    has a host of its own): an Exact path first, then the longest Prefix (whole segments), each
+    with its Ingress's proxy-body-size (1m default)."""
     exact, prefixes = {}, {}
     for ingress in by_kind["Ingress"].values():
         size = ingress["metadata"].get("annotations", {}).get(
             "nginx.ingress.kubernetes.io/proxy-body-size", "1m")
         for rule in ingress["spec"]["rules"]:
+            if rule.get("host") != host:
+                continue
             for p in rule["http"]["paths"]:
                 target = (p["backend"]["service"]["name"], _nginx_bytes(size))
                 (exact if p["pathType"] == "Exact" else prefixes)[p["path"]] = target
