@@ -9,7 +9,14 @@ import uuid
 from sportello.testing import wait_for
 from sportello.testing.forms import csrf_of, post_form
 
-from .conftest import CUSTOMER_PASSWORD, customer_quote, register, request_quote, staff_login
+from .conftest import (
+    CUSTOMER_PASSWORD,
+    bank_transfer_order,
+    customer_quote,
+    register,
+    request_quote,
+    staff_login,
+)
 
 STAFF_ONLY = "Accesso riservato allo staff."
 
@@ -45,21 +52,32 @@ async def test_without_a_staff_login_no_page_is_reachable(office):
 
 
 async def test_the_dashboard_counts_what_needs_a_person_and_links_each_queue(office, api, system):
-    await request_quote(api, await register(api))
-    r = await staff_login(office, system)
-    assert r.headers["location"] == "/"
-    page = (await office.get("/")).text
-    assert "<h1>Cruscotto</h1>" in page
+    await staff_login(office, system)
+    before = _tiles((await office.get("/")).text)
+    assert set(before) == {
+        ("Preventivi da prezzare", "/preventivi?stato=requested"),
+        ("Modifiche richieste", "/preventivi?stato=changes_requested"),
+        ("Bonifici da confermare", "/ordini?stato=awaiting_payment&amp;pagamento=bank_transfer"),
+        ("Ordini pagati da avviare", "/ordini?stato=paid"),
+        ("Ordini in lavorazione", "/ordini?stato=in_progress"),
+        ("Recessi da gestire", "/ordini?stato=withdrawal_requested"),
+        ("Email non consegnate", "/email")}
+    customer = await register(api)
+    await request_quote(api, customer)
+    await bank_transfer_order(api, customer)
+    after = _tiles((await office.get("/")).text)
     for label, href in (("Preventivi da prezzare", "/preventivi?stato=requested"),
                         ("Bonifici da confermare",
-                         "/ordini?stato=awaiting_payment&amp;pagamento=bank_transfer"),
-                        ("Ordini in lavorazione", "/ordini?stato=in_progress"),
-                        ("Email non consegnate", "/email")):
-        assert re.search(rf'href="{re.escape(href)}"><span class="tile-count">\d+\+?</span> '
-                         rf'<span class="tile-label">{label}', page), label
-    count = re.search(r'<span class="tile-count">(\d+)\+?</span> <span class="tile-label">Preventivi',
-                      page)
-    assert int(count.group(1)) >= 1
+                         "/ordini?stato=awaiting_payment&amp;pagamento=bank_transfer")):
+        assert int(after[(label, href)]) == int(before[(label, href)]) + 1, label
+
+
+def _tiles(page: str) -> dict[tuple[str, str], str]:
+    """(label, link) → the count each tile of the Cruscotto shows."""
+    assert "<h1>Cruscotto</h1>" in page
+    return {(label, href): count for href, count, label in re.findall(
+        r'<a href="([^"]+)"><span class="tile-count">([^<]+)</span> <span class="tile-label">'
+        r'([^<]+)</span>', page)}
 
 
 async def test_staff_price_a_quote_after_fixing_a_bad_price_and_the_customer_sees_it(

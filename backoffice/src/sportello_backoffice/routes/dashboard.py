@@ -11,29 +11,34 @@ from sportello_backoffice.web import count_label, found, render, staff_api
 
 router = APIRouter()
 
+# (service's queue key, label, the queue page): exact counts from the staff report routes.
+QUOTE_QUEUES = [("to_price", "Preventivi da prezzare", "/preventivi?stato=requested"),
+                ("changes_requested", "Modifiche richieste", "/preventivi?stato=changes_requested")]
+ORDER_QUEUES = [
+    ("transfers_to_confirm", "Bonifici da confermare",
+     "/ordini?stato=awaiting_payment&pagamento=bank_transfer"),
+    ("paid_to_start", "Ordini pagati da avviare", "/ordini?stato=paid"),
+    ("in_progress", "Ordini in lavorazione", "/ordini?stato=in_progress"),
+    ("withdrawals", "Recessi da gestire", "/ordini?stato=withdrawal_requested"),
+]
+
 
 @router.get("/")
 async def dashboard(request: Request, gw: Api = Depends(staff_api)):
-    # One first page of each queue, side by side: the four reads do not depend on each other.
-    quotes, awaiting, in_progress, emails = await asyncio.gather(
-        gw.get("/staff/quotes", params={"status": "requested", "limit": 100}, require_login=True),
-        gw.get("/staff/orders", params={"status": "awaiting_payment", "limit": 100},
-               require_login=True),
-        gw.get("/staff/orders", params={"status": "in_progress", "limit": 100}, require_login=True),
+    # The three reads do not depend on each other: side by side.
+    quotes, orders, emails = await asyncio.gather(
+        gw.get("/staff/quotes/report", require_login=True),
+        gw.get("/staff/orders/report", require_login=True),
+        # No count route on notifications: the first page of failed emails says "100+".
         gw.get("/staff/notifications", params={"status": "failed", "limit": 100},
                require_login=True),
     )
-    awaiting_body = found(awaiting)
-    transfers = [o for o in awaiting_body.get("items", []) if o.get("payment_method") == "bank_transfer"]
-    tiles = [
-        {"label": "Preventivi da prezzare", "count": count_label(found(quotes)),
-         "href": "/preventivi?stato=requested"},
-        {"label": "Bonifici da confermare",
-         "count": f"{len(transfers)}+" if awaiting_body.get("next_cursor") else str(len(transfers)),
-         "href": "/ordini?stato=awaiting_payment&pagamento=bank_transfer"},
-        {"label": "Ordini in lavorazione", "count": count_label(found(in_progress)),
-         "href": "/ordini?stato=in_progress"},
-        {"label": "Email non consegnate", "count": count_label(found(emails)),
-         "href": "/email"},
-    ]
+    quote_queues = found(quotes).get("queues", {})
+    order_queues = found(orders).get("queues", {})
+    tiles = [{"label": label, "count": str(quote_queues.get(key, 0)), "href": href}
+             for key, label, href in QUOTE_QUEUES]
+    tiles += [{"label": label, "count": str(order_queues.get(key, 0)), "href": href}
+              for key, label, href in ORDER_QUEUES]
+    tiles.append({"label": "Email non consegnate", "count": count_label(found(emails)),
+                  "href": "/email"})
     return render(request, "dashboard.html", tiles=tiles)
