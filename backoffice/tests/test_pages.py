@@ -150,3 +150,21 @@ async def test_staff_resend_a_failed_email_from_its_queue(office, api, system):
     assert r.status_code == 303
     page = (await office.get("/email")).text
     assert f"Email a {refused} rimessa in coda di invio." in page
+
+
+async def test_the_storefronts_session_and_security_rules_hold_here(office, system):
+    before = (await office.get("/accedi"))
+    assert "script-src 'self'" in before.headers["content-security-policy"]
+    assert before.headers["x-frame-options"] == "DENY"
+    anonymous = office.cookies.get("sportello_staff")
+    r = await staff_login(office, system)
+    cookie = r.headers["set-cookie"].lower()
+    assert cookie.startswith("sportello_staff=") and "httponly" in cookie and "samesite=lax" in cookie
+    # A new session id at login: a cookie planted before is worth nothing after.
+    assert office.cookies.get("sportello_staff") not in (None, anonymous)
+    page = await office.get("/")
+    assert page.headers["cache-control"] == "no-store"
+    # Esci ends it: the pages ask for a login again.
+    r = await post_form(office, "/", "/esci", {})
+    assert r.status_code == 303 and r.headers["location"] == "/accedi"
+    assert (await office.get("/")).status_code == 303
