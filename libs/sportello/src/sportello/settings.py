@@ -63,8 +63,9 @@ class Settings(BaseSettings):
     exchange: str = "sportello.events"
     queue_prefix: str = ""
     consumer_prefetch: int = 50
-    # How long a consumer waits to fill a batch of deliveries before handling what it has.
-    consumer_batch_ms: float = 5.0
+    # How long a consumer waits to fill a batch of deliveries before handling what it has. 0: it
+    # takes what has arrived and goes, so batches grow only under load and a lone event never waits.
+    consumer_batch_ms: float = 0.0
     # Delays (seconds) before each retry of a failing handler; after the last, the dead-letter queue.
     retry_delays: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0])
     # Every server closes a connection whose request headers are not complete in this time.
