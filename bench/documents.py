@@ -7,7 +7,8 @@ store a directory on this machine's disk. Each round, alternating: the floor wri
 file in the same directory (open, write, close: what a local object store does, no fsync), then an
 anonymous visitor POSTs the same size of new random bytes as multipart to /api/documents through
 the gateway (streamed there, spooled by the service, hashed, typed and renamed into the store, its
-row committed) and reads the 201. Printed: p50 and best of each, MB/s, and the ratio.
+row committed) and reads the 201; then the same straight to the documents process (what the hop
+adds). Printed: p50 and best of each, MB/s, and the ratio.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def write_floor(directory: Path, body: bytes) -> float:
 
 
 async def upload(client: httpx.AsyncClient, body: bytes) -> float:
+    """One upload as an anonymous cart visitor (a new one each time: no draft quota reached)."""
     headers = {"X-Cart-Token": uuid.uuid4().hex * 2}
     start = time.perf_counter()
     r = await client.post("/api/documents", headers=headers,
@@ -52,17 +54,19 @@ async def main(size_mb: int, rounds: int) -> None:
     settings = _run_settings(tmp, {})
     env = {"SPORTELLO_RATE_UPLOAD_PER_MINUTE": "100000", "SPORTELLO_LOG_LEVEL": "WARNING"}
     size = size_mb * 1_048_576
-    floors, uploads = [], []
+    floors, uploads, direct = [], [], []
     try:
         async with serve_processes(settings, ["documents", "gateway"], env) as running:
             store = Path(running.data_dir) / "documents"
             store.mkdir(parents=True, exist_ok=True)
-            async with httpx.AsyncClient(base_url=running.gateway_url, timeout=120) as client:
+            async with httpx.AsyncClient(base_url=running.gateway_url, timeout=120) as client, \
+                    httpx.AsyncClient(base_url=running.documents_url, timeout=120) as service:
                 await upload(client, b"%PDF-1.7\n" + os.urandom(1000))      # warm up
                 for _ in range(rounds):
                     body = b"%PDF-1.7\n" + os.urandom(size - 9)
                     floors.append(write_floor(store, body))
                     uploads.append(await upload(client, b"%PDF-1.7\n" + os.urandom(size - 9)))
+                    direct.append(await upload(service, b"%PDF-1.7\n" + os.urandom(size - 9)))
     finally:
         await drop_run(settings)
 
@@ -74,6 +78,7 @@ async def main(size_mb: int, rounds: int) -> None:
     print(f"{size_mb} MB, {rounds} rounds, load {os.getloadavg()[0]:.2f}")
     print(line("write to disk (floor)", floors))
     print(line("upload through the gateway", uploads))
+    print(line("upload straight to documents", direct))
     print(f"upload / floor at p50: {statistics.median(uploads) / statistics.median(floors):.1f}x")
 
 

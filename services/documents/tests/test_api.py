@@ -151,3 +151,42 @@ async def test_old_drafts_are_purged_and_their_unshared_blobs_collected(client, 
     assert (await client.get(f"/api/documents/{doc['id']}",
                              headers={"X-Cart-Token": token})).status_code == 404
     assert blob not in store_files(documents_settings_)
+
+
+async def test_a_delivery_reads_its_note_wherever_it_is_in_the_body_and_bounds_it(
+        client, customer, staff, documents_settings_):
+    doc = (await upload(client, customer.headers, pdf())).json()
+    ref = {k: doc[k] for k in ("id", "name", "content_type", "size_bytes", "sha256")}
+    quote_id = await request_quote(documents_settings_, customer, [ref])
+
+    async def known():
+        r = await client.get(f"/api/staff/quotes/{quote_id}/documents", headers=staff)
+        return r.status_code == 200 or None
+    await wait_for(known, message="the quote known to documents")
+    boundary = "sportello-test"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"esito.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").encode() + pdf(500) + (
+        f"\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n"
+        f"Nota dopo il file\r\n--{boundary}--\r\n").encode()
+    r = await client.post(f"/api/staff/quotes/{quote_id}/documents", content=body, headers={
+        **staff, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert r.status_code == 201, r.text
+    assert r.json()["note"] == "Nota dopo il file"
+    long = await client.post(f"/api/staff/quotes/{quote_id}/documents", headers=staff,
+                             files={"file": ("a.pdf", pdf(100), "application/pdf")},
+                             data={"note": "x" * 2001})
+    assert long.status_code == 422 and long.json()["errors"][0]["field"] == "note"
+
+
+async def test_a_body_that_is_not_multipart_or_has_no_file_is_a_clear_4xx(client, customer):
+    r = await client.post("/api/documents", headers={**customer.headers,
+                                                     "Content-Type": "application/json"},
+                          content=b"{}")
+    assert r.status_code == 400 and "multipart" in r.json()["detail"]
+    r = await client.post("/api/documents", headers=customer.headers, data={"x": "1"},
+                          files={"altro": ("a.pdf", pdf(100), "application/pdf")})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "file"
+    r = await client.post("/api/documents", headers={
+        **customer.headers, "Content-Type": "multipart/form-data; boundary=zz"},
+        content=b"--zz\r\nnonsense without headers end")
+    assert r.status_code in (400, 422)

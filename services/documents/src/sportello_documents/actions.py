@@ -4,7 +4,7 @@ purge and collect (one transaction each; the blob is written before its row comm
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -27,14 +27,17 @@ ACCEPTED = ("Tipo di file non accettato: carica un PDF, un'immagine (JPEG, PNG, 
             "un documento Word, Excel o OpenDocument, un archivio ZIP o un file di testo.")
 
 
+MAX_NOTE = 2000
+
+
 class Refused(ProblemError):
     def __init__(self, status: int, detail: str):
         super().__init__(detail)
         self.status = status
 
 
-async def store(session: AsyncSession, blobs: Blobs, chunks: AsyncIterator[bytes], name: str | None,
-                settings: DocumentsSettings, *, kind: str, owner: str,
+async def store(session: AsyncSession, blobs: Blobs, chunks: AsyncIterator[bytes],
+                name: Callable[[], str | None], settings: DocumentsSettings, *, kind: str, owner: str,
                 customer_id: uuid.UUID | None = None, **where) -> Document:
     """Stage the bytes, check them, keep the blob, then add the row (the caller commits)."""
     limit = settings.documents_max_file_mb * 1_048_576
@@ -49,7 +52,7 @@ async def store(session: AsyncSession, blobs: Blobs, chunks: AsyncIterator[bytes
             raise ValidationFailed([FieldError(field="file", message="Il file è vuoto.")])
         raise Refused(415, ACCEPTED)
     await blobs.keep(staged)
-    doc = Document(id=uuid.uuid4(), kind=kind, name=domain.clean_name(name),
+    doc = Document(id=uuid.uuid4(), kind=kind, name=domain.clean_name(name()),
                    content_type=content_type, size_bytes=staged.size_bytes, sha256=staged.sha256,
                    owner=owner, customer_id=customer_id, created_at=datetime.now(UTC), **where)
     session.add(doc)
@@ -60,7 +63,7 @@ async def store(session: AsyncSession, blobs: Blobs, chunks: AsyncIterator[bytes
 
 
 async def upload(session: AsyncSession, blobs: Blobs, chunks: AsyncIterator[bytes],
-                 name: str | None, owner: str, customer_id: uuid.UUID | None,
+                 name: Callable[[], str | None], owner: str, customer_id: uuid.UUID | None,
                  settings: DocumentsSettings) -> tuple[Document, str]:
     """A customer's or a visitor's draft and its receipt."""
     if await repository.drafts_of(session, owner) >= settings.documents_drafts_per_owner:
@@ -74,14 +77,21 @@ async def upload(session: AsyncSession, blobs: Blobs, chunks: AsyncIterator[byte
 
 
 async def deliver(session: AsyncSession, blobs: Blobs, chunks: AsyncIterator[bytes],
-                  name: str | None, kind: str, parent_id: uuid.UUID, staff: Principal,
-                  note: str | None, settings: DocumentsSettings) -> Document:
-    """Staff's file on an order or a quote; its customer is told (document.delivered)."""
+                  name: Callable[[], str | None], kind: str, parent_id: uuid.UUID,
+                  staff: Principal, note_of: Callable[[], str | None],
+                  settings: DocumentsSettings) -> Document:
+    """Staff's file on an order or a quote; its customer is told (document.delivered). The name
+    and the note are read once the body has streamed in (a field may follow the file)."""
     parent = await repository.parent(session, kind, parent_id)
     where = {"order_id": parent_id} if kind == "order" else {"quote_id": parent_id}
     doc = await store(session, blobs, chunks, name, settings, kind="deliverable",
                       owner=f"staff:{staff.id}", customer_id=parent.customer_id,
-                      attached_at=datetime.now(UTC), note=note, **where)
+                      attached_at=datetime.now(UTC), **where)
+    note = (note_of() or "").strip() or None
+    if note and len(note) > MAX_NOTE:
+        # The row rolls back with this; the blob is an orphan for the next collection.
+        raise ValidationFailed([FieldError(field="note", message=f"Al massimo {MAX_NOTE} caratteri.")])
+    doc.note = note
     await emit(session, "document.delivered", DocumentDelivered(
         document_id=doc.id, name=doc.name, content_type=doc.content_type,
         size_bytes=doc.size_bytes, number=parent.number, customer=Contact(**parent.customer),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 from sportello.auth import Customer, OptionalPrincipal, Staff
 from sportello.contracts.documents import owner_of
@@ -17,28 +17,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sportello_documents import actions, domain, repository, schemas, views
 from sportello_documents.settings import documents_settings
 from sportello_documents.store import Blobs
+from sportello_documents.streaming import UploadBody
 
 router = APIRouter()
 Session = Annotated[AsyncSession, Depends(get_session)]
 CartToken = Annotated[str | None, Header(alias="X-Cart-Token", max_length=200)]
 Kind = Literal["order", "quote"]
-CHUNK = 1_048_576
 
 
-def _chunks(file: UploadFile):
-    async def read():
-        while chunk := await file.read(CHUNK):
-            yield chunk
-    return read()
+# The body is parsed as it streams (streaming.UploadBody), so the schema is declared here.
+def _multipart(note: bool = False) -> dict:
+    properties = {"file": {"type": "string", "format": "binary", "description": "Un solo file"}}
+    if note:
+        properties["note"] = {"type": "string", "maxLength": 2000}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"], "properties": properties}}}}}
 
 
 def _settings(request: Request):
     return documents_settings(request.app.state.settings)
 
 
-@router.post("/api/documents", status_code=201, response_model=schemas.Uploaded)
+@router.post("/api/documents", status_code=201, response_model=schemas.Uploaded,
+             openapi_extra=_multipart())
 async def upload(request: Request, session: Session, me: OptionalPrincipal,
-                 file: Annotated[UploadFile, File(description="Un solo file")],
                  cart_token: CartToken = None):
     """A file for a form's answer, by a customer or an anonymous cart visitor: its type comes
     from its bytes; the receipt is what the cart line carries."""
@@ -46,7 +48,8 @@ async def upload(request: Request, session: Session, me: OptionalPrincipal,
         raise Unauthorized()
     settings = _settings(request)
     owner = owner_of(me.id if me else None, cart_token)
-    doc, receipt = await actions.upload(session, Blobs(settings), _chunks(file), file.filename,
+    body = UploadBody(request)
+    doc, receipt = await actions.upload(session, Blobs(settings), body.file(), lambda: body.filename,
                                         owner, me.id if me else None, settings)
     return schemas.Uploaded(**actions.ref_of(doc).model_dump(), receipt=receipt)
 
@@ -92,27 +95,22 @@ async def staff_quote_documents(quote_id: uuid.UUID, staff: Staff, session: Sess
     return views.documents(await repository.of_parent(session, "quote", quote_id))
 
 
-async def _deliver(kind: Kind, parent_id: uuid.UUID, request: Request, staff, session,
-                   file: UploadFile, note: str | None):
+async def _deliver(kind: Kind, parent_id: uuid.UUID, request: Request, staff, session):
     settings = _settings(request)
-    doc = await actions.deliver(session, Blobs(settings), _chunks(file), file.filename, kind,
-                                parent_id, staff, (note or "").strip() or None, settings)
+    body = UploadBody(request)
+    doc = await actions.deliver(session, Blobs(settings), body.file(), lambda: body.filename,
+                                kind, parent_id, staff, lambda: body.fields.get("note"), settings)
     return views.document(doc)
 
 
-Note = Annotated[str | None, Form(max_length=2000)]
-
-
 @router.post("/api/staff/orders/{order_id}/documents", status_code=201,
-             response_model=schemas.DocumentOut)
-async def deliver_to_order(order_id: uuid.UUID, request: Request, staff: Staff, session: Session,
-                           file: Annotated[UploadFile, File()], note: Note = None):
+             response_model=schemas.DocumentOut, openapi_extra=_multipart(note=True))
+async def deliver_to_order(order_id: uuid.UUID, request: Request, staff: Staff, session: Session):
     """A deliverable (the translation, the filing's receipt): the customer is emailed a link."""
-    return await _deliver("order", order_id, request, staff, session, file, note)
+    return await _deliver("order", order_id, request, staff, session)
 
 
 @router.post("/api/staff/quotes/{quote_id}/documents", status_code=201,
-             response_model=schemas.DocumentOut)
-async def deliver_to_quote(quote_id: uuid.UUID, request: Request, staff: Staff, session: Session,
-                           file: Annotated[UploadFile, File()], note: Note = None):
-    return await _deliver("quote", quote_id, request, staff, session, file, note)
+             response_model=schemas.DocumentOut, openapi_extra=_multipart(note=True))
+async def deliver_to_quote(quote_id: uuid.UUID, request: Request, staff: Staff, session: Session):
+    return await _deliver("quote", quote_id, request, staff, session)
