@@ -103,7 +103,7 @@ async def test_a_requested_quote_takes_its_files_and_staff_deliver_one_back(
         r = await client.get(f"/api/quotes/{quote_id}/documents", headers=customer.headers)
         return r.json()["items"] if r.status_code == 200 and r.json()["items"] else None
     [listed] = await wait_for(attached, message="the quote's files")
-    assert listed["id"] == doc["id"] and listed["kind"] == "upload"
+    assert listed["id"] == doc["id"] and listed["kind"] == "customer"
     assert (await client.get(f"/api/quotes/{quote_id}/documents",
                              headers=other.headers)).status_code == 404
     staff_list = await client.get(f"/api/staff/quotes/{quote_id}/documents", headers=staff)

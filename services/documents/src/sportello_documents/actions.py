@@ -69,7 +69,7 @@ async def upload(session: AsyncSession, blobs: Blobs, chunks: AsyncIterator[byte
     if await repository.drafts_of(session, owner) >= settings.documents_drafts_per_owner:
         raise TooManyRequests(3600, f"Hai già caricato {settings.documents_drafts_per_owner} file "
                                     "non ancora usati: riprova più tardi.")
-    doc = await store(session, blobs, chunks, name, settings, kind="upload", owner=owner,
+    doc = await store(session, blobs, chunks, name, settings, kind="customer", owner=owner,
                       customer_id=customer_id)
     await session.commit()
     receipt = issue_receipt(settings.documents_secret, ref_of(doc), owner)

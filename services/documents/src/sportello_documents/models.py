@@ -23,7 +23,8 @@ class Document(Base):
     __tablename__ = "documents"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    # "upload" (a customer's, through a form) or "deliverable" (staff's, on an order or a quote).
+    # "customer" (a customer's upload, with a form or a message) or "deliverable" (staff's, on
+    # an order or a quote): the `kind` of API.md.
     kind: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(Text)
     content_type: Mapped[str] = mapped_column(Text)

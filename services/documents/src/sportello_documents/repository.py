@@ -68,7 +68,7 @@ async def of_parent(session: AsyncSession, kind: str, parent_id: uuid.UUID) -> l
 
 async def purge_drafts(session: AsyncSession, before: datetime) -> int:
     result = await session.execute(delete(Document).where(
-        Document.kind == "upload", Document.order_id.is_(None), Document.quote_id.is_(None),
+        Document.kind == "customer", Document.order_id.is_(None), Document.quote_id.is_(None),
         Document.created_at < before))
     return result.rowcount or 0
 

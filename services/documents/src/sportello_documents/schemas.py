@@ -22,7 +22,7 @@ class Uploaded(BaseModel):
 
 class DocumentOut(BaseModel):
     id: uuid.UUID
-    kind: Literal["upload", "deliverable"]
+    kind: Literal["customer", "deliverable"]
     name: str
     content_type: str
     size_bytes: int
