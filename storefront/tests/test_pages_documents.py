@@ -61,3 +61,30 @@ def test_a_form_posts_at_most_50_mb_of_files_at_once():
     assert max_body_bytes(ten_big) == 51 * MB
     assert max_body_bytes(one_small) == 6 * MB
     assert max_body_bytes({"form": {"fields": [{"type": "text"}]}}) == MB
+
+
+async def test_a_message_to_staff_carries_its_files_onto_the_quote(shop, system):
+    from sportello.testing import wait_for
+
+    from .test_pages import _quoted
+
+    quote_id, _ = await _quoted(shop, system, 100000)
+    page_url = f"/account/preventivi/{quote_id}"
+    html = (await shop.get(page_url)).text
+    r = await shop.post(f"{page_url}/messaggi", data={"body": "Ecco il capitolato",
+                                                      "csrf_token": csrf_of(html)},
+                        files=[("allegati", ("capitolato.pdf", pdf(), "application/pdf"))])
+    assert r.status_code == 303, r.text
+    async def listed():
+        text = (await shop.get(page_url)).text
+        return text if "capitolato.pdf" in text else None
+    page = await wait_for(listed, timeout=15, interval=0.2, message="the message's file listed")
+    assert "Inviati da te" in page and "Ecco il capitolato" in page
+    # A refused file names the field and sends no message.
+    html = (await shop.get(page_url)).text
+    r = await shop.post(f"{page_url}/messaggi", data={"body": "E questo eseguibile",
+                                                      "csrf_token": csrf_of(html)},
+                        files=[("allegati", ("setup.pdf", b"MZ\x90\x00" + os.urandom(900),
+                                             "application/pdf"))])
+    assert r.status_code == 422 and "Tipo di file non accettato" in r.text
+    assert "E questo eseguibile" not in (await shop.get(page_url)).text.split("Conversazione")[1]

@@ -190,3 +190,27 @@ async def test_a_body_that_is_not_multipart_or_has_no_file_is_a_clear_4xx(client
         **customer.headers, "Content-Type": "multipart/form-data; boundary=zz"},
         content=b"--zz\r\nnonsense without headers end")
     assert r.status_code in (400, 422)
+
+
+async def test_a_quote_message_takes_only_the_files_its_author_uploaded(
+        client, customer, other, documents_settings_):
+    from sportello.contracts.events import QuoteMessagePosted
+    from sportello.testing import publish_event
+
+    quote_id = await request_quote(documents_settings_, customer, [])
+    mine = (await upload(client, customer.headers, pdf(), name="planimetria.pdf")).json()
+    theirs = (await upload(client, other.headers, pdf(), name="altrui.pdf")).json()
+    await publish_event(documents_settings_, "quote.message_posted", QuoteMessagePosted(
+        quote_id=quote_id, number="PR-2026-000001", customer=customer.contact,
+        message_id=uuid.uuid4(), author="customer", author_id=customer.id,
+        body="Ecco la planimetria", document_ids=[uuid.UUID(mine["id"]), uuid.UUID(theirs["id"])]),
+        producer="quotes")
+
+    async def attached():
+        r = await client.get(f"/api/quotes/{quote_id}/documents", headers=customer.headers)
+        return r.json()["items"] if r.status_code == 200 and r.json()["items"] else None
+    items = await wait_for(attached, message="the message's file on the quote")
+    assert [d["name"] for d in items] == ["planimetria.pdf"]
+    # The other customer's file stays theirs alone.
+    assert (await client.get(f"/api/documents/{theirs['id']}",
+                             headers=customer.headers)).status_code == 404

@@ -48,6 +48,23 @@ async def test_customer_and_staff_write_in_turn_and_each_side_is_told(client, se
     assert len((await quotes.get(data)).json()["messages"]) == 2
 
 
+async def test_a_message_names_its_files_for_documents_to_attach(client, settings, quotes):
+    data = await quotes.submit()
+    files = [str(uuid.uuid4()), str(uuid.uuid4())]
+    url = f"/api/quotes/{data.quote_id}/messages"
+    async with EventTap(settings, "quote.message_posted") as tap:
+        r = await client.post(url, json={"body": "In allegato il campione", "document_ids": files},
+                              headers=quotes.customer(data))
+        assert r.status_code == 201, r.text
+        [posted] = await tap.wait_for("quote.message_posted",
+                                      where=lambda d: d["quote_id"] == str(data.quote_id))
+    assert r.json()["document_ids"] == files and posted.data["document_ids"] == files
+    assert posted.data["author_id"] == str(data.customer.account_id)
+    r = await client.post(url, json={"body": "troppi", "document_ids": [str(uuid.uuid4())] * 6},
+                          headers=quotes.customer(data))
+    assert r.status_code == 422 and "document_ids" in problem_fields(r.json())
+
+
 async def test_a_message_is_refused_when_empty_too_long_or_not_yours(client, settings, quotes):
     data = await quotes.submit()
     url = f"/api/quotes/{data.quote_id}/messages"

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from sportello.auth import Principal
-from sportello.contracts.documents import DocumentRef, documents_in, issue_receipt
-from sportello.contracts.events import Contact, DocumentDelivered
+from sportello.contracts.documents import DocumentRef, documents_in, issue_receipt, owner_of
+from sportello.contracts.events import Contact, DocumentDelivered, QuoteMessagePosted
 from sportello.contracts.fields import FieldError
 from sportello.errors import ProblemError, TooManyRequests, ValidationFailed
 from sportello.messaging import emit
@@ -115,6 +115,21 @@ async def attach(session: AsyncSession, kind: str, parent_id: uuid.UUID, number:
     if moved:
         log.info("documents_attached", kind=kind, parent_id=str(parent_id), count=moved)
     return moved
+
+
+async def attach_message_files(session: AsyncSession, data: QuoteMessagePosted,
+                               at: datetime) -> int:
+    """The files a quote's message names, if its author uploaded them (`quote.message_posted`
+    carries the ids as the author typed them: only documents can tell whose they are)."""
+    await repository.remember_parent(session, "quote", data.quote_id, data.number,
+                                     data.customer.account_id, data.customer.model_dump(mode="json"))
+    # Staff upload their drafts through POST /api/documents as any signed-in account does.
+    author = data.customer.account_id if data.author == "customer" else data.author_id
+    if author is None:
+        return 0
+    uploader = owner_of(author, None)
+    return await repository.attach_message_files(session, data.quote_id, uploader,
+                                                 data.customer.account_id, data.document_ids, at)
 
 
 def may_read(doc: Document, principal: Principal | None, visitor: str | None) -> bool:

@@ -1,4 +1,5 @@
-"""One function per consumed event: files travel with an order or a quote; an erased account's
+"""One function per consumed event: files travel with an order or a quote (and a quote's
+messages); an erased account's
 files go, but those kept with an order (README "Retention")."""
 
 from __future__ import annotations
@@ -6,7 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sportello.contracts.envelope import Envelope
-from sportello.contracts.events import AccountDeleted, OrderPlaced, QuoteRequested
+from sportello.contracts.events import (
+    AccountDeleted,
+    OrderPlaced,
+    QuoteMessagePosted,
+    QuoteRequested,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_documents import actions, repository
@@ -24,6 +30,12 @@ async def on_quote_requested(session: AsyncSession, event: Envelope) -> None:
                          datetime.now(UTC))
 
 
+async def on_quote_message_posted(session: AsyncSession, event: Envelope) -> None:
+    data: QuoteMessagePosted = event.payload()
+    if data.document_ids:
+        await actions.attach_message_files(session, data, datetime.now(UTC))
+
+
 async def on_account_deleted(session: AsyncSession, event: Envelope) -> None:
     data: AccountDeleted = event.payload()
     # The rows now; their blobs at the next collection round (another row may share one).
@@ -34,5 +46,6 @@ async def on_account_deleted(session: AsyncSession, event: Envelope) -> None:
 HANDLERS = {
     "order.placed": on_order_placed,
     "quote.requested": on_quote_requested,
+    "quote.message_posted": on_quote_message_posted,
     "account.deleted": on_account_deleted,
 }

@@ -60,6 +60,19 @@ async def attach(session: AsyncSession, kind: str, parent_id: uuid.UUID,
     return result.rowcount or 0
 
 
+async def attach_message_files(session: AsyncSession, quote_id: uuid.UUID, uploader: str,
+                               customer_id: uuid.UUID, ids: list[uuid.UUID], at: datetime) -> int:
+    """A message's files join its quote: only drafts its author uploaded (an id of anyone else's
+    file, or of a file already elsewhere, is ignored)."""
+    if not ids:
+        return 0
+    result = await session.execute(
+        update(Document).where(Document.id.in_(ids), Document.owner == uploader,
+                               Document.order_id.is_(None), Document.quote_id.is_(None))
+        .values(quote_id=quote_id, customer_id=customer_id, attached_at=at))
+    return result.rowcount or 0
+
+
 async def of_parent(session: AsyncSession, kind: str, parent_id: uuid.UUID) -> list[Document]:
     column = Document.order_id if kind == "order" else Document.quote_id
     return list(await session.scalars(

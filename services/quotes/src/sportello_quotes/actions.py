@@ -259,16 +259,19 @@ async def request_changes(session: AsyncSession, quote: Quote, message: str,
 
 
 async def post_message(session: AsyncSession, quote: Quote, author: Actor,
-                       author_id: uuid.UUID, body: str, now: datetime) -> QuoteMessage:
-    """A message from one side; the other side hears of it by email (quote.message_posted)."""
+                       author_id: uuid.UUID, body: str, now: datetime,
+                       document_ids: list[uuid.UUID] | None = None) -> QuoteMessage:
+    """A message from one side; the other side hears of it by email (quote.message_posted),
+    and documents attaches its files to the quote (those its author uploaded)."""
     domain.check_open_for_messages(quote.number, quote.status)
+    ids = list(dict.fromkeys(document_ids or []))
     message = QuoteMessage(id=uuid.uuid4(), author=author.value, author_id=author_id, body=body,
-                           document_ids=[], created_at=now)
+                           document_ids=[str(i) for i in ids], created_at=now)
     quote.messages.append(message)
     quote.updated_at = now
     await emit(session, "quote.message_posted", QuoteMessagePosted(
         quote_id=quote.id, number=quote.number, customer=contact(quote), message_id=message.id,
-        author=author.value, body=body))
+        author=author.value, body=body, document_ids=ids, author_id=author_id))
     log.info("quote_message_posted", quote_id=str(quote.id), author=author.value)
     return message
 

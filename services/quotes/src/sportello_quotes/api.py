@@ -83,7 +83,8 @@ async def my_messages(quote_id: uuid.UUID, me: Customer, session: Session):
 async def write_to_staff(quote_id: uuid.UUID, body: schemas.MessageIn, me: Customer,
                          session: Session):
     quote = await repository.get_own(session, quote_id, me.id, for_update=True)
-    message = await actions.post_message(session, quote, Actor.CUSTOMER, me.id, body.body, _now())
+    message = await actions.post_message(session, quote, Actor.CUSTOMER, me.id, body.body, _now(),
+                                         body.document_ids)
     await session.commit()
     return views.message(message)
 
@@ -163,7 +164,8 @@ async def staff_messages(quote_id: uuid.UUID, staff: Staff, session: Session):
 async def write_to_customer(quote_id: uuid.UUID, body: schemas.MessageIn, staff: Staff,
                             session: Session):
     quote = await repository.get_any(session, quote_id, for_update=True)
-    message = await actions.post_message(session, quote, Actor.STAFF, staff.id, body.body, _now())
+    message = await actions.post_message(session, quote, Actor.STAFF, staff.id, body.body, _now(),
+                                         body.document_ids)
     await session.commit()
     return views.message(message)
 

@@ -63,6 +63,9 @@ class RejectIn(BaseModel):
 
 class MessageIn(BaseModel):
     body: MessageText
+    # Files uploaded first (POST /api/documents, or staff's own): documents attaches to the
+    # quote those that the author really uploaded and ignores any other id.
+    document_ids: list[uuid.UUID] = Field(default_factory=list, max_length=5)
 
 
 class RequestChangesIn(BaseModel):

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sportello.web.gateway import Api
 from sportello.web.pages import api, flash, flash_outcome, form_data, poll, redirect
+from starlette.datastructures import UploadFile
 
+from sportello_storefront import uploads
 from sportello_storefront.routes.checkout import billing_values, save_billing, transfer_instructions
 from sportello_storefront.web import new_session, render
 
@@ -170,11 +172,34 @@ async def decline_quote(quote_id: str, request: Request, gw: Api = Depends(api))
 
 @router.post("/preventivi/{quote_id}/messaggi")
 async def write_about_quote(quote_id: str, request: Request, gw: Api = Depends(api)):
+    """A message to staff, with files: each is uploaded first, the message names them."""
+    if int(request.headers.get("content-length") or 0) > uploads.MAX_FORM_FILES + uploads.MB:
+        flash(request, "I file allegati insieme superano i 50 MB: inviane meno per volta.", "error")
+        return redirect(f"/account/preventivi/{quote_id}")
     data = await form_data(request)
-    result = await gw.post(f"/quotes/{quote_id}/messages", json={"body": data.get("body", "")},
-                           require_login=True)
+    files = [f for f in (await request.form()).getlist("allegati")
+             if isinstance(f, UploadFile) and f.filename]
+    ids, problem = [], None
+    for file in files[:MAX_MESSAGE_FILES]:
+        result = await gw.upload("/documents", file.filename, file.file, file.content_type)
+        if result.status != 201 or not isinstance(result.body, dict):
+            problem = f"«{file.filename}»: {result.detail or 'caricamento non riuscito.'}"
+            break
+        ids.append(result.body["id"])
+    if len(files) > MAX_MESSAGE_FILES:
+        problem = f"Puoi allegare al massimo {MAX_MESSAGE_FILES} file per messaggio."
+    if problem:
+        quote = await own_or_404(gw, f"/quotes/{quote_id}")
+        return render(request, "account/quote.html", 422, section="quotes", quote=quote,
+                      values=data, errors={"allegati": problem},
+                      documents=await documents_of(gw, f"/quotes/{quote_id}/documents"))
+    result = await gw.post(f"/quotes/{quote_id}/messages", require_login=True,
+                           json={"body": data.get("body", ""), "document_ids": ids})
     return await _after_quote_step(request, gw, quote_id, result, data, "body",
                                    "Messaggio inviato: ti risponderemo al più presto.")
+
+
+MAX_MESSAGE_FILES = 5
 
 
 @router.post("/preventivi/{quote_id}/modifica")
@@ -199,7 +224,8 @@ async def _after_quote_step(request: Request, gw: Api, quote_id: str, result, da
         quote = await gw.get(f"/quotes/{quote_id}", require_login=True)
         errors = result.field_errors() or {field: result.detail}
         return render(request, "account/quote.html", 422, section="quotes", quote=quote.body,
-                      values=data, errors=errors)
+                      values=data, errors=errors,
+                      documents=await documents_of(gw, f"/quotes/{quote_id}/documents"))
     flash(request, result.detail or "Non è stato possibile completare la richiesta.", "error")
     return redirect(f"/account/preventivi/{quote_id}")
 

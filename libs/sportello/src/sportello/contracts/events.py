@@ -322,6 +322,8 @@ class QuoteMessagePosted(Payload):
     author: Literal["customer", "staff"]
     body: str
     document_ids: list[uuid.UUID] = []
+    # Who wrote it (staff: which member), so documents can tell the author's own files.
+    author_id: uuid.UUID | None = None
 
 
 class QuoteChangesRequested(Payload):
