@@ -18,7 +18,8 @@ def test_each_prefix_goes_to_exactly_one_service():
     assert service_for("/api/staff/orders") == "orders"
     assert service_for("/api/staff/notifications") == "notifications"
     assert service_for("/api/cartography") is None
-    assert service_for("/api/staff/accounts") is None
+    assert service_for("/api/staff/accounts") == "accounts"
+    assert service_for("/api/staff/accountsx") is None
     assert service_for("/api/documents") == "documents"
     # The files of an order or a quote: documents, below the paths orders and quotes serve.
     assert service_for("/api/orders/1/documents") == "documents"
@@ -58,6 +59,8 @@ def test_edge_policies():
     assert receipts.access is Access.PUBLIC and receipts.service == "invoicing"
     assert policy_for("POST", "/api/cart/preview").access is Access.CUSTOMER
     assert policy_for("POST", "/api/staff/invoices/1/resend").access is Access.STAFF
+    assert policy_for("GET", "/api/staff/accounts").access is Access.STAFF
+    assert policy_for("GET", "/api/staff/accounts/1").access is Access.STAFF
     assert policy_for("GET", "/api/orders/1").access is Access.CUSTOMER
     assert policy_for("GET", "/api/nowhere") is None
 

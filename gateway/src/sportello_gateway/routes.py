@@ -13,6 +13,7 @@ from enum import Enum
 # prefix → service (the service's base URL comes from settings: `<service>_url`).
 PREFIXES: dict[str, str] = {
     "/api/accounts": "accounts",
+    "/api/staff/accounts": "accounts",
     "/api/catalog": "catalog",
     "/api/staff/catalog": "catalog",
     "/api/cart": "cart",

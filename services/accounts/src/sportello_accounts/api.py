@@ -8,8 +8,12 @@ paths, so another customer's data cannot even be named.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 from jwt.algorithms import OKPAlgorithm
+from sportello.auth import Staff
 from sportello.contracts.billing import Billing
 from sportello.errors import NotFound
 from sportello.keys import load_public_keys
@@ -39,10 +43,13 @@ from sportello_accounts.schemas import (
     RegisterIn,
     ResetConfirmIn,
     ResetRequestIn,
+    StaffAccountOut,
+    StaffAccountsPage,
     TokenPair,
 )
 
 router = APIRouter(prefix="/api/accounts", tags=["accounts"])
+staff_router = APIRouter(prefix="/api/staff/accounts", tags=["staff"])
 
 
 # --- signing up and in ---------------------------------------------------------------------------
@@ -176,3 +183,29 @@ async def delete_account(body: DeleteIn, me: Me, session: Session, passwords: Ha
                          settings: Config, denylist: Denylist):
     await actions.delete_account(session, settings, passwords, denylist, me, body.password)
     return Response(status_code=204)
+
+
+# --- staff: Clienti ------------------------------------------------------------------------------
+
+
+@staff_router.get("", response_model=StaffAccountsPage)
+async def staff_accounts(
+    staff: Staff, session: Session,
+    q: Annotated[str, Query(max_length=100)] = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+):
+    """Customers whose name, email, codice fiscale, partita IVA or company contains every word
+    of `q` (any case), newest first."""
+    rows, next_cursor = await repository.search_customers(session, q.strip(), limit=limit,
+                                                          cursor=cursor)
+    return StaffAccountsPage(items=[views.staff_summary(a, p) for a, p in rows],
+                             next_cursor=next_cursor)
+
+
+@staff_router.get("/{account_id}", response_model=StaffAccountOut)
+async def staff_account(account_id: uuid.UUID, staff: Staff, session: Session):
+    found = await repository.customer_for_staff(session, account_id)
+    if found is None:
+        raise NotFound("Cliente non trovato.")
+    return views.staff_account_out(*found)

@@ -29,7 +29,7 @@ async def _start(app: FastAPI) -> None:
 
 service = Service(
     name="accounts",
-    routers=[api.router],
+    routers=[api.router, api.staff_router],
     migrations=Path(__file__).parent / "migrations",
     handlers=handlers.HANDLERS,
     jobs=[jobs.PURGE],

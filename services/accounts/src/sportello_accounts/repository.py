@@ -13,7 +13,8 @@ from sportello.contracts.events import (
     PasswordResetRequested,
 )
 from sportello.messaging import emit
-from sqlalchemy import delete, select, update
+from sportello.paging import keyset_page
+from sqlalchemy import delete, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -248,3 +249,49 @@ async def export_rows(session: AsyncSession, me: Account) -> dict:
         .order_by(LoginSource.last_login_at))
     return {"billing": billing.data if billing else None, "sessions": list(sessions),
             "password_resets": list(resets), "login_places": list(places)}
+
+
+# --- staff: Clienti -------------------------------------------------------------------------------
+
+# What a search matches, case-insensitively; the same expressions as the trigram indexes of
+# migration 0005, so PostgreSQL can use them for a match anywhere in the text.
+# Written as SQL with no bound values: an index on an expression serves only that same expression.
+ACCOUNT_SEARCH_TEXT = literal_column("(first_name || ' ' || last_name || ' ' || email)")
+BILLING_SEARCH_TEXT = literal_column(
+    "(coalesce(data ->> 'tax_code', '') || ' ' || coalesce(data ->> 'vat_number', '') || ' ' "
+    "|| coalesce(data ->> 'company_name', ''))")
+
+
+def _like_anywhere(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def search_customers(session: AsyncSession, q: str, *, limit: int, cursor: str | None
+                           ) -> tuple[list[tuple[Account, BillingProfile | None]], str | None]:
+    """Customers (not erased) whose name, email, codice fiscale, partita IVA or company name
+    contains `q`, newest first; with their billing profile."""
+    stmt = select(Account).where(Account.role == Role.CUSTOMER.value, Account.deleted_at.is_(None))
+    words = q.split()[:6]  # bounded: each word is two index lookups
+    for word in words:  # every word must match somewhere: "rossi mario" finds Mario Rossi
+        pattern = _like_anywhere(word)
+        stmt = stmt.where(or_(
+            Account.id.in_(select(Account.id).where(ACCOUNT_SEARCH_TEXT.ilike(pattern))),
+            Account.id.in_(select(BillingProfile.account_id)
+                           .where(BILLING_SEARCH_TEXT.ilike(pattern)))))
+    accounts, next_cursor = await keyset_page(session, stmt, Account.created_at, Account.id,
+                                              limit=limit, cursor=cursor)
+    profiles = {}
+    if accounts:
+        rows = await session.scalars(select(BillingProfile).where(
+            BillingProfile.account_id.in_([a.id for a in accounts])))
+        profiles = {p.account_id: p for p in rows}
+    return [(a, profiles.get(a.id)) for a in accounts], next_cursor
+
+
+async def customer_for_staff(session: AsyncSession, account_id: uuid.UUID
+                             ) -> tuple[Account, BillingProfile | None] | None:
+    account = await session.get(Account, account_id)
+    if account is None or account.deleted_at is not None or account.role != Role.CUSTOMER.value:
+        return None
+    return account, await billing_of(session, account_id)

@@ -123,3 +123,37 @@ class EmailConfirmIn(Request):
 class ResetConfirmIn(Request):
     token: Secret
     new_password: Password
+
+
+# --- staff: Clienti -----------------------------------------------------------------------------
+
+
+class StaffBilling(BaseModel):
+    """What staff search and recognise a customer by in their DATI DI FATTURAZIONE."""
+
+    customer_type: str | None = None
+    company_name: str | None = None
+    tax_code: str | None = None
+    vat_number: str | None = None
+
+
+class StaffAccountSummary(BaseModel):
+    id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
+    created_at: datetime
+    billing: StaffBilling | None = None
+
+
+class StaffAccountOut(StaffAccountSummary):
+    phone: str | None = None
+    email_confirmed: bool = False
+    marketing_consent: bool = False
+    # The whole billing profile as the customer saved it (sportello.contracts.Billing).
+    billing_profile: dict | None = None
+
+
+class StaffAccountsPage(BaseModel):
+    items: list[StaffAccountSummary]
+    next_cursor: str | None = None

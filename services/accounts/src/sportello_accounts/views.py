@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sportello_accounts import domain
-from sportello_accounts.models import Account, ConsentEvent
-from sportello_accounts.schemas import AccountOut, ConsentEntry, PrivacyOut, ProfileOut
+from sportello_accounts.models import Account, BillingProfile, ConsentEvent
+from sportello_accounts.schemas import (
+    AccountOut,
+    ConsentEntry,
+    PrivacyOut,
+    ProfileOut,
+    StaffAccountOut,
+    StaffAccountSummary,
+    StaffBilling,
+)
 
 
 def account_out(account: Account) -> AccountOut:
@@ -50,3 +58,22 @@ def export_out(me: Account, pending_email: str | None, privacy: PrivacyOut, rows
                              "used_at": r.used_at} for r in rows["password_resets"]],
         "password": "conservata solo come hash argon2id, non esportabile",
     }
+
+
+def staff_billing(profile: BillingProfile | None) -> StaffBilling | None:
+    if profile is None:
+        return None
+    return StaffBilling.model_validate({f: profile.data.get(f) for f in StaffBilling.model_fields})
+
+
+def staff_summary(account: Account, profile: BillingProfile | None) -> StaffAccountSummary:
+    return StaffAccountSummary(id=account.id, email=account.email, first_name=account.first_name,
+                               last_name=account.last_name, created_at=account.created_at,
+                               billing=staff_billing(profile))
+
+
+def staff_account_out(account: Account, profile: BillingProfile | None) -> StaffAccountOut:
+    return StaffAccountOut(**staff_summary(account, profile).model_dump(), phone=account.phone,
+                           email_confirmed=account.email_confirmed_at is not None,
+                           marketing_consent=domain.marketing_counts(account),
+                           billing_profile=profile.data if profile else None)
