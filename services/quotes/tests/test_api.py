@@ -194,3 +194,20 @@ async def test_staff_filter_by_status_and_age(client, quotes):
     assert str(quoted.quote_id) in [q["id"] for q in await all_pages(status="quoted")]
     r = await client.get("/api/staff/quotes", params={"limit": 1}, headers=quotes.staff)
     assert len(r.json()["items"]) == 1 and r.json()["next_cursor"]
+
+
+async def test_staff_list_one_customers_quotes_newest_first(client, quotes):
+    customer = uuid.uuid4()
+    theirs = [await quotes.submit(customer_id=customer) for _ in range(3)]
+    other = await quotes.submit()
+    r = await client.get("/api/staff/quotes", params={"customer_id": str(customer), "limit": 2},
+                         headers=quotes.staff)
+    assert r.status_code == 200, r.text
+    first = r.json()
+    r = await client.get("/api/staff/quotes", headers=quotes.staff, params={
+        "customer_id": str(customer), "limit": 2, "cursor": first["next_cursor"]})
+    ids = [q["id"] for q in first["items"] + r.json()["items"]]
+    assert ids == [str(d.quote_id) for d in reversed(theirs)] and r.json()["next_cursor"] is None
+    assert str(other.quote_id) not in ids
+    r = await client.get("/api/staff/quotes", params={"customer_id": "uno"}, headers=quotes.staff)
+    assert r.status_code == 422

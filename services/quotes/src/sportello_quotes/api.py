@@ -108,12 +108,12 @@ async def my_quote_pdf(quote_id: uuid.UUID, request: Request, me: Customer, sess
 async def staff_quotes(
     staff: Staff, session: Session, status: Status | None = None,
     older_than_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
-    limit: Limit = 20, cursor: Cursor = None,
+    limit: Limit = 20, cursor: Cursor = None, customer_id: uuid.UUID | None = None,
 ):
     before = _now() - timedelta(days=older_than_days) if older_than_days is not None else None
     page = await repository.list_for_staff(
         session, status=status.value if status else None, created_before=before, limit=limit,
-        cursor=cursor)
+        cursor=cursor, customer_id=customer_id)
     return schemas.Page(items=[views.staff_summary(q) for q in page.items],
                         next_cursor=page.next_cursor)
 

@@ -152,14 +152,19 @@ async def list_own(session: AsyncSession, customer_id: uuid.UUID, *, limit: int,
 
 
 async def list_for_staff(session: AsyncSession, *, status: str | None, created_before: datetime | None,
-                         limit: int, cursor: str | None) -> Page:
-    """Oldest first: staff work through the queue from the request that has waited longest."""
+                         limit: int, cursor: str | None,
+                         customer_id: uuid.UUID | None = None) -> Page:
+    """Oldest first: staff work through the queue from the request that has waited longest.
+    One customer's quotes come newest first, like the customer's own list."""
     stmt = select(Quote).options(selectinload(Quote.lines))
     if status is not None:
         stmt = stmt.where(Quote.status == status)
     if created_before is not None:
         stmt = stmt.where(Quote.created_at <= created_before)
-    return await page(session, stmt, limit=limit, cursor=cursor, newest_first=False)
+    if customer_id is not None:
+        stmt = stmt.where(Quote.customer_id == customer_id)
+    return await page(session, stmt, limit=limit, cursor=cursor,
+                      newest_first=customer_id is not None)
 
 
 # --- the back office's figures (SQL aggregates on indexed columns) --------------------------
