@@ -28,7 +28,8 @@ async def test_merged_openapi_documents_every_service_once(api):
     paths = doc["paths"]
     for path in ("/api/accounts/register", "/api/catalog/services/{slug}", "/api/cart/checkout",
                  "/api/quotes/{quote_id}", "/api/orders/{order_id}/pay",
-                 "/api/staff/notifications", "/api/staff/notifications/{notification_id}/resend"):
+                 "/api/staff/notifications", "/api/staff/notifications/{notification_id}/resend",
+                 "/api/staff/accounts", "/api/staff/accounts/{account_id}"):
         assert path in paths, path
     assert "/healthz" not in paths and "/metrics" not in paths
     # Every reference resolves: no operation points at a schema another service renamed away.
