@@ -48,6 +48,12 @@ async def test_category_list_and_category_page_count_only_active_services(client
     # Staff still see the retired one.
     staff_view = await client.get(f"/api/staff/catalog/services/{slugs[2]}", headers=staff)
     assert staff_view.json()["active"] is False
+    # Staff's list holds every service, the retired one too, with its state and version.
+    listed = (await client.get("/api/staff/catalog/services", headers=staff)).json()["items"]
+    mine = {s["slug"]: s for s in listed if s["slug"] in slugs}
+    assert set(mine) == set(slugs)
+    assert mine[slugs[2]]["active"] is False and mine[slugs[2]]["version"] == 2
+    assert mine[slugs[0]]["active"] is True and mine[slugs[0]]["category"]["slug"] == category
 
 
 async def test_quote_service_has_no_price(client, staff, category, unique, service_body):
@@ -177,6 +183,7 @@ async def test_writes_need_the_staff_role(client, customer, category, unique, se
         ("POST", f"/api/staff/catalog/services/{slug}/retire", None),
         ("POST", "/api/staff/catalog/categories", {"slug": unique("c"), "name": "C"}),
         ("PATCH", f"/api/staff/catalog/categories/{category}", {"name": "Rinominata"}),
+        ("GET", "/api/staff/catalog/services", None),
     ]
     for method, path, body in writes:
         r = await client.request(method, path, headers=customer, json=body)

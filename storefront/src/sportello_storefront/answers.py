@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-ANSWER_PREFIX = "answers."
+# The service form's inputs are shared with the back office's preview.
+from sportello.web.answers import ANSWER_PREFIX, answers_from_form
+
+__all__ = ["ANSWER_PREFIX", "answers_from_form"]
+
 
 BILLING_TEXT_FIELDS = ("first_name", "last_name", "company_name", "tax_code", "vat_number",
                        "sdi_code", "pec", "email", "phone")
 ADDRESS_FIELDS = ("street", "postal_code", "city", "province", "country")
-
-
-def answers_from_form(data: dict[str, Any]) -> dict[str, Any]:
-    """`answers.<name>` inputs → the answers object; the API validates and normalises them.
-
-    Unchecked checkboxes are simply absent, which the API reads as "no".
-    """
-    return {k[len(ANSWER_PREFIX):]: v for k, v in data.items() if k.startswith(ANSWER_PREFIX)}
 
 
 def form_values_from_answers(answers: dict[str, Any] | None) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from sportello_catalog.schemas import (
     ServicePage,
     ServicePatch,
     ServicesQuery,
+    StaffServiceList,
 )
 
 router = APIRouter()
@@ -211,6 +212,16 @@ async def create_service(body: ServiceIn, staff: Staff, request: Request, sessio
     content = ServiceContent(**dict(body))
     await actions.create_service(session, content)
     return await _service_answer(request, session, body.slug, 201)
+
+
+@router.get("/api/staff/catalog/services", response_model=StaffServiceList)
+async def staff_services(staff: Staff, session: Session,
+                         limit: Annotated[int, Query(ge=1, le=500)] = 500):
+    """Every service, retired ones too, for the back office's Catalogo (a shop's catalog is
+    small: one bounded list, no pages)."""
+    rows = await repository.all_services(session, limit)
+    return json_response(views.dumps({"items": [
+        {**views.summary(s), "version": s.version, "active": s.active} for s in rows]}))
 
 
 @router.get("/api/staff/catalog/services/{slug}", response_model=ServiceDetail, responses=NOT_FOUND)

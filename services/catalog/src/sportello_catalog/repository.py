@@ -81,6 +81,13 @@ async def category(session: AsyncSession, slug: str) -> tuple[Category, list[Ser
     return found, services
 
 
+async def all_services(session: AsyncSession, limit: int) -> list[Service]:
+    """Every service, retired too, by category then in each category's order (staff's list)."""
+    return list(await session.scalars(
+        select(Service).join(Category, Service.category_id == Category.id)
+        .order_by(Category.position, Category.name, *_ORDER).limit(limit)))
+
+
 async def service(session: AsyncSession, slug: str, *, include_retired: bool = False) -> Service | None:
     if not domain.SLUG_RE.match(slug):
         return None

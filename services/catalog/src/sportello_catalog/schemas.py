@@ -125,6 +125,15 @@ class ServicePage(BaseModel):
     next_cursor: str | None
 
 
+class StaffServiceSummary(ServiceSummary):
+    version: int
+    active: bool
+
+
+class StaffServiceList(BaseModel):
+    items: list[StaffServiceSummary]
+
+
 class ServicesQuery(BaseModel):
     """The parameters of GET /api/catalog/services, for its plain Starlette route (api.py)."""
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from sportello.contracts.forms import FormDefinition, price_answers, price_from
+from sportello.web.answers import default_values
 from sportello.web.filters import money
 from sportello.web.gateway import Api
 from sportello.web.pages import api, flash, form_data, redirect
@@ -112,8 +113,7 @@ def service_page(request: Request, service: dict[str, Any], *, kind: str,
     if from_cents is None and service.get("pricing_mode") != "quote":
         from_cents = price_from(form, service.get("base_net_cents"))
     if values is None:
-        values = {f"answers.{f.name}": ("on" if f.default is True else str(f.default))
-                  for f in form.fields if f.default not in (None, False)}
+        values = default_values(form)
     return render(request, "service.html", status_code, service=service, form=form, line=line,
                   kind=kind, price_from_cents=from_cents, values=values,
                   errors=errors or {}, problem=problem, return_to=return_to, held=held or {},
