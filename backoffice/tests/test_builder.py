@@ -6,19 +6,7 @@ from __future__ import annotations
 from sportello.contracts.forms import FIELD_TYPES, FormDefinition, price_answers
 from sportello_backoffice import builder
 
-
-def _posted(draft: dict) -> dict:
-    """What the browser posts back for a draft, as the builder's template names its inputs."""
-    data = {k: draft[k] for k in builder.SERVICE_TEXTS}
-    if draft["quote_allowed"]:
-        data["quote_allowed"] = "on"
-    for i, f in enumerate(draft["fields"]):
-        data.update({f"fields.{i}.{k}": f[k] for k in builder.FIELD_TEXTS})
-        if f["required"]:
-            data[f"fields.{i}.required"] = "on"
-        for j, o in enumerate(f["options"]):
-            data.update({f"fields.{i}.options.{j}.{k}": o[k] for k in builder.OPTION_TEXTS})
-    return data
+_posted = builder.flat
 
 
 def test_every_type_of_the_shared_form_model_can_be_added():

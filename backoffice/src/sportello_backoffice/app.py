@@ -18,7 +18,15 @@ from sportello.web.pages import install_page_errors
 from sportello.web.security import SecurityHeadersMiddleware
 from sportello.websessions import ServerSessionMiddleware, SessionStore
 
-from sportello_backoffice.routes import auth, customers, dashboard, emails, orders, quotes
+from sportello_backoffice.routes import (
+    auth,
+    catalog,
+    customers,
+    dashboard,
+    emails,
+    orders,
+    quotes,
+)
 from sportello_backoffice.settings import BackofficeSettings
 from sportello_backoffice.web import HERE, STAFF_ONLY, StaffOnly, render
 
@@ -50,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     # The login checks the role in the token itself, with accounts' public keys.
     app.state.verifier = TokenVerifier(settings)
-    for module in (auth, dashboard, quotes, orders, customers, emails):
+    for module in (auth, dashboard, quotes, orders, catalog, customers, emails):
         app.include_router(module.router)
     mount_static(app, HERE / "static")
 

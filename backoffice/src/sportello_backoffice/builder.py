@@ -242,3 +242,17 @@ def input_of(api_field: str) -> str:
     head, _, last = path.rpartition(".")
     last = _API_TO_INPUT.get(last, last)
     return f"{head}.{last}" if head else last
+
+
+def flat(draft: dict[str, Any]) -> dict[str, Any]:
+    """The draft as the builder's inputs name it (what the browser posts back)."""
+    data: dict[str, Any] = {k: draft[k] for k in SERVICE_TEXTS}
+    if draft["quote_allowed"]:
+        data["quote_allowed"] = "on"
+    for i, f in enumerate(draft["fields"]):
+        data.update({f"fields.{i}.{k}": f[k] for k in FIELD_TEXTS})
+        if f["required"]:
+            data[f"fields.{i}.required"] = "on"
+        for j, o in enumerate(f["options"]):
+            data.update({f"fields.{i}.options.{j}.{k}": o[k] for k in OPTION_TEXTS})
+    return data
