@@ -39,6 +39,8 @@ async def test_staff_build_a_priced_form_preview_it_and_publish_it(office, api, 
                                                "nuovo_tipo": "radio"})
     assert r.status_code == 200 and "Campo 1: Scelta tra opzioni" in r.text
     assert 'value="Opzione 1"' in r.text
+    # Each move comes back scrolled to the field it moved (a fragment on the form's address).
+    assert 'value="opzione:0" formaction="/catalogo/servizi/nuovo#campo-0"' in r.text
     r = await post_form(office, page, action, {**_service(slug), **_delivery(),
                                                "azione": "opzione:0"})
     assert "Testo dell&#39;opzione 3 del campo 1 «Consegna»" in r.text
@@ -100,3 +102,9 @@ async def test_odd_builder_input_is_a_page_never_a_500(office, system):
         assert r.status_code in (200, 422), (data, r.text[:300])
     assert "Indica un importo in euro, ad esempio 12,50." in r.text
     assert (await office.get("/catalogo/servizi/non-esiste")).status_code == 404
+
+
+async def test_without_a_staff_login_catalogo_is_not_reachable(office):
+    for path in ("/catalogo", "/catalogo/servizi/nuovo", "/catalogo/servizi/sito-vetrina"):
+        r = await office.get(path)
+        assert r.status_code == 303 and r.headers["location"].startswith("/accedi?next="), path
