@@ -86,8 +86,10 @@ SITO = "sito-vetrina"  # fixed price, in the demo catalog
 SITO_ANSWERS = {"pagine_extra": 0, "lingue": "it", "dominio": "bianchi.it"}
 
 
-async def bank_transfer_order(api: httpx.AsyncClient, customer: Customer) -> dict:
-    """The customer buys by bank transfer through the API; the order once orders has it."""
+async def bank_transfer_order(api: httpx.AsyncClient, customer: Customer,
+                              last_name: str = "Bianchi") -> dict:
+    """The customer buys by bank transfer through the API; the order once orders has it
+    (`last_name` on the invoice: the SDI sandbox plans its receipts by the buyer's surname)."""
     from sportello.contracts.legal import TERMS_VERSION
 
     r = await api.post("/api/cart/items", headers=customer.headers,
@@ -95,7 +97,8 @@ async def bank_transfer_order(api: httpx.AsyncClient, customer: Customer) -> dic
     assert r.status_code == 201, r.text
     r = await api.post("/api/cart/checkout",
                        headers={**customer.headers, "Idempotency-Key": uuid.uuid4().hex},
-                       json={"billing": BILLING, "terms_version": TERMS_VERSION,
+                       json={"billing": {**BILLING, "last_name": last_name},
+                             "terms_version": TERMS_VERSION,
                              "payment_method": "bank_transfer"})
     assert r.status_code == 202, r.text
     return await customer_order(api, customer, r.json()["order_id"], "awaiting_payment")
@@ -108,3 +111,18 @@ async def customer_order(api: httpx.AsyncClient, customer: Customer, order_id: s
         return r.json() if r.status_code == 200 and r.json()["status"] == status else None
 
     return await wait_for(seen, timeout=20, message=f"order {order_id} {status}")
+
+
+async def confirm_transfer(office: httpx.AsyncClient, order_id: str) -> None:
+    """Staff (logged in on `office`) confirm the order's bank transfer on its page."""
+    path = f"/ordini/{order_id}"
+    r = await post_form(office, path, f"{path}/conferma-bonifico", {"transfer_note": ""})
+    assert r.status_code == 303, r.text
+
+
+async def plan_sdi(system, buyer: str, *outcomes: str) -> None:
+    """The SDI sandbox's next receipts (RC, NS, MC) for the invoices of this buyer's surname."""
+    async with httpx.AsyncClient() as http:
+        r = await http.post(f"{system.settings.sdi_sandbox_url}/v1/outcomes",
+                            json={"buyer": buyer, "outcomes": list(outcomes)})
+        assert r.status_code == 204, r.text

@@ -42,7 +42,8 @@ async def test_wrong_password_and_empty_fields_re_render_in_italian(office, syst
 
 
 async def test_without_a_staff_login_no_page_is_reachable(office):
-    for path in ("/", "/preventivi", "/ordini", "/email", f"/preventivi/{uuid.uuid4()}"):
+    for path in ("/", "/preventivi", "/ordini", "/email", "/fatture", f"/preventivi/{uuid.uuid4()}",
+                 f"/documenti/{uuid.uuid4()}", f"/fatture/{uuid.uuid4()}/pdf"):
         r = await office.get(path)
         assert r.status_code == 303, path
         assert r.headers["location"].startswith("/accedi?next="), path
@@ -61,6 +62,7 @@ async def test_the_dashboard_counts_what_needs_a_person_and_links_each_queue(off
         ("Ordini pagati da avviare", "/ordini?stato=paid"),
         ("Ordini in lavorazione", "/ordini?stato=in_progress"),
         ("Recessi da gestire", "/ordini?stato=withdrawal_requested"),
+        ("Fatture scartate da SDI", "/fatture?stato=rejected"),
         ("Email non consegnate", "/email")}
     customer = await register(api)
     await request_quote(api, customer)

@@ -23,7 +23,9 @@ from sportello_backoffice.routes import (
     catalog,
     customers,
     dashboard,
+    documents,
     emails,
+    invoices,
     orders,
     quotes,
 )
@@ -58,7 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     # The login checks the role in the token itself, with accounts' public keys.
     app.state.verifier = TokenVerifier(settings)
-    for module in (auth, dashboard, quotes, orders, catalog, customers, emails):
+    for module in (auth, dashboard, quotes, orders, documents, invoices, catalog, customers,
+                   emails):
         app.include_router(module.router)
     mount_static(app, HERE / "static")
 

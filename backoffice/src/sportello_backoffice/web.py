@@ -31,10 +31,19 @@ QUOTE_STATUS = {
 }
 templates.env.filters["staff_quote_status"] = lambda s: QUOTE_STATUS.get(s, s)
 ORDER_STATUSES = list(ORDER_STATUS_LABELS)
+# An invoice's status on its way through SDI (invoicing's statuses), in the staff's words.
+INVOICE_STATUS = {
+    "issued": "Emessa, da inviare",
+    "sent": "Inviata a SDI",
+    "delivered": "Consegnata",
+    "rejected": "Scartata da SDI",
+    "not_delivered": "Non recapitata",
+}
+templates.env.filters["invoice_status"] = lambda s: INVOICE_STATUS.get(s, s)
 # Where staff may move an order by hand (API.md: POST /api/staff/orders/{id}/status).
 STAFF_MOVES = ["in_progress", "completed", "refunded", "cancelled"]
 templates.env.globals.update(QUOTE_STATUS=QUOTE_STATUS, ORDER_STATUS_LABELS=ORDER_STATUS_LABELS,
-                             STAFF_MOVES=STAFF_MOVES)
+                             STAFF_MOVES=STAFF_MOVES, INVOICE_STATUS=INVOICE_STATUS)
 
 # Set at login only for a verified staff token: every page checks it before calling the gateway.
 STAFF_FLAG = "staff"

@@ -1,14 +1,17 @@
-"""Ordini: the queue by status (and payment method), one order with its history, confirming a
-bank transfer, moving the status with an outcome note the customer reads."""
+"""Ordini: the queue by status (and payment method), one order with its history, documents and
+invoices, confirming a bank transfer, moving the status with an outcome note the customer reads,
+delivering a file."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from sportello.web.gateway import Api
 from sportello.web.pages import flash, form_data, redirect
 
+from sportello_backoffice.routes.documents import deliver, documents_of
 from sportello_backoffice.web import ORDER_STATUSES, STAFF_MOVES, found, render, staff_api
 
 router = APIRouter()
@@ -41,8 +44,11 @@ async def order_list(request: Request, stato: str = "", pagamento: str = "",
 
 async def _order_page(request: Request, gw: Api, order_id: str, status_code: int = 200,
                       **context: Any):
-    order = found(await gw.get(f"/staff/orders/{order_id}", require_login=True))
-    return render(request, "order.html", status_code, order=order, **context)
+    order, documents = await asyncio.gather(
+        gw.get(f"/staff/orders/{order_id}", require_login=True),
+        documents_of(gw, f"/staff/orders/{order_id}/documents"))
+    return render(request, "order.html", status_code, order=found(order), documents=documents,
+                  upload_to=f"/ordini/{order_id}/documenti", **context)
 
 
 @router.get("/ordini/{order_id}")
@@ -93,3 +99,12 @@ async def move(request: Request, order_id: str, gw: Api = Depends(staff_api)):
                                  problem=result.detail or "Cambio di stato non riuscito.")
     return await _order_page(request, gw, order_id, 422, values=data, errors=errors,
                              problem="Controlla i campi evidenziati.")
+
+
+@router.post("/ordini/{order_id}/documenti")
+async def deliver_to_order(request: Request, order_id: str, gw: Api = Depends(staff_api)):
+    refused = await deliver(request, gw, f"/staff/orders/{order_id}/documents")
+    if refused is None:
+        return redirect(f"/ordini/{order_id}#documenti")
+    return await _order_page(request, gw, order_id, refused.status, values=refused.values,
+                             errors=refused.errors, problem=refused.problem)

@@ -1,5 +1,6 @@
 """Preventivi: the queue by status, one quote with the customer's answers and conversation,
-pricing each line (issue, re-issue), rejecting, writing to the customer."""
+pricing each line (issue, re-issue), rejecting, writing to the customer, its documents and
+delivering a file."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sportello.formatting import ROME, cents_from_euro
 from sportello.web.gateway import Api, ApiResult
 from sportello.web.pages import flash, form_data, redirect
 
+from sportello_backoffice.routes.documents import deliver, documents_of
 from sportello_backoffice.web import QUOTE_STATUS, found, render, staff_api
 
 router = APIRouter()
@@ -38,15 +40,17 @@ async def quote_list(request: Request, stato: str = "requested", cursor: str | N
 
 async def _quote_page(request: Request, gw: Api, quote_id: str, status_code: int = 200,
                       **context: Any):
-    quote, messages = await asyncio.gather(
+    quote, messages, documents = await asyncio.gather(
         gw.get(f"/staff/quotes/{quote_id}", require_login=True),
         gw.get(f"/staff/quotes/{quote_id}/messages", require_login=True),
+        documents_of(gw, f"/staff/quotes/{quote_id}/documents"),
     )
     quote_body = found(quote)
     thread = messages.body.get("items", []) if messages.ok and isinstance(messages.body, dict) else []
     # What was typed wins over what was last issued (a form re-rendered with its errors).
     context["values"] = {**_price_values(quote_body), **context.get("values", {})}
     return render(request, "quote.html", status_code, quote=quote_body, thread=thread,
+                  documents=documents, upload_to=f"/preventivi/{quote_id}/documenti",
                   priceable=quote_body.get("status") in PRICEABLE, **context)
 
 
@@ -160,3 +164,12 @@ async def write(request: Request, quote_id: str, gw: Api = Depends(staff_api)):
         return redirect(f"/preventivi/{quote_id}#conversazione")
     return await _refused(request, gw, quote_id, result, data,
                           lambda name: "body" if name == "body" else "")
+
+
+@router.post("/preventivi/{quote_id}/documenti")
+async def deliver_to_quote(request: Request, quote_id: str, gw: Api = Depends(staff_api)):
+    refused = await deliver(request, gw, f"/staff/quotes/{quote_id}/documents")
+    if refused is None:
+        return redirect(f"/preventivi/{quote_id}#documenti")
+    return await _quote_page(request, gw, quote_id, refused.status, values=refused.values,
+                             errors=refused.errors, problem=refused.problem)

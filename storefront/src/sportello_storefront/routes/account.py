@@ -6,6 +6,7 @@ import json
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
+from sportello.web.files import attachment
 from sportello.web.gateway import Api
 from sportello.web.pages import api, flash, flash_outcome, form_data, poll, redirect
 from starlette.datastructures import UploadFile
@@ -83,16 +84,7 @@ async def documents_of(gw: Api, path: str) -> list[dict]:
 @router.get("/documenti/{document_id}")
 async def document_download(document_id: str, gw: Api = Depends(api)):
     """A file of the customer's passed on as an attachment, never shown inline."""
-    result = await gw.get(f"/documents/{document_id}", require_login=True)
-    if result.status != 200 or not isinstance(result.body, bytes):
-        raise HTTPException(404)
-    return Response(result.body, media_type=result.headers.get("Content-Type",
-                                                                 "application/octet-stream"),
-                    headers={"Content-Disposition": result.headers.get("Content-Disposition",
-                                                                       "attachment"),
-                             "X-Content-Type-Options": "nosniff",
-                             "Content-Security-Policy": "sandbox",
-                             "Cache-Control": "private, no-store"})
+    return attachment(await gw.get(f"/documents/{document_id}", require_login=True))
 
 
 @router.post("/ordini/{order_id}/annulla")
@@ -113,12 +105,7 @@ async def withdraw_order(order_id: str, request: Request, gw: Api = Depends(api)
 
 async def pdf_download(gw: Api, path: str) -> Response:
     """A PDF of the customer's (a quote, an invoice) passed on as the attachment it is."""
-    result = await gw.get(path, require_login=True)
-    if result.status != 200 or not isinstance(result.body, bytes):
-        raise HTTPException(404)
-    return Response(result.body, media_type="application/pdf", headers={
-        "Content-Disposition": result.headers.get("Content-Disposition", "attachment"),
-        "X-Content-Type-Options": "nosniff"})
+    return attachment(await gw.get(path, require_login=True), "application/pdf")
 
 
 @router.get("/fatture/{invoice_id}/pdf")
