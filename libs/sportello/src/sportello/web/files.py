@@ -1,5 +1,6 @@
 """A file the gateway answered (a document, an invoice's PDF or XML) passed on to the browser as
-the attachment it is: never rendered inline, never cached, sandboxed if opened anyway."""
+the attachment it is: never rendered inline, sandboxed if opened anyway (nosniff and no-store
+come with every answer of the app, from SecurityHeadersMiddleware)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,5 @@ def attachment(result: ApiResult, media_type: str | None = None) -> Response:
     kind = media_type or result.headers.get("Content-Type", "application/octet-stream")
     return Response(result.body, media_type=kind, headers={
         "Content-Disposition": result.headers.get("Content-Disposition", "attachment"),
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox",
-        "Cache-Control": "private, no-store"})
+        # Added to the middleware's CSP: a browser applies both, so the file runs nothing.
+        "Content-Security-Policy": "sandbox"})
