@@ -126,3 +126,21 @@ async def plan_sdi(system, buyer: str, *outcomes: str) -> None:
         r = await http.post(f"{system.settings.sdi_sandbox_url}/v1/outcomes",
                             json={"buyer": buyer, "outcomes": list(outcomes)})
         assert r.status_code == 204, r.text
+
+
+async def staff_headers(api: httpx.AsyncClient, system) -> dict[str, str]:
+    r = await api.post("/api/accounts/login",
+                       json={"email": system.staff_email, "password": system.staff_password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def documents_know(api: httpx.AsyncClient, system, kind: str, parent_id: str) -> None:
+    """Wait until documents has heard of the order or quote (its event): deliveries need it."""
+    headers = await staff_headers(api, system)
+
+    async def known():
+        r = await api.get(f"/api/staff/{kind}/{parent_id}/documents", headers=headers)
+        return r.status_code == 200
+
+    await wait_for(known, timeout=20, message=f"documents knows {kind} {parent_id}")

@@ -19,6 +19,7 @@ MB = 1_048_576
 # documents' own limit is 25 MB: a larger body is refused here before it is read and forwarded.
 MAX_BODY = 25 * MB + 65_536
 TOO_LARGE = "Il file supera il limite di 25 MB."
+NOT_YET = "I documenti di questa pratica non sono ancora pronti: riprova tra qualche istante."
 
 
 async def documents_of(gw: Api, path: str) -> list[dict[str, Any]]:
@@ -68,8 +69,12 @@ async def deliver(request: Request, gw: Api, api_path: str) -> Refused | None:
         return None
     if result.status == 401:
         raise LoginRequired()
-    if result.status in (403, 404):
+    if result.status == 403:
         found(result)
+    if result.status == 404:
+        # documents learns of a new order or quote from its event, a moment after it exists
+        # (an unknown id is the page's own 404 when it is rendered again).
+        return Refused(409, {"file": NOT_YET}, values)
     if result.status in (413, 415):
         # documents' Italian reason: too big, or a type it does not take (read from the bytes).
         return Refused(result.status, {"file": result.detail or TOO_LARGE}, values)
