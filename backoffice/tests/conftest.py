@@ -11,6 +11,8 @@ import pytest
 from sportello.testing import wait_for
 from sportello.testing.forms import post_form
 
+from .browser_steps import new_page  # noqa: F401 (a fixture of the browser tests)
+
 CUSTOMER_PASSWORD = "Una-password-lunga-2026"
 SU_MISURA = "sito-su-misura"  # quote only, in the demo catalog
 QUOTE_ANSWERS = {"progetto": "Un sito per la nostra trattoria.", "budget": "5k-15k"}

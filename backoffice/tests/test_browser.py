@@ -5,45 +5,14 @@ Screenshots land in test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
+from .browser_steps import log_in, shot
 from .conftest import CUSTOMER_PASSWORD, customer_quote, register, request_quote
 
 expect.set_options(timeout=15_000)
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 EURO = "\xa0€"
-
-
-async def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-async def new_page(browser):
-    """A page of a new visitor (own cookies, Italian) on the given base URL."""
-    contexts = []
-
-    async def make(base_url: str) -> Page:
-        context = await browser.new_context(base_url=base_url, locale="it-IT",
-                                            viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return await context.new_page()
-
-    yield make
-    for context in contexts:
-        await context.close()
-
-
-async def log_in(page: Page, email: str, password: str) -> None:
-    await page.goto("/accedi")
-    await page.get_by_label(re.compile(r"^Email")).fill(email)
-    await page.get_by_label(re.compile(r"^Password")).fill(password)
-    await page.get_by_role("button", name="Accedi").click()
 
 
 async def test_staff_price_a_requested_quote_and_the_customer_sees_it_in_the_shop(
