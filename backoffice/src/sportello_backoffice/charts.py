@@ -9,9 +9,12 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 720, 260
+# Drawn at about its own size in a half-width panel, so 13px text stays 13px on screen.
+WIDTH, HEIGHT = 600, 260
 # Room for the y-axis ticks (euro amounts are wide), the x labels and the axis titles.
-LEFT, RIGHT, TOP, BOTTOM = 96, 12, 16, 52
+LEFT, RIGHT, TOP, BOTTOM = 92, 12, 20, 52
+# Up to this many bars each carries its value on top (a funnel); a month of days would crowd.
+VALUES_UP_TO = 12
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,11 @@ def nice_ceiling(value: int) -> int:
 
 
 def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], x_title: str, y_title: str,
-              fmt: Callable[[int], str] = str, label_every: int = 1) -> Markup:
-    """Vertical bars over a zero baseline, ticks at 0, half and the top; every `label_every`-th
-    bar is labelled below (90 days of labels would overlap)."""
-    top = nice_ceiling(max((b.value for b in bars), default=0))
+              fmt: Callable[[int], str] = str, label_every: int = 1, min_top: int = 1) -> Markup:
+    """Vertical bars over a zero baseline, ticks at 0, half and the top (at least `min_top`:
+    an empty month of euro is not an axis up to 0,01 €); every `label_every`-th bar is labelled
+    below (90 days of labels would overlap)."""
+    top = nice_ceiling(max(max((b.value for b in bars), default=0), min_top))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(bars), 1)
     out = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
@@ -52,6 +56,9 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], x_title: str, y_ti
         out.append(f'<rect class="bar" x="{x:.1f}" y="{TOP + plot_h - h:.1f}" '
                    f'width="{slot * 0.7:.1f}" height="{h:.1f}">'
                    f'<title>{escape(bar.label)}: {escape(fmt(bar.value))}</title></rect>')
+        if len(bars) <= VALUES_UP_TO:
+            out.append(f'<text class="value" x="{x + slot * 0.35:.1f}" y="{TOP + plot_h - h - 5:.1f}" '
+                       f'text-anchor="middle">{escape(fmt(bar.value))}</text>')
         if i % label_every == 0:
             out.append(f'<text class="tick" x="{x + slot * 0.35:.1f}" y="{TOP + plot_h + 16}" '
                        f'text-anchor="middle">{escape(bar.label)}</text>')
