@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 
 from sportello.testing.forms import csrf_of
 
@@ -102,3 +103,11 @@ async def test_staff_deliver_a_file_to_a_quote_and_see_it_with_the_request(offic
     for bad in ("/documenti/non-un-id", "/documenti/00000000-0000-0000-0000-000000000000"):
         r = await office.get(bad)
         assert r.status_code == 404 and "Pagina non trovata" in r.text, bad
+    # A delivery to an order or quote that does not exist is the 404 page, never a 500.
+    token = csrf_of(page)
+    for bad in (f"/ordini/{uuid.uuid4()}", "/ordini/non-un-id", f"/preventivi/{uuid.uuid4()}"):
+        r = await office.post(f"{bad}/documenti", data={"csrf_token": token},
+                              files={"file": ("a.pdf", _pdf(100), PDF)})
+        assert r.status_code == 404 and "Pagina non trovata" in r.text, bad
+    r = await office.post(f"{path}/documenti", files={"file": ("a.pdf", _pdf(100), PDF)})
+    assert r.status_code == 400 and "Modulo scaduto" in r.text
