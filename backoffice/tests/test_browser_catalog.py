@@ -9,13 +9,13 @@ import uuid
 
 from playwright.async_api import expect
 
-from .test_browser import log_in, new_page, shot  # noqa: F401 (new_page is a fixture)
+from .browser_steps import log_in, shot
 
 expect.set_options(timeout=15_000)
 
 
 async def test_staff_build_a_priced_service_that_the_shop_prices_to_the_same_cent(
-        new_page, system):  # noqa: F811
+        new_page, system):
     staff = await new_page(system.settings.backoffice_url)
     await log_in(staff, system.staff_email, system.staff_password)
     await staff.get_by_role("navigation", name="Back office").get_by_role("link", name="Catalogo").click()
