@@ -120,6 +120,17 @@ async def test_an_upload_route_streams_up_to_its_own_larger_limit(gateway_factor
         assert r.status_code == 413 and "512 KiB" in r.json()["detail"]
 
 
+async def test_a_slow_upload_is_not_cut_at_the_ordinary_timeout(gw):
+    async def trickle():
+        for _ in range(6):
+            await asyncio.sleep(0.25)                  # 1.5 s in all; the route timeout is 0.5 s
+            yield b"s" * 50_000
+
+    r = await gw.post("/api/documents", content=trickle(), headers={"X-Cart-Token": "t" * 40})
+    assert r.status_code == 200, r.text
+    assert r.json()["body_len"] == 300_000
+
+
 async def test_too_large_chunked_body_is_413(gw):
     async def pieces():
         for _ in range(100):

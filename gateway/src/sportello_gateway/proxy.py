@@ -74,6 +74,10 @@ class Proxy:
             True: aiohttp.ClientTimeout(total=settings.upstream_slow_timeout,
                                         connect=settings.upstream_connect_timeout),
         }
+        # An upload lasts as long as the client's link takes to send 25 MB (the body is streamed
+        # while the answer is awaited, so only the total bounds it).
+        self.upload_timeout = aiohttp.ClientTimeout(
+            total=settings.upstream_upload_timeout, connect=settings.upstream_connect_timeout)
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(
@@ -248,7 +252,8 @@ class Proxy:
     async def _forward(self, scope, receive, send, method, target, headers, data, policy: Policy) -> None:
         async with self.session.request(
             method, URL(target, encoded=True), headers=headers, data=data,
-            allow_redirects=False, timeout=self.timeouts[policy.slow],
+            allow_redirects=False,
+            timeout=self.upload_timeout if policy.upload else self.timeouts[policy.slow],
         ) as resp:
             out = [(k.lower(), self._public_location(v) if k.lower() == b"location" else v)
                    for k, v in resp.raw_headers if k.lower() not in DROP_RESPONSE]

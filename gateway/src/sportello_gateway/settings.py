@@ -30,6 +30,8 @@ class GatewaySettings(Settings):
     upstream_connect_timeout: float = 2.0
     upstream_timeout: float = 10.0
     upstream_slow_timeout: float = 30.0
+    # A file upload, from the first byte to the answer: 25 MB at 100 kB/s.
+    upstream_upload_timeout: float = 300.0
     upstream_pool_size: int = 64
     # After this many consecutive connection failures a service is answered 503 at once for
     # `breaker_open_seconds`, so clients of a dead service never queue behind connect attempts.
