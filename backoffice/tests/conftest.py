@@ -89,9 +89,10 @@ SITO_ANSWERS = {"pagine_extra": 0, "lingue": "it", "dominio": "bianchi.it"}
 
 
 async def bank_transfer_order(api: httpx.AsyncClient, customer: Customer,
-                              last_name: str = "Bianchi") -> dict:
+                              last_name: str = "Bianchi", early_start: bool = False) -> dict:
     """The customer buys by bank transfer through the API; the order once orders has it
-    (`last_name` on the invoice: the SDI sandbox plans its receipts by the buyer's surname)."""
+    (`last_name` on the invoice: the SDI sandbox plans its receipts by the buyer's surname;
+    `early_start`: the consumer asks to start within the withdrawal period)."""
     from sportello.contracts.legal import TERMS_VERSION
 
     r = await api.post("/api/cart/items", headers=customer.headers,
@@ -101,7 +102,8 @@ async def bank_transfer_order(api: httpx.AsyncClient, customer: Customer,
                        headers={**customer.headers, "Idempotency-Key": uuid.uuid4().hex},
                        json={"billing": {**BILLING, "last_name": last_name},
                              "terms_version": TERMS_VERSION,
-                             "payment_method": "bank_transfer"})
+                             "payment_method": "bank_transfer",
+                             "early_start_consent": early_start})
     assert r.status_code == 202, r.text
     return await customer_order(api, customer, r.json()["order_id"], "awaiting_payment")
 

@@ -1,6 +1,6 @@
 """Ordini: the queue by status (and payment method), one order with its history, documents and
 invoices, confirming a bank transfer, moving the status with an outcome note the customer reads,
-delivering a file."""
+refunding (a withdrawal, or a paid order in full or in part), delivering a file."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from sportello.formatting import cents_from_euro
 from sportello.web.gateway import Api
 from sportello.web.pages import flash, form_data, redirect
 
@@ -99,6 +100,39 @@ async def move(request: Request, order_id: str, gw: Api = Depends(staff_api)):
                                  problem=result.detail or "Cambio di stato non riuscito.")
     return await _order_page(request, gw, order_id, 422, values=data, errors=errors,
                              problem="Controlla i campi evidenziati.")
+
+
+# The refund form's fields, named apart from the status form's `note` on the same page.
+REFUND_FIELDS = {"amount_cents": "refund_amount", "note": "refund_note"}
+
+
+@router.post("/ordini/{order_id}/rimborso")
+async def refund(request: Request, order_id: str, gw: Api = Depends(staff_api)):
+    data = await form_data(request)
+    note = str(data.get("refund_note", "")).strip()
+    errors: dict[str, str] = {}
+    try:
+        amount = cents_from_euro(str(data.get("refund_amount", "")))
+    except ValueError:
+        amount = None
+        errors["refund_amount"] = "Scrivi l'importo in euro, ad esempio 1.250,00, o lascia vuoto."
+    if len(note) > 2000:
+        errors["refund_note"] = "La nota può avere al massimo 2000 caratteri."
+    if errors:
+        return await _order_page(request, gw, order_id, 422, values=data, errors=errors,
+                                 problem="Controlla i campi evidenziati.")
+    result = await gw.post(f"/staff/orders/{order_id}/refund",
+                           json={"amount_cents": amount, "note": note or None}, require_login=True)
+    if result.ok:
+        flash(request, "Rimborso registrato: il cliente vede l'ordine rimborsato.")
+        return redirect(f"/ordini/{order_id}")
+    if result.status in (403, 404):
+        found(result)
+    for name, message in result.field_errors().items():
+        errors.setdefault(REFUND_FIELDS.get(name.rsplit(".", 1)[-1], "refund_amount"), message)
+    return await _order_page(request, gw, order_id, 409 if result.status == 409 else 422,
+                             values=data, errors=errors,
+                             problem=result.detail or "Rimborso non riuscito.")
 
 
 @router.post("/ordini/{order_id}/documenti")
