@@ -27,6 +27,7 @@ from sportello_backoffice.routes import (
     emails,
     invoices,
     orders,
+    quote_totals,
     quotes,
 )
 from sportello_backoffice.settings import BackofficeSettings
@@ -60,8 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     # The login checks the role in the token itself, with accounts' public keys.
     app.state.verifier = TokenVerifier(settings)
-    for module in (auth, dashboard, quotes, orders, documents, invoices, catalog, customers,
-                   emails):
+    for module in (auth, dashboard, quotes, quote_totals, orders, documents, invoices, catalog,
+                   customers, emails):
         app.include_router(module.router)
     mount_static(app, HERE / "static")
 

@@ -1,5 +1,5 @@
 """Preventivi: the queue by status, one quote with the customer's answers and conversation,
-pricing each line (issue, re-issue), rejecting, writing to the customer, its documents and
+pricing each line with live totals (issue, re-issue), rejecting, writing to the customer, its documents and
 delivering a file."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sportello.web.gateway import Api, ApiResult
 from sportello.web.pages import flash, form_data, redirect
 
 from sportello_backoffice.routes.documents import deliver, documents_of
+from sportello_backoffice.routes.quote_totals import live_totals, quote_billing, render_block
 from sportello_backoffice.web import QUOTE_STATUS, found, render, staff_api
 
 router = APIRouter()
@@ -49,9 +50,14 @@ async def _quote_page(request: Request, gw: Api, quote_id: str, status_code: int
     thread = messages.body.get("items", []) if messages.ok and isinstance(messages.body, dict) else []
     # What was typed wins over what was last issued (a form re-rendered with its errors).
     context["values"] = {**_price_values(quote_body), **context.get("values", {})}
+    priceable = quote_body.get("status") in PRICEABLE
+    if priceable:  # the totals of the prices in the form, also without JavaScript
+        live = live_totals(quote_body, context["values"], await quote_billing(gw, quote_body),
+                           request.app.state.settings.stamp_duty_charged)
+        context["live_totals"] = render_block(quote_body, live)
     return render(request, "quote.html", status_code, quote=quote_body, thread=thread,
                   documents=documents, upload_to=f"/preventivi/{quote_id}/documenti",
-                  priceable=quote_body.get("status") in PRICEABLE, **context)
+                  priceable=priceable, **context)
 
 
 def _price_values(quote: dict[str, Any]) -> dict[str, str]:
