@@ -9,17 +9,18 @@ from pathlib import Path
 import httpx
 from playwright.async_api import Page, expect
 from sportello.testing import wait_for
+from sportello.testing.shop_steps import (  # noqa: F401 (the shared steps, as the tests import them)
+    GOOD_CF,
+    accept_terms,
+    checkout_to_payment,
+    fill_billing,
+    starts,
+)
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "una-password-sicura-1"
-# A valid codice fiscale (check character included) and a wrong one.
-GOOD_CF = "RSSMRA85T10A562S"
+# A wrong codice fiscale (GOOD_CF, a valid one, is with the shared steps).
 BAD_CF = "RSSMRA85T10A562X"
-
-
-def starts(label: str) -> re.Pattern:
-    """A label as written, whatever follows it (the required-field asterisk)."""
-    return re.compile("^" + re.escape(label) + r"(\W|$)")
 
 
 async def shot(page: Page, name: str) -> None:
@@ -57,20 +58,6 @@ async def open_service(page: Page, category: str, service: str) -> None:
     await nav.get_by_role("link", name=category, exact=True).click()
     await page.get_by_role("link", name=service, exact=True).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(service)
-
-
-async def fill_billing(page: Page, tax_code: str = GOOD_CF) -> None:
-    await page.get_by_label(starts("Privato")).check()
-    await page.get_by_label(starts("Codice fiscale")).fill(tax_code)
-    await page.get_by_label(starts("Indirizzo")).fill("Via Roma 1")
-    await page.get_by_label(starts("CAP")).fill("20121")
-    await page.get_by_label(starts("Città")).fill("Milano")
-    await page.get_by_label(starts("Provincia (sigla)")).fill("MI")
-
-
-async def accept_terms(page: Page) -> None:
-    """The required acceptance of the conditions of sale, before COMPLETA L'ACQUISTO."""
-    await page.get_by_label(re.compile("accetto le condizioni di vendita")).check()
 
 
 async def pay_by_card(page: Page, number: str = "4242 4242 4242 4242") -> None:

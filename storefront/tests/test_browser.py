@@ -14,6 +14,7 @@ from .shop_steps import (
     PASSWORD,
     StaffApi,
     accept_terms,
+    checkout_to_payment,
     fill_billing,
     mails_to,
     open_service,
@@ -42,15 +43,6 @@ async def add_dichiarazione(page: Page) -> None:
     await page.get_by_label(starts("Modello 730")).check()
     await page.get_by_role("button", name="Aggiungi al carrello").click()
     await expect(page).to_have_url(re.compile(r"/carrello$"))
-
-
-async def checkout_to_payment(page: Page) -> None:
-    """From the cart, logged in: PROCEDI ALL'ACQUISTO → Dati di Fatturazione → payment page."""
-    await page.get_by_role("link", name="PROCEDI ALL'ACQUISTO").click()
-    await expect(page.get_by_role("heading", name="Dati di Fatturazione")).to_be_visible()
-    await fill_billing(page)
-    await page.get_by_role("button", name="Continua con il pagamento").click()
-    await expect(page.get_by_role("heading", name="Pagamento", exact=True)).to_be_visible()
 
 
 async def test_buy_by_card_from_the_servizi_menu_to_the_confirmation(page: Page, system):
