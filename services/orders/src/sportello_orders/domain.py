@@ -11,6 +11,7 @@ from enum import StrEnum
 from sportello.contracts.fields import FieldError
 from sportello.contracts.labels import ORDER_STATUS_LABELS
 from sportello.contracts.legal import WITHDRAWAL_DAYS, withdrawal_deadline
+from sportello.contracts.money import format_eur
 from sportello.errors import Conflict
 
 
@@ -137,8 +138,7 @@ def refund_errors(order, amount_cents: int | None, note: str | None) -> list[Fie
         return []
     if amount_cents > order.gross_cents:
         return [FieldError(field="amount_cents", message=(
-            "Il rimborso non può superare l'importo pagato "
-            f"({order.gross_cents} centesimi)."))]
+            f"Il rimborso non può superare l'importo pagato ({format_eur(order.gross_cents)})."))]
     if amount_cents < 0:
         return [FieldError(field="amount_cents", message="L'importo non può essere negativo.")]
     errors = []
