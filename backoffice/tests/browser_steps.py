@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Page
-from sportello.testing import wait_for
+from sportello.testing.shop_steps import reload_until  # noqa: F401 (as the tests import it)
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
@@ -42,10 +42,3 @@ async def log_in(page: Page, email: str, password: str) -> None:
     await page.get_by_role("button", name="Accedi").click()
 
 
-async def reload_until(page: Page, text: str, timeout: float = 15.0) -> None:
-    """Reload until an event-driven change shows up (a file documents has just stored)."""
-    async def shown():
-        await page.reload()
-        return await page.get_by_text(text).count() > 0
-
-    await wait_for(shown, timeout=timeout, interval=0.3, message=f"«{text}» on {page.url}")

@@ -14,6 +14,7 @@ from sportello.testing.shop_steps import (  # noqa: F401 (the shared steps, as t
     accept_terms,
     checkout_to_payment,
     fill_billing,
+    reload_until,
     starts,
 )
 
@@ -69,15 +70,6 @@ async def pay_by_card(page: Page, number: str = "4242 4242 4242 4242") -> None:
     await page.get_by_role("button", name=re.compile("^Paga")).click()
 
 
-async def reload_until(page: Page, text: str, timeout: float = 15.0) -> None:
-    """Reload until an event-driven change shows up (a quote recorded, an order paid)."""
-    async def shown():
-        await page.reload()
-        return await page.get_by_text(text).count() > 0
-
-    await wait_for(shown, timeout=timeout, interval=0.3, message=f"«{text}» on {page.url}")
-
-
 class StaffApi:
     """Staff work through the API (there is no staff page in the shop)."""
 
@@ -107,7 +99,6 @@ class StaffApi:
 
     async def deliver(self, order_id: str, name: str, content: bytes, note: str) -> dict:
         """A deliverable on an order, once documents has heard of the order."""
-        from sportello.testing import wait_for
 
         async with httpx.AsyncClient(timeout=10) as client:
             headers = await self._headers(client)

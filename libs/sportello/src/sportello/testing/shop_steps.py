@@ -1,11 +1,14 @@
 """Steps in the shop's pages that both the storefront's and the back office's browser tests take:
-labels as written, the billing form, the conditions of sale, the way to the payment page."""
+labels as written, the billing form, the conditions of sale, the way to the payment page, and
+reloading until an event-driven change shows."""
 
 from __future__ import annotations
 
 import re
 
 from playwright.async_api import Page, expect
+
+from sportello.testing import wait_for
 
 # A valid codice fiscale (check character included).
 GOOD_CF = "RSSMRA85T10A562S"
@@ -37,3 +40,12 @@ async def checkout_to_payment(page: Page) -> None:
     await fill_billing(page)
     await page.get_by_role("button", name="Continua con il pagamento").click()
     await expect(page.get_by_role("heading", name="Pagamento", exact=True)).to_be_visible()
+
+
+async def reload_until(page: Page, text: str, timeout: float = 15.0) -> None:
+    """Reload until an event-driven change shows up (a quote recorded, an order paid, a file)."""
+    async def shown():
+        await page.reload()
+        return await page.get_by_text(text).count() > 0
+
+    await wait_for(shown, timeout=timeout, interval=0.3, message=f"«{text}» on {page.url}")
