@@ -6,7 +6,7 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from sportello.errors import Unauthorized
 from sportello.web.gateway import Api
-from sportello.web.pages import api, flash, form_data, new_session, redirect, safe_next
+from sportello.web.pages import api, end_session, flash, form_data, new_session, redirect, safe_next
 
 from sportello_backoffice.web import STAFF_FLAG, STAFF_ONLY, render
 
@@ -59,10 +59,6 @@ async def login(request: Request, gw: Api = Depends(api)):
 @router.post("/esci")
 async def logout(request: Request, gw: Api = Depends(api)):
     await form_data(request)
-    token = request.session.get("refresh_token")
-    if token:
-        await gw.post("/accounts/logout", json={"refresh_token": token}, auth=False)
-    request.session.clear()
-    new_session(request)
+    await end_session(request, gw)
     flash(request, "Sei uscito dal back office.")
     return redirect("/accedi")

@@ -8,7 +8,7 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, Depends, Request
 from sportello.web.gateway import Api
-from sportello.web.pages import api, flash, form_data, redirect, safe_next
+from sportello.web.pages import api, end_session, flash, form_data, redirect, safe_next
 
 from sportello_storefront.routes.cart import load_cart
 from sportello_storefront.web import new_session, remember_cart_count, render
@@ -117,11 +117,7 @@ async def register(request: Request, gw: Api = Depends(api)):
 @router.post("/esci")
 async def logout(request: Request, gw: Api = Depends(api)):
     await form_data(request)
-    token = request.session.get("refresh_token")
-    if token:
-        await gw.post("/accounts/logout", json={"refresh_token": token}, auth=False)
-    request.session.clear()
-    new_session(request)
+    await end_session(request, gw)
     flash(request, "Sei uscito dal tuo account.")
     return redirect("/")
 

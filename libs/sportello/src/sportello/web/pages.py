@@ -50,6 +50,15 @@ def new_session(request: Request) -> None:
     request.session.pop("csrf", None)
 
 
+async def end_session(request: Request, gw: Api) -> None:
+    """Esci: the refresh token's family ends at accounts, the session is emptied and renewed."""
+    token = request.session.get("refresh_token")
+    if token:
+        await gw.post("/accounts/logout", json={"refresh_token": token}, auth=False)
+    request.session.clear()
+    new_session(request)
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not token:
