@@ -28,6 +28,7 @@ from pathlib import Path
 
 import aio_pika
 import asyncpg
+import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "libs/sportello/tests"))
 
@@ -45,6 +46,31 @@ from sportello.testing.run import drop_run  # noqa: E402
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def cpu_seconds(names: tuple[str, ...] = (), pid: int | None = None) -> float:
+    """utime + stime of one process, or of every process whose command is one of `names` (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in ([str(pid)] if pid else os.listdir("/proc")):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        command, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if pid or command in names:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+PARTS = {"PostgreSQL": ("postgres",), "RabbitMQ": ("beam.smp",)}
+
+
+def cpu_now(child_pid: int) -> dict[str, float]:
+    return {"producer (relay)": cpu_seconds(pid=os.getpid()), "consumer": cpu_seconds(pid=child_pid),
+            **{part: cpu_seconds(names) for part, names in PARTS.items()}}
 
 
 def summary(ms: list[float]) -> str:
@@ -116,8 +142,10 @@ class TimedConsumer(Consumer):
     # slug prefix ("burst-") → how many of its events have committed: the child reports when a
     # count is reached without scanning `committed` (which would steal the consumer's CPU).
     counts: dict[str, int] = {}
+    sizes: list[int] = []
 
     async def handle_batch(self, batch: list) -> None:
+        TimedConsumer.sizes.append(len(batch))
         await super().handle_batch(batch)  # commits, then acks
         at = time.time()
         for _, envelope, _ in batch:
@@ -145,8 +173,10 @@ async def consumer_process(settings: Settings) -> None:
         prefix, _, count = line.partition(" ")
         while TimedConsumer.counts.get(prefix, 0) < int(count):  # noqa: ASYNC110 (polls a counter the consumer bumps)
             await asyncio.sleep(0.01)
-        print(json.dumps({k: v for k, v in TimedConsumer.committed.items() if k.startswith(prefix)}),
-              flush=True)
+        sizes, TimedConsumer.sizes = TimedConsumer.sizes, []
+        report = {k: v for k, v in TimedConsumer.committed.items() if k.startswith(prefix)}
+        print(json.dumps({"committed": report, "batches": len(sizes),
+                          "mean_batch": sum(sizes) / max(1, len(sizes))}), flush=True)
     await consumer.stop()
     await engine.dispose()
 
@@ -154,6 +184,7 @@ async def consumer_process(settings: Settings) -> None:
 class Child:
     def __init__(self, settings: Settings):
         self.settings = settings
+        self.batches: dict[str, tuple[int, float]] = {}  # prefix → (batches, mean events per batch)
 
     async def __aenter__(self):
         env = {**os.environ, **settings_env(self.settings)}
@@ -168,7 +199,9 @@ class Child:
         self.proc.stdin.write(f"{prefix} {count}\n".encode())
         while not (line := await asyncio.wait_for(self.proc.stdout.readline(), timeout)).startswith(b"{"):
             pass
-        return json.loads(line)
+        report = json.loads(line)
+        self.batches[prefix] = (report["batches"], report["mean_batch"])
+        return report["committed"]
 
     async def __aexit__(self, *exc):
         self.proc.stdin.write(b"\n")
@@ -238,9 +271,11 @@ async def main(args) -> None:
                 for i in range(args.backlog):
                     await emit(session, EVENT, ServiceRetired(slug=f"backlog-{i}", version=1))
                 await session.commit()
-            start = time.time()
+            start, cpu_before = time.time(), cpu_now(child.proc.pid)
             handled = await child.committed("backlog-", args.backlog, 300)
             drained = args.backlog / (max(handled.values()) - start)
+            cpu = {part: (spent - cpu_before[part]) * 1e6 / args.backlog
+                   for part, spent in cpu_now(child.proc.pid).items()}
 
         target = 3 * pct(broker, 99) + 2 * pct(commit, 99)
         print()
@@ -255,6 +290,10 @@ async def main(args) -> None:
         print(f"backlog drained: {drained:.0f} events/s (relay, broker, consumer and inbox, "
               f"{args.backlog} events committed at once); target ≥ 2,000 → "
               f"{'met' if drained >= 2000 else 'NOT met'}")
+        for prefix, (n, mean) in child.batches.items():
+            print(f"  consumer batches for {prefix}*: {n}, mean {mean:.1f} events each")
+        print("  CPU per event while draining: " + ", ".join(
+            f"{part} {us:.0f} µs" for part, us in cpu.items()) + f" (total {sum(cpu.values()):.0f} µs)")
     finally:
         await relay.stop()
         await engine.dispose()
@@ -263,11 +302,11 @@ async def main(args) -> None:
 
 if __name__ == "__main__":
     if "--consumer" in sys.argv:
-        asyncio.run(consumer_process(Settings()))
+        uvloop.run(consumer_process(Settings()))
         sys.exit(0)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--burst", type=int, default=5000)
     parser.add_argument("--backlog", type=int, default=10000)
-    asyncio.run(main(parser.parse_args()))
+    uvloop.run(main(parser.parse_args()))  # as every service process runs (uvicorn's loop="uvloop")

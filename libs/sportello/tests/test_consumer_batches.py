@@ -83,7 +83,9 @@ async def test_a_poison_message_in_a_batch_is_parked_alone_and_the_others_commit
             assert consumer.sizes[0] == 5  # all five in one transaction
             assert await effects(client) == [f"{service_name}-a", f"{service_name}-b",
                                              f"{service_name}-c"]
-            assert CALLS[f"{service_name}-a"] == 1  # the copy in the same batch did nothing
+            # Run once in the batch that the poison message rolled back, once with savepoints;
+            # its copy in the same batch never ran, and each effect is there once.
+            assert CALLS[f"{service_name}-a"] == 2
 
             connection = await aio_pika.connect(lib_settings.amqp_url)
             async with connection:
@@ -93,8 +95,9 @@ async def test_a_poison_message_in_a_batch_is_parked_alone_and_the_others_commit
                 parked = await wait_for(lambda: dead.get(fail=False), timeout=15,
                                         message="the poison message parked")
                 await parked.ack()
-            # Retried on its own (its inbox row went with its savepoint), then parked.
-            assert CALLS[f"fail-{service_name}-mid"] == 1 + len(lib_settings.retry_delays)
+            # Failed in both runs of its batch, retried on its own (its inbox row went with its
+            # savepoint), then parked.
+            assert CALLS[f"fail-{service_name}-mid"] == 2 + len(lib_settings.retry_delays)
             assert f"cannot handle fail-{service_name}-mid" in parked.headers["x-error"]
         finally:
             await consumer.stop()
@@ -131,3 +134,53 @@ async def test_a_batch_committed_but_not_acked_is_redelivered_and_not_applied_tw
 
 async def _len_is(coro, n):
     return len(await coro) == n
+
+
+async def _publish_raw(settings, routing_key: str, body: bytes) -> None:
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.declare_exchange(settings.exchange, aio_pika.ExchangeType.TOPIC,
+                                                  durable=True)
+        await exchange.publish(aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                               routing_key=routing_key)
+
+
+async def test_one_ack_settles_a_mixed_batch_and_nothing_comes_back(lib_settings, service_name):
+    """A non-event (parked), good events and a duplicate in one batch: after the consumer stops,
+    the queue holds nothing, so every delivery was acked, none was lost and none is redelivered."""
+    service = make_service(service_name)
+    async with running_service(service, lib_settings) as client:
+        await client.app.state.consumer.stop()
+        first = f"{service_name}-first"
+        await publish_event(lib_settings, EVENT, ServiceRetired(slug=first, version=1))
+        await _publish_raw(lib_settings, EVENT, b"{not an event")
+        dup = uuid.uuid4()
+        for _ in range(2):
+            await publish_event(lib_settings, EVENT,
+                                ServiceRetired(slug=f"{service_name}-last", version=1), event_id=dup)
+        await wait_for(lambda: _queued(lib_settings, service_name, 4), message="all queued")
+
+        settings = lib_settings.model_copy(update={"consumer_batch_ms": 300.0})
+        consumer = Recording(service_name, service.handlers, client.app.state.sessionmaker, settings)
+        await consumer.start()
+        try:
+            await wait_for(lambda: _len_is(effects(client), 2))
+            assert consumer.sizes == [3]  # the non-event never reached a transaction
+        finally:
+            await consumer.stop()
+        # Closing the connection returns every unacked delivery to the queue: there is none.
+        assert await _queued(lib_settings, service_name, 0)
+        assert await effects(client) == [first, f"{service_name}-last"]
+        assert CALLS[f"{service_name}-last"] == 1
+
+        connection = await aio_pika.connect(lib_settings.amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            dead = await channel.declare_queue(f"{lib_settings.queue_name(service_name)}.dead",
+                                               passive=True)
+            parked = await wait_for(lambda: dead.get(fail=False), timeout=15,
+                                    message="the non-event parked")
+            await parked.ack()
+        assert parked.body == b"{not an event"
+        assert parked.headers["x-error-type"] == "InvalidEnvelope"

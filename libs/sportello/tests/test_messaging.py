@@ -289,3 +289,28 @@ async def test_a_scheduled_job_started_by_two_replicas_at_once_runs_one_round(
         assert await effects(a) == [service_name]
         # Once the first round is over, the next one runs again (the lock was the round's).
         assert await run_once(job, b.app.state.sessionmaker) == 1
+
+
+async def test_an_event_nobody_is_bound_to_is_marked_sent_and_the_ones_after_it_go_out(
+    lib_settings, service_name
+):
+    """The broker returns an unroutable event (no queue binds its type): nothing could ever
+    deliver it, so the relay neither retries nor parks it, and goes on."""
+    from sportello.contracts.events import AccountSessionsRevoked
+
+    async with EventTap(lib_settings, EVENT) as tap, running_service(
+        make_service(service_name), lib_settings
+    ) as client:
+        async with client.app.state.sessionmaker() as session:
+            await emit(session, "account.sessions_revoked",
+                       AccountSessionsRevoked(account_id=uuid.uuid4(), session_ids=[]))
+            await session.commit()
+        await emit_committed(client, f"{service_name}-after")
+
+        await tap.wait_for(EVENT, lambda d: d["slug"] == f"{service_name}-after")
+        async with client.app.state.sessionmaker() as session:
+            rows = (await session.execute(text(
+                "SELECT event_type, published_at IS NOT NULL AS sent, attempts, parked_at "
+                "FROM outbox ORDER BY seq"))).all()
+        assert [(r.event_type, r.sent, r.attempts, r.parked_at) for r in rows] == [
+            ("account.sessions_revoked", True, 0, None), (EVENT, True, 0, None)]

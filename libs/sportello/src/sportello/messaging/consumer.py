@@ -10,16 +10,21 @@ after the last retry the message is parked in `<queue>.dead` with the error in i
 Either way the original is acknowledged only once its copy is safely on the broker.
 
 Deliveries are handled in batches (up to `consumer_prefetch`, gathered for `consumer_batch_ms`): one
-transaction, one multi-row inbox INSERT, a SAVEPOINT per handler (a failing one is rolled back and
-its inbox row removed, so it alone is retried or parked), one commit, then the acks.
+transaction, one multi-row inbox INSERT, every handler, one commit, then one ack for the batch. If a
+handler raises, that transaction is rolled back and the batch runs again with a SAVEPOINT per
+handler (the failing one is rolled back and its inbox row removed, so it alone is retried or
+parked). Handlers touch only their session, so a rolled-back first run leaves no effect.
+
+Every delivery is settled by the one batch loop, in the order it arrived: that is what lets one ack
+with `multiple` cover a whole batch (never on a channel where an earlier delivery was left unsettled).
 """
 
 from __future__ import annotations
 
 import asyncio
 import traceback
+import weakref
 from collections.abc import Awaitable, Callable
-from contextlib import nullcontext
 
 import aio_pika
 import structlog
@@ -60,6 +65,14 @@ _INBOX = text(
 )
 
 
+class HandlerFailed(Exception):
+    """A handler raised in a batch run without savepoints: the whole transaction rolls back."""
+
+    def __init__(self, error: Exception):
+        super().__init__(repr(error))
+        self.error = error
+
+
 class Consumer:
     def __init__(
         self,
@@ -78,6 +91,8 @@ class Consumer:
         self._counting: asyncio.Task | None = None
         self._pending: asyncio.Queue | None = None
         self._batching: asyncio.Task | None = None
+        # Channels on which a delivery was left unacked for redelivery: no ack there may cover it.
+        self._unsettled_on: weakref.WeakSet = weakref.WeakSet()
 
     async def start(self) -> None:
         # The robust connection reconnects by itself and re-declares queues and consumers.
@@ -128,84 +143,76 @@ class Consumer:
         return self._connection is not None and not self._connection.is_closed
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
-        try:
-            envelope = Envelope.model_validate_json(message.body)
-        except ValidationError as e:
-            # Not an event at all: retrying cannot help.
-            await self._park(message, "InvalidEnvelope", str(e))
-            return
-        handler = self.handlers.get(envelope.type)
-        if handler is None:
-            log.warning("event_without_handler", event_type=envelope.type)
-            await message.ack()
-            return
+        # No await before the queue: deliveries reach the batch loop in the order they arrived.
         assert self._pending is not None
-        self._pending.put_nowait((message, envelope, handler))
+        self._pending.put_nowait(message)
 
     async def _run_batches(self) -> None:
         assert self._pending is not None
         size = max(1, self.settings.consumer_prefetch)
         loop = asyncio.get_running_loop()
         while True:
-            batch = [await self._pending.get()]
+            messages = [await self._pending.get()]
             deadline = loop.time() + self.settings.consumer_batch_ms / 1000
-            while len(batch) < size:
+            while len(messages) < size:
                 if not self._pending.empty():
-                    batch.append(self._pending.get_nowait())
+                    messages.append(self._pending.get_nowait())
                     continue
                 left = deadline - loop.time()
                 if left <= 0:
                     break
                 try:
-                    batch.append(await asyncio.wait_for(self._pending.get(), left))
+                    messages.append(await asyncio.wait_for(self._pending.get(), left))
                 except TimeoutError:
                     break
             try:
-                await self.handle_batch(batch)
+                batch = await self._events_of(messages)
+                if batch:
+                    await self.handle_batch(batch)
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # the broker or database is away: unacked ones come back
-                log.warning("event_batch_failed", size=len(batch), error=repr(e))
+                self._unsettled_on.update(m.channel for m in messages)
+                log.warning("event_batch_failed", size=len(messages), error=repr(e))
+
+    async def _events_of(self, messages: list[AbstractIncomingMessage]) -> list:
+        """(message, envelope, handler) for each delivery that has a handler; the rest settled now."""
+        batch = []
+        for message in messages:
+            try:
+                envelope = Envelope.model_validate_json(message.body)
+            except ValidationError as e:
+                # Not an event at all: retrying cannot help.
+                await self._park(message, "InvalidEnvelope", str(e))
+                continue
+            handler = self.handlers.get(envelope.type)
+            if handler is None:
+                log.warning("event_without_handler", event_type=envelope.type)
+                await message.ack()
+                continue
+            batch.append((message, envelope, handler))
+        return batch
 
     async def handle_batch(self, batch: list) -> None:
         """Handle deliveries in one transaction; ack after the commit; failures retried or parked."""
-        outcome: dict[int, Exception | bool] = {}
         try:
-            async with self.sessionmaker() as session, session.begin():
-                fresh = set((await session.execute(_INBOX_MANY, {
-                    "ids": [e.id for _, e, _ in batch], "types": [e.type for _, e, _ in batch],
-                })).scalars())
-                failed = []
-                for i, (_, envelope, handler) in enumerate(batch):
-                    if envelope.id not in fresh:
-                        outcome[i] = False
-                        continue
-                    fresh.discard(envelope.id)  # the same event twice in one batch runs once
-                    token = correlation_id.set(envelope.correlation_id)
-                    try:
-                        # Alone in its batch, a handler's failure is the transaction's: no
-                        # savepoint (two round trips) is needed to keep the others' work.
-                        async with session.begin_nested() if len(batch) > 1 else nullcontext():
-                            await handler(session, envelope)
-                        outcome[i] = True
-                    except Exception as e:
-                        if len(batch) == 1:
-                            raise
-                        outcome[i] = e
-                        failed.append(envelope.id)
-                    finally:
-                        correlation_id.reset(token)
-                if failed:
-                    # Their inbox rows go with them, so a retry finds the event new.
-                    await session.execute(_UNINBOX, {"ids": failed})
+            outcome = await self._in_one_transaction(batch, isolate=False)
+        except HandlerFailed as failed:
+            if len(batch) == 1:
+                outcome = {0: failed.error}
+            else:
+                # Rolled back: again with a savepoint per handler, so the failing one fails alone.
+                try:
+                    outcome = await self._in_one_transaction(batch, isolate=True)
+                except Exception:
+                    return await self._one_by_one(batch)
         except Exception as e:
             if len(batch) == 1:
                 outcome = {0: e}
             else:
                 # The batch itself failed (not one handler): each one on its own decides.
-                for item in batch:
-                    await self.handle_batch([item])
-                return
+                return await self._one_by_one(batch)
+        handled = []
         for i, (message, envelope, _) in enumerate(batch):
             result = outcome[i]
             if isinstance(result, Exception):
@@ -216,7 +223,57 @@ class Consumer:
             else:
                 EVENTS_HANDLED.labels(self.service, envelope.type,
                                       "handled" if result else "duplicate").inc()
-                await message.ack()
+                handled.append(message)
+        await self._ack(handled)
+
+    async def _one_by_one(self, batch: list) -> None:
+        for item in batch:
+            await self.handle_batch([item])
+
+    async def _in_one_transaction(self, batch: list, isolate: bool) -> dict[int, Exception | bool]:
+        """index → True (handled), False (already handled before) or the handler's error."""
+        outcome: dict[int, Exception | bool] = {}
+        async with self.sessionmaker() as session, session.begin():
+            fresh = set((await session.execute(_INBOX_MANY, {
+                "ids": [e.id for _, e, _ in batch], "types": [e.type for _, e, _ in batch],
+            })).scalars())
+            failed = []
+            for i, (_, envelope, handler) in enumerate(batch):
+                if envelope.id not in fresh:
+                    outcome[i] = False
+                    continue
+                fresh.discard(envelope.id)  # the same event twice in one batch runs once
+                token = correlation_id.set(envelope.correlation_id)
+                try:
+                    if isolate:
+                        async with session.begin_nested():
+                            await handler(session, envelope)
+                    else:
+                        await handler(session, envelope)
+                    outcome[i] = True
+                except Exception as e:
+                    if not isolate:
+                        raise HandlerFailed(e) from e
+                    outcome[i] = e
+                    failed.append(envelope.id)
+                finally:
+                    correlation_id.reset(token)
+            if failed:
+                # Their inbox rows go with them, so a retry finds the event new.
+                await session.execute(_UNINBOX, {"ids": failed})
+        return outcome
+
+    async def _ack(self, messages: list[AbstractIncomingMessage]) -> None:
+        """One ack for the batch when every earlier delivery on its channel is settled."""
+        if not messages:
+            return
+        channel = messages[0].channel
+        if all(m.channel is channel for m in messages) and channel not in self._unsettled_on:
+            # The loop settles deliveries in order, so every tag up to the last is ours to ack.
+            await max(messages, key=lambda m: m.delivery_tag).ack(multiple=True)
+            return
+        for message in messages:
+            await message.ack()
 
     async def handle(self, handler: Handler, envelope: Envelope) -> bool:
         """Run the handler once per event id. False when the inbox says it already ran."""
