@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -15,11 +16,15 @@ LOCALE = "it_IT"
 ROME = ZoneInfo("Europe/Rome")
 
 
+# Babel re-reads the locale's pattern on every call, the dearest step of pricing a cart line;
+# amounts and rates repeat, so each is formatted once per process.
+@lru_cache(maxsize=8192)
 def eur(cents: int) -> str:
     """1234550 → '12.345,50 €' (exact: cents go through Decimal, never a float)."""
     return format_currency(Decimal(int(cents)) / 100, "EUR", locale=LOCALE)
 
 
+@lru_cache(maxsize=1024)
 def rate(bp: int | None) -> str:
     """Basis points as an Italian number: 2200 → '22'; 450 → '4,5'."""
     return format_decimal(Decimal(int(bp or 0)) / 100, locale=LOCALE)
