@@ -60,6 +60,17 @@ def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+async def _no_reset(connection: asyncpg.Connection) -> None:
+    """A fast path leaves no session state behind: skip the pool's reset round trip."""
+
+
+async def raw_pool(url: str, max_size: int = 8) -> asyncpg.Pool:
+    """Plain asyncpg connections for a route's fast path, where SQLAlchemy's checkout and
+    statement building would cost more than the statements themselves."""
+    return await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=max_size,
+                                     reset=_no_reset)
+
+
 async def ensure_database(url: str) -> bool:
     """Create the database of `url` if it does not exist. True when it was created."""
     u = make_url(url)

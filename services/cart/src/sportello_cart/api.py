@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
-from sportello.auth import Customer, OptionalPrincipal
+from fastapi.routing import APIRoute
+from pydantic import ValidationError as PydanticValidationError
+from sportello.auth import Customer, OptionalPrincipal, optional_principal
 from sportello.contracts.documents import owner_of
 from sportello.contracts.fields import FieldError
 from sportello.contracts.idempotency import check_idempotency_key
 from sportello.contracts.legal import TERMS_PUBLISHED_AT, TERMS_VERSION, terms_url
+from sportello.contracts.text import body_errors
 from sportello.db import get_session
-from sportello.errors import Unauthorized, ValidationFailed
+from sportello.errors import Unauthorized, ValidationFailed, field_errors
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.routing import Route
 
 from sportello_cart import actions, repository
 from sportello_cart.domain import Kind
@@ -129,6 +134,109 @@ async def submit_quote(me: Customer, session: Session, idempotency_key: Idempote
     key = check_idempotency_key(idempotency_key)
     response = await actions.submit_quote(session, me.id, me.email, body, key)
     return JSONResponse(response, status_code=202)
+
+
+# --- the fast routes: add to cart and checkout -----------------------------------------------
+# Mounted as plain Starlette routes ahead of the documented ones above (as the catalog does):
+# a signed-in customer's well-formed request is parsed, checked with the same schemas and domain
+# rules and written on plain asyncpg, without FastAPI's dependency solving and SQLAlchemy's
+# sessions, which cost more than the rules and the statements (bench/README.md "Cart"). Anything
+# else (no bearer, a cart token, a body that is not a JSON object) is answered by the documented
+# route itself, so every error keeps its exact shape.
+
+
+def _documented(name: str) -> APIRoute:
+    return next(r for r in router.routes if isinstance(r, APIRoute) and r.name == name)
+
+
+class Documented(Response):
+    """The documented route's answer to this request, its body (read already) replayed; the
+    app-wide body guard (errors.refuse_control_characters) has passed in `_fast_json`."""
+
+    def __init__(self, route: APIRoute, body: bytes):
+        self.route, self.body, self.background = route, body, None
+
+    async def __call__(self, scope, receive, send):
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+
+        await self.route.handle(scope, replay, send)
+
+
+async def _fast_json(request: Request, documented: APIRoute) -> Any:
+    """The body as the documented route would parse it, or `Documented` when only that route
+    may answer (not JSON, not an object, no bearer, an X-Cart-Token to validate)."""
+    body = await request.body()
+    content_type = request.headers.get("content-type", "")
+    if "json" in content_type and (errors := body_errors(body)):
+        raise ValidationFailed(errors)
+    if (content_type.partition(";")[0].strip() != "application/json"
+            or "x-cart-token" in request.headers or "authorization" not in request.headers):
+        return Documented(documented, body)
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return Documented(documented, body)
+    return data if isinstance(data, dict) else Documented(documented, body)
+
+
+def _valid(schema, data: dict):
+    try:
+        return schema.model_validate(data)
+    except PydanticValidationError as e:
+        raise ValidationFailed(field_errors(e.errors(include_url=False))) from e
+
+
+def _line_created(line: LineOut) -> Response:
+    return Response(line.model_dump_json(), status_code=201, media_type="application/json")
+
+
+def fast_add(kind: Kind):
+    documented = _documented(f"{kind}_add")
+
+    async def add(request: Request) -> Response:
+        data = await _fast_json(request, documented)
+        if isinstance(data, Documented):
+            return data
+        if (principal := await optional_principal(request)) is None:
+            return Documented(documented, await request.body())
+        body = _valid(AddItem, data)
+        owner = Owner(customer_id=principal.id, uploaders=(owner_of(principal.id, None),))
+        async with request.app.state.fast_pool.acquire() as connection:
+            line = await actions.add_line_on(connection, principal.id, owner, kind, body,
+                                             request.app.state.settings.documents_secret)
+        return _line_created(line)
+
+    return add
+
+
+async def _fast_checkout(request: Request) -> Response:
+    data = await _fast_json(request, _CHECKOUT)
+    if isinstance(data, Documented):
+        return data
+    if (principal := await optional_principal(request)) is None:
+        return Documented(_CHECKOUT, await request.body())
+    body = _valid(Checkout, data)
+    key = check_idempotency_key(request.headers.get("idempotency-key"))
+    async with request.app.state.fast_pool.acquire() as connection:
+        response = await actions.checkout_on(connection, request.app.state.service.name,
+                                             principal.id, body, key, request.app.state.settings)
+    return JSONResponse(response, status_code=202)
+
+
+_CHECKOUT = _documented("checkout")
+router.routes[:0] = [
+    Route("/api/cart/items", fast_add(Kind.PURCHASE), methods=["POST"], include_in_schema=False),
+    Route("/api/cart/quote/items", fast_add(Kind.QUOTE), methods=["POST"],
+          include_in_schema=False),
+    Route("/api/cart/checkout", _fast_checkout, methods=["POST"], include_in_schema=False),
+]
 
 
 # --- the conditions of sale a checkout must accept -----------------------------------------

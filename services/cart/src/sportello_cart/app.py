@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sportello.service import Service
+from fastapi import FastAPI
+from sportello.db import raw_pool
+from sportello.service import Service, closing
 
 from sportello_cart import api, jobs
 from sportello_cart.handlers import HANDLERS
+
+
+async def start_fast_pool(app: FastAPI) -> None:
+    """The plain asyncpg connections of api.py's fast routes."""
+    settings = app.state.settings
+    app.state.fast_pool = await raw_pool(settings.database_url("cart"), settings.db_pool_size)
+
 
 service = Service(
     name="cart",
@@ -15,6 +24,8 @@ service = Service(
     migrations=Path(__file__).parent / "migrations",
     handlers=HANDLERS,
     jobs=[jobs.PURGE_ANONYMOUS_CARTS],
+    on_startup=[start_fast_pool],
+    on_shutdown=[closing("fast_pool", "close")],
 )
 
 

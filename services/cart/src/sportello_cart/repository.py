@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -202,3 +203,127 @@ async def delete_idle_sessions(session: AsyncSession, idle_for: timedelta) -> in
         delete(CartSession).where(CartSession.touched_at < func.now() - idle_for)
     )
     return result.rowcount or 0
+
+
+# --- the fast routes (api.py): plain asyncpg, as few statements as the rules allow ----------
+
+_SERVICE = "SELECT snapshot::text, active FROM catalog_services WHERE slug = $1"
+
+
+async def service_on(connection, slug: str) -> ServiceSnapshot | None:
+    """`service` on an asyncpg connection."""
+    row = await connection.fetchrow(_SERVICE, slug)
+    if row is None or row[0] is None:
+        return None
+    return ServiceSnapshot.model_validate({**json.loads(row[0]), "active": row[1]})
+
+
+# Find or create the customer's cart, count its lines and insert the new one if there is room,
+# in one statement; no row back means a concurrent first add created the cart meanwhile.
+_ADD_LINE = """
+WITH found AS (
+  SELECT id FROM carts WHERE customer_id = $1 AND kind = $2
+), made AS (
+  INSERT INTO carts (id, kind, customer_id) SELECT $3, $2, $1 WHERE NOT EXISTS (SELECT FROM found)
+  ON CONFLICT DO NOTHING RETURNING id
+), cart AS (
+  SELECT id FROM found UNION ALL SELECT id FROM made
+), room AS (
+  SELECT cart.id, (SELECT count(*) FROM cart_lines l WHERE l.cart_id = cart.id) AS lines FROM cart
+), line AS (
+  INSERT INTO cart_lines (id, cart_id, service_slug, service_name, service_version, answers,
+                          answer_labels, quantity, unit_net_cents, price_breakdown, vat_rate_bp,
+                          vat_exemption)
+  SELECT $4, room.id, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12::jsonb, $13, $14
+  FROM room WHERE room.lines < $15
+  RETURNING id
+)
+SELECT room.id, room.lines, EXISTS (SELECT FROM line) FROM room
+"""
+
+
+async def add_line_on(connection, customer_id: uuid.UUID, kind: Kind, line: CartLine,
+                      max_lines: int) -> tuple[uuid.UUID, int, bool]:
+    """(the cart's id, its lines before, whether `line` went in: not when it had `max_lines`)."""
+    args = (customer_id, kind.value, uuid.uuid4(), line.id, line.service_slug,
+            line.service_name, line.service_version, json.dumps(line.answers),
+            json.dumps(line.answer_labels), line.quantity, line.unit_net_cents,
+            None if line.price_breakdown is None else json.dumps(line.price_breakdown),
+            line.vat_rate_bp, line.vat_exemption, max_lines)
+    for _ in range(2):  # the second time, the concurrent add's cart is visible
+        row = await connection.fetchrow(_ADD_LINE, *args)
+        if row is not None:
+            return row[0], row[1], row[2]
+    raise RuntimeError("cart neither found nor created")
+
+
+_LOCK_CART = "SELECT id FROM carts WHERE customer_id = $1 AND kind = $2 FOR UPDATE"
+
+# After the lock (a new statement sees what the submission before ours committed): the key's
+# first answer, the cart's lines, their services' replicas and the customer's contact.
+_TO_SUBMIT = """
+SELECT (SELECT json_build_object('fingerprint', fingerprint, 'response', response)::text
+        FROM idempotent_requests WHERE customer_id = $1 AND scope = $2 AND key = $3),
+       (SELECT coalesce(json_agg(json_build_object(
+                 'id', id, 'service_slug', service_slug, 'service_name', service_name,
+                 'service_version', service_version, 'answers', answers,
+                 'answer_labels', answer_labels, 'quantity', quantity,
+                 'unit_net_cents', unit_net_cents, 'price_breakdown', price_breakdown,
+                 'vat_rate_bp', vat_rate_bp, 'vat_exemption', vat_exemption,
+                 'quote_id', quote_id, 'quote_line_id', quote_line_id) ORDER BY seq), '[]')::text
+        FROM cart_lines WHERE cart_id = $4),
+       (SELECT coalesce(json_agg(json_build_object('snapshot', snapshot, 'active', active)), '[]')::text
+        FROM catalog_services
+        WHERE snapshot IS NOT NULL AND slug IN (SELECT service_slug FROM cart_lines WHERE cart_id = $4)),
+       (SELECT json_build_object('account_id', account_id, 'email', email,
+                                 'first_name', first_name, 'last_name', last_name)::text
+        FROM contacts WHERE account_id = $1)
+"""
+
+
+@dataclass(frozen=True)
+class ToSubmit:
+    """What a submission reads under the cart's lock (see `to_submit_on`)."""
+
+    prior: dict[str, Any] | None
+    lines: list[CartLine]
+    services: dict[str, ServiceSnapshot]
+    contact: ContactPayload | None
+
+
+def _line(d: dict[str, Any]) -> CartLine:
+    uuids = {k: uuid.UUID(d[k]) if d[k] else None for k in ("id", "quote_id", "quote_line_id")}
+    return CartLine(**{**d, **uuids})
+
+
+async def lock_cart_on(connection, customer_id: uuid.UUID, kind: Kind) -> uuid.UUID | None:
+    """`find_cart(..., lock=True)` on an asyncpg connection in a transaction: the cart's id."""
+    return await connection.fetchval(_LOCK_CART, customer_id, kind.value)
+
+
+async def to_submit_on(connection, customer_id: uuid.UUID, scope: str, key: str,
+                       cart_id: uuid.UUID | None) -> ToSubmit:
+    prior, lines, services_, contact_ = await connection.fetchrow(
+        _TO_SUBMIT, customer_id, scope, key, cart_id)
+    snapshots = [ServiceSnapshot.model_validate({**s["snapshot"], "active": s["active"]})
+                 for s in json.loads(services_)]
+    return ToSubmit(
+        prior=json.loads(prior) if prior else None,
+        lines=[_line(d) for d in json.loads(lines)],
+        services={s.slug: s for s in snapshots},
+        contact=ContactPayload.model_validate_json(contact_) if contact_ else None,
+    )
+
+
+_ANSWER_ONCE = """
+WITH emptied AS (DELETE FROM cart_lines WHERE cart_id = $1)
+INSERT INTO idempotent_requests (customer_id, scope, key, fingerprint, response)
+VALUES ($2, $3, $4, $5, $6::jsonb)
+"""
+
+
+async def answer_once_on(connection, cart_id: uuid.UUID, customer_id: uuid.UUID, scope: str,
+                         key: str, fingerprint: str, response: dict[str, Any]) -> None:
+    """`empty_cart` and `remember_answer` in one statement, in the caller's transaction."""
+    await connection.execute(_ANSWER_ONCE, cart_id, customer_id, scope, key, fingerprint,
+                             json.dumps(response))

@@ -24,20 +24,42 @@ _INSERT_AND_NOTIFY = text(
 )
 
 
-async def emit(session: AsyncSession, event_type: str, data: BaseModel, *, version: int = 1) -> Envelope:
-    """Add an event to the outbox in the session's transaction. The caller commits."""
+def envelope_of(producer: str, event_type: str, data: BaseModel, *, version: int = 1) -> Envelope:
+    """The envelope an event travels in, its payload checked against the event's contract."""
     model = EVENTS.get(event_type)
     if model is None or not isinstance(data, model):
         raise TypeError(f"{event_type} takes a {model.__name__ if model else '?'} payload")
-    envelope = Envelope(
+    return Envelope(
         type=event_type,
         version=version,
-        producer=session.info.get("service", "unknown"),
+        producer=producer,
         correlation_id=correlation_id.get(),
         data=data.model_dump(mode="json"),
     )
+
+
+async def emit(session: AsyncSession, event_type: str, data: BaseModel, *, version: int = 1) -> Envelope:
+    """Add an event to the outbox in the session's transaction. The caller commits."""
+    envelope = envelope_of(session.info.get("service", "unknown"), event_type, data,
+                           version=version)
     await session.execute(
         _INSERT_AND_NOTIFY,
         {"id": envelope.id, "type": event_type, "envelope": envelope.model_dump_json()},
     )
+    return envelope
+
+
+# The same statement for a plain asyncpg connection (a route's fast path).
+_RAW_INSERT_AND_NOTIFY = (
+    "WITH row AS (INSERT INTO outbox (id, event_type, envelope) VALUES ($1, $2, $3::jsonb) "
+    f"RETURNING id) SELECT pg_notify('{NOTIFY_CHANNEL}', '') FROM row"
+)
+
+
+async def emit_on(connection, producer: str, event_type: str, data: BaseModel, *,
+                  version: int = 1) -> Envelope:
+    """`emit` on an asyncpg connection inside the caller's transaction. The caller commits."""
+    envelope = envelope_of(producer, event_type, data, version=version)
+    await connection.execute(_RAW_INSERT_AND_NOTIFY, envelope.id, event_type,
+                             envelope.model_dump_json())
     return envelope
