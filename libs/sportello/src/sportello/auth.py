@@ -35,16 +35,23 @@ class Principal:
         return self.role == "staff"
 
 
+# How many verified tokens a process remembers: a client sends the same token until it expires.
+VERIFIED_TOKENS = 4096
+
+
 class TokenVerifier:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._keys = {}
         self._loaded_at = 0.0
+        # token → (its principal, its exp): the signature and claims are checked once per token.
+        self._verified: dict[str, tuple[Principal, float]] = {}
         self.reload()
 
     def reload(self) -> None:
         self._keys = load_public_keys(self.settings.jwt_keys_dir, self.settings.jwt_public_keys)
         self._loaded_at = time.monotonic()
+        self._verified = {}  # a key withdrawn from the directory no longer vouches for a token
 
     def _key(self, kid: str | None):
         key = self._keys.get(kid or "")
@@ -56,6 +63,16 @@ class TokenVerifier:
         return key
 
     def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[1]:
+            return known[0]
+        principal, expires = self._verify(token)
+        if len(self._verified) >= VERIFIED_TOKENS:
+            del self._verified[next(iter(self._verified))]  # the oldest
+        self._verified[token] = (principal, expires)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as e:
@@ -83,7 +100,7 @@ class TokenVerifier:
             raise Unauthorized("Token non valido.") from e
         sid = claims.get("sid")
         return Principal(id=sub, role=role, email=claims.get("email"),
-                         session_id=str(sid)[:64] if sid else None)
+                         session_id=str(sid)[:64] if sid else None), float(claims["exp"])
 
 
 def bearer_token(request: Request) -> str | None:
