@@ -209,10 +209,10 @@ async def checkout_on(connection, producer: str, customer_id: uuid.UUID, body: C
         refuse_changed(found.lines, found.services)
         order_id, event = await order_checked_out(customer_id, body, billing, found.lines,
                                                   found.contact, settings)
-        await emit_on(connection, producer, "cart.checked_out", event)
         response = {"order_id": str(order_id)}
-        await repository.answer_once_on(connection, cart_id, customer_id, "checkout", key,
-                                        fingerprint, response)
+        await emit_on(connection, producer, "cart.checked_out", event,
+                      with_writes=repository.ANSWER_ONCE, args=repository.answer_once_args(
+                          cart_id, customer_id, "checkout", key, fingerprint, response))
     log.info("cart_checked_out", order_id=str(order_id), account_id=str(customer_id),
              lines=len(found.lines))
     return response

@@ -315,15 +315,15 @@ async def to_submit_on(connection, customer_id: uuid.UUID, scope: str, key: str,
     )
 
 
-_ANSWER_ONCE = """
-WITH emptied AS (DELETE FROM cart_lines WHERE cart_id = $1)
-INSERT INTO idempotent_requests (customer_id, scope, key, fingerprint, response)
-VALUES ($2, $3, $4, $5, $6::jsonb)
+# `empty_cart` and `remember_answer` as CTEs for the statement that also writes the event
+# (messaging.emit_on: parameters from $4).
+ANSWER_ONCE = """
+emptied AS (DELETE FROM cart_lines WHERE cart_id = $4),
+remembered AS (INSERT INTO idempotent_requests (customer_id, scope, key, fingerprint, response)
+               VALUES ($5, $6, $7, $8, $9::jsonb))
 """
 
 
-async def answer_once_on(connection, cart_id: uuid.UUID, customer_id: uuid.UUID, scope: str,
-                         key: str, fingerprint: str, response: dict[str, Any]) -> None:
-    """`empty_cart` and `remember_answer` in one statement, in the caller's transaction."""
-    await connection.execute(_ANSWER_ONCE, cart_id, customer_id, scope, key, fingerprint,
-                             json.dumps(response))
+def answer_once_args(cart_id: uuid.UUID, customer_id: uuid.UUID, scope: str, key: str,
+                     fingerprint: str, response: dict[str, Any]) -> tuple:
+    return cart_id, customer_id, scope, key, fingerprint, json.dumps(response)

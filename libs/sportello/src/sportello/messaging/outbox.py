@@ -50,16 +50,19 @@ async def emit(session: AsyncSession, event_type: str, data: BaseModel, *, versi
 
 
 # The same statement for a plain asyncpg connection (a route's fast path).
-_RAW_INSERT_AND_NOTIFY = (
-    "WITH row AS (INSERT INTO outbox (id, event_type, envelope) VALUES ($1, $2, $3::jsonb) "
-    f"RETURNING id) SELECT pg_notify('{NOTIFY_CHANNEL}', '') FROM row"
-)
+_RAW_EMIT = ("emitted AS (INSERT INTO outbox (id, event_type, envelope) "
+             "VALUES ($1, $2, $3::jsonb) RETURNING id)")
 
 
 async def emit_on(connection, producer: str, event_type: str, data: BaseModel, *,
-                  version: int = 1) -> Envelope:
-    """`emit` on an asyncpg connection inside the caller's transaction. The caller commits."""
+                  version: int = 1, with_writes: str = "", args: tuple = ()) -> Envelope:
+    """`emit` on an asyncpg connection inside the caller's transaction. The caller commits.
+
+    `with_writes`: the caller's own data-modifying CTEs (parameters from $4, `args`), run in the
+    same statement so the state change and its event cost one round trip."""
     envelope = envelope_of(producer, event_type, data, version=version)
-    await connection.execute(_RAW_INSERT_AND_NOTIFY, envelope.id, event_type,
-                             envelope.model_dump_json())
+    ctes = f"{with_writes}, {_RAW_EMIT}" if with_writes else _RAW_EMIT
+    await connection.execute(
+        f"WITH {ctes} SELECT pg_notify('{NOTIFY_CHANNEL}', '') FROM emitted",
+        envelope.id, event_type, envelope.model_dump_json(), *args)
     return envelope
