@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sportello_cart import domain, repository, views
 from sportello_cart.domain import Kind
-from sportello_cart.models import CartLine
+from sportello_cart.models import CartLine, LineRow
 from sportello_cart.repository import Owner
 from sportello_cart.schemas import AddItem, CartOut, CartPreview, Checkout, LineOut, PatchItem, QuoteSubmit
 
@@ -64,7 +64,7 @@ async def add_line_on(connection, customer_id: uuid.UUID, owner: Owner, kind: Ki
     statement finds or creates the cart, counts its lines and inserts the new one."""
     service, priced = checked_line(kind, await repository.service_on(connection, body.service_slug),
                                    body, owner, documents_secret)
-    line = new_line(None, kind, service, priced, body.quantity)
+    line = new_line(None, kind, service, priced, body.quantity, LineRow)
     line.cart_id, count, added = await repository.add_line_on(connection, customer_id, kind, line,
                                                               domain.MAX_LINES)
     if not added:
@@ -80,8 +80,9 @@ def checked_line(kind: Kind, service, body: AddItem, owner: Owner,
                                       domain.receipts(documents_secret, owner.uploaders))
 
 
-def new_line(cart_id, kind: Kind, service, priced: domain.PricedLine, quantity: int) -> CartLine:
-    return CartLine(
+def new_line(cart_id, kind: Kind, service, priced: domain.PricedLine, quantity: int,
+             row=CartLine):
+    return row(
         id=uuid.uuid4(), cart_id=cart_id, service_slug=service.slug, service_name=service.name,
         service_version=service.version, answers=priced.answers,
         answer_labels=[label.model_dump() for label in priced.answer_labels],
@@ -92,7 +93,7 @@ def new_line(cart_id, kind: Kind, service, priced: domain.PricedLine, quantity: 
     )
 
 
-def line_added(kind: Kind, line: CartLine) -> LineOut:
+def line_added(kind: Kind, line: CartLine | LineRow) -> LineOut:
     log.info("cart_line_added", cart_id=str(line.cart_id), line_id=str(line.id), kind=kind.value,
              service=line.service_slug)
     return views.line_out(line)
@@ -228,7 +229,7 @@ def checked_checkout(body: Checkout) -> tuple[str, Billing]:
     return fingerprint, normalised(body.billing)
 
 
-def refuse_changed(lines: list[CartLine], replica: dict) -> None:
+def refuse_changed(lines: list[CartLine | LineRow], replica: dict) -> None:
     """Conflict naming each line whose service was retired or re-priced since it was added."""
     problems = domain.reprice_problems([
         domain.LineToCheck(id=line.id, service_slug=line.service_slug,
@@ -243,7 +244,7 @@ def refuse_changed(lines: list[CartLine], replica: dict) -> None:
 
 
 async def order_checked_out(customer_id: uuid.UUID, body: Checkout, billing: Billing,
-                            lines: list[CartLine], known, settings: Settings):
+                            lines: list[CartLine | LineRow], known, settings: Settings):
     """(the new order's id, the cart.checked_out event that asks for it)."""
     customer = domain.the_customer(customer_id, known, billing=billing)
     priced = [priced_line(line, billing) for line in lines]
@@ -260,7 +261,7 @@ async def order_checked_out(customer_id: uuid.UUID, body: Checkout, billing: Bil
     )
 
 
-def priced_line(line: CartLine, billing: Billing) -> PricedLine:
+def priced_line(line: CartLine | LineRow, billing: Billing) -> PricedLine:
     """The contract's line, straight from the row (a purchase line always has its price), taxed
     by the shared rule for this customer."""
     amounts, treatment = taxed_amounts(line.unit_net_cents, line.quantity, line.vat_rate_bp,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -109,6 +110,27 @@ class CartLine(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+
+
+@dataclass
+class LineRow:
+    """A cart line as the fast routes write and read it: CartLine's columns without the ORM's
+    per-attribute bookkeeping (views and contracts read either by attribute)."""
+
+    id: uuid.UUID
+    cart_id: uuid.UUID | None
+    service_slug: str
+    service_name: str
+    service_version: int
+    answers: dict[str, Any]
+    answer_labels: list[dict[str, str]]
+    quantity: int
+    unit_net_cents: int | None
+    price_breakdown: dict[str, Any] | None
+    vat_rate_bp: int
+    vat_exemption: str | None
+    quote_id: uuid.UUID | None = None
+    quote_line_id: uuid.UUID | None = None
 
 
 class IdempotentRequest(Base):

@@ -29,6 +29,7 @@ from sportello_cart.models import (
     CatalogService,
     Contact,
     IdempotentRequest,
+    LineRow,
 )
 
 
@@ -242,7 +243,7 @@ SELECT room.id, room.lines, EXISTS (SELECT FROM line) FROM room
 """
 
 
-async def add_line_on(connection, customer_id: uuid.UUID, kind: Kind, line: CartLine,
+async def add_line_on(connection, customer_id: uuid.UUID, kind: Kind, line: LineRow,
                       max_lines: int) -> tuple[uuid.UUID, int, bool]:
     """(the cart's id, its lines before, whether `line` went in: not when it had `max_lines`)."""
     args = (customer_id, kind.value, uuid.uuid4(), line.id, line.service_slug,
@@ -286,14 +287,14 @@ class ToSubmit:
     """What a submission reads under the cart's lock (see `to_submit_on`)."""
 
     prior: dict[str, Any] | None
-    lines: list[CartLine]
+    lines: list[LineRow]
     services: dict[str, ServiceSnapshot]
     contact: ContactPayload | None
 
 
-def _line(d: dict[str, Any]) -> CartLine:
+def _line(d: dict[str, Any], cart_id: uuid.UUID) -> LineRow:
     uuids = {k: uuid.UUID(d[k]) if d[k] else None for k in ("id", "quote_id", "quote_line_id")}
-    return CartLine(**{**d, **uuids})
+    return LineRow(**{**d, **uuids, "cart_id": cart_id})
 
 
 async def lock_cart_on(connection, customer_id: uuid.UUID, kind: Kind) -> uuid.UUID | None:
@@ -309,7 +310,7 @@ async def to_submit_on(connection, customer_id: uuid.UUID, scope: str, key: str,
                  for s in json.loads(services_)]
     return ToSubmit(
         prior=json.loads(prior) if prior else None,
-        lines=[_line(d) for d in json.loads(lines)],
+        lines=[_line(d, cart_id) for d in json.loads(lines)],
         services={s.slug: s for s in snapshots},
         contact=ContactPayload.model_validate_json(contact_) if contact_ else None,
     )

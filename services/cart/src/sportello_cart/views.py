@@ -10,7 +10,7 @@ from sportello.contracts.tax import document_totals
 
 from sportello_cart import domain
 from sportello_cart.domain import Kind
-from sportello_cart.models import CartLine
+from sportello_cart.models import CartLine, LineRow
 from sportello_cart.schemas import CartOut, CartPreview, LineOut
 
 
@@ -21,7 +21,7 @@ def _breakdown(line: CartLine) -> dict:
             "price_breakdown_text": kept["text"] if kept else None}
 
 
-def line_out(line: CartLine) -> LineOut:
+def line_out(line: CartLine | LineRow) -> LineOut:
     amounts = domain.amounts(line.unit_net_cents, line.quantity, line.vat_rate_bp)
     return LineOut(
         id=line.id,
