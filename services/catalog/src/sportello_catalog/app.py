@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import asyncpg
 from fastapi import FastAPI
-from sportello.db import asyncpg_dsn
+from sportello.db import asyncpg_dsn, raw_pool
 from sportello.service import Service, closing
 
 from sportello_catalog import api
@@ -19,16 +18,10 @@ async def start_cache(app: FastAPI) -> None:
     await app.state.catalog_cache.start()
 
 
-async def no_reset(connection: asyncpg.Connection) -> None:
-    """The search only reads with one statement: no session state to reset between requests."""
-
-
 async def start_search_pool(app: FastAPI) -> None:
     # The uncached search runs on plain asyncpg connections: SQLAlchemy's checkout would cost
     # more than the statement itself (README "Search").
-    app.state.search_pool = await asyncpg.create_pool(
-        asyncpg_dsn(app.state.settings.database_url("catalog")), min_size=1, max_size=8,
-        reset=no_reset)
+    app.state.search_pool = await raw_pool(app.state.settings.database_url("catalog"))
 
 
 service = Service(
