@@ -69,6 +69,11 @@ def upstream_app() -> Starlette:
         # What a service's trailing-slash redirect looked like: its own internal address.
         return RedirectResponse(f"{request.base_url}api/catalog/categories?x=1", status_code=307)
 
+    async def cached(request: Request):
+        # A service that decides its own caching and varies on its own header.
+        return JSONResponse({"cached": True}, headers={"cache-control": "max-age=60",
+                                                       "vary": "Accept-Language"})
+
     async def ready(request: Request):
         return JSONResponse({"status": "ready"})
 
@@ -78,6 +83,7 @@ def upstream_app() -> Starlette:
         Route("/api/catalog/crash", crash),
         Route("/api/catalog/cookie", cookie),
         Route("/api/catalog/moved/", moved),
+        Route("/api/catalog/cached", cached),
         Route("/openapi.json", openapi),
         Route("/readyz", ready),
         Route("/{path:path}", echo, methods=METHODS),
