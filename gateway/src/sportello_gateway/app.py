@@ -1,7 +1,7 @@
 """The gateway process: `/api/*` proxied to one service each; health, readiness and docs served here.
 
-Layers, outside in: request id (kept or created, returned, passed on) → security headers →
-CORS → dispatch (proxy for `/api/*`, a small local app for everything else).
+Layers, outside in: the edge (request id kept or created, returned, passed on; security headers;
+CORS, in one send wrapper) → dispatch (proxy for `/api/*`, a small local app for everything else).
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from sportello.auth import TokenVerifier
 from sportello.errors import install_error_handlers, problem
 from sportello.observability import RequestContextMiddleware, configure_logging, metrics_response
 from sportello.revocations import Revocations
-from starlette.middleware.cors import CORSMiddleware
 
-from sportello_gateway.edge import SecurityHeadersMiddleware
+from sportello_gateway.edge import GatewayEdge
 from sportello_gateway.openapi import OpenAPICache
 from sportello_gateway.proxy import Proxy, gather_json
 from sportello_gateway.ratelimit import SharedRateLimits
@@ -103,8 +102,8 @@ def create_app(settings: GatewaySettings | None = None):
                               settings.redis_url, settings.redis_prefix)
     proxy = Proxy(settings, TokenVerifier(settings), limits, Revocations(settings))
     app = Dispatcher(proxy, local_app(settings, proxy))
-    app = CORSMiddleware(
-        app,
+    edge = GatewayEdge(
+        settings.trusted_proxies,
         allow_origins=settings.allowed_origins(),
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "X-Cart-Token", "Idempotency-Key",
@@ -112,8 +111,7 @@ def create_app(settings: GatewaySettings | None = None):
         expose_headers=["X-Request-ID", "Retry-After", "Location"],
         max_age=600,
     )
-    app = SecurityHeadersMiddleware(app, settings.trusted_proxies)
-    app = RequestContextMiddleware(app, service="gateway")
+    app = RequestContextMiddleware(app, service="gateway", edge=edge)
     app.proxy = proxy           # tests reach the limits and the pool through here
     # `sportello serve` passes these to uvicorn: the gateway alone decides whose X-Forwarded-For
     # to believe (settings.trusted_proxies), and does not announce its server software.

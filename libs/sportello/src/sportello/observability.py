@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
-import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Protocol
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -31,7 +33,31 @@ def request_id(raw: bytes | None) -> str:
     """The client's X-Request-ID if it is a short ASCII token, else a fresh one."""
     if raw is not None and REQUEST_ID.fullmatch(raw):
         return raw.decode("ascii")
-    return str(uuid.uuid4())
+    return new_request_id()
+
+
+def new_request_id() -> str:
+    """A random version-4 UUID as text (clients have always seen that shape)."""
+    # Formatted from the random bytes directly: uuid.uuid4() builds an object per request.
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+class RequestTimings:
+    """One service's HTTP_REQUESTS children, looked up once per (method, status)."""
+
+    def __init__(self, service: str):
+        self.service = service
+        self.children: dict[tuple[str, int], object] = {}
+
+    def observe(self, method: str, status: int, seconds: float) -> None:
+        key = (method, status)
+        child = self.children.get(key)
+        if child is None:
+            child = HTTP_REQUESTS.labels(self.service, method, str(status))
+            if len(self.children) < 256:  # a client inventing methods cannot grow the cache
+                self.children[key] = child
+        child.observe(seconds)
 
 
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
@@ -62,12 +88,16 @@ def _add_correlation_id(logger, method, event_dict):
 class RequestContextMiddleware:
     """Keeps or creates X-Request-ID, makes it the correlation id, times the request.
 
-    Pure ASGI (no BaseHTTPMiddleware) so the hot read paths pay almost nothing for it.
+    Pure ASGI (no BaseHTTPMiddleware) so the hot read paths pay almost nothing for it. An `edge`
+    (the gateway's security headers and CORS) adds its headers in the same send wrapper, so a
+    response's header list is copied once however many concerns touch it.
     """
 
-    def __init__(self, app, service: str):
+    def __init__(self, app, service: str, edge: Edge | None = None):
         self.app = app
         self.service = service
+        self.timings = RequestTimings(service)
+        self.edge = edge
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -78,6 +108,12 @@ class RequestContextMiddleware:
                 raw = v
                 break
         rid = request_id(raw)
+        rid_header = (b"x-request-id", rid.encode("ascii"))
+        app, complete = self.app, None
+        if self.edge is not None:
+            answer, complete = self.edge.begin(scope)
+            if answer is not None:
+                app = answer
         token = correlation_id.set(rid)
         start = time.perf_counter()
         status = 500
@@ -86,18 +122,25 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", rid.encode("latin-1")))
+                headers = [*message.get("headers", ()), rid_header]
+                if complete is not None:
+                    complete(headers)
                 message = {**message, "headers": headers}
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await app(scope, receive, send_with_id)
         finally:
             correlation_id.reset(token)
-            HTTP_REQUESTS.labels(self.service, scope["method"], str(status)).observe(
-                time.perf_counter() - start
-            )
+            self.timings.observe(scope["method"], status, time.perf_counter() - start)
+
+
+class Edge(Protocol):
+    """What a process's edge adds to RequestContextMiddleware (the gateway's headers and CORS)."""
+
+    def begin(self, scope) -> tuple[Callable | None, Callable[[list], None] | None]:
+        """(an ASGI app answering instead of the app, or None; a function given the response's
+        header list, to extend in place, or None)."""
 
 
 def metrics_response():
