@@ -5,7 +5,7 @@ from __future__ import annotations
 from sportello.proxies import TrustedProxies, client_address
 from sportello_gateway.openapi import merge
 from sportello_gateway.ratelimit import RateLimits, TokenBuckets
-from sportello_gateway.routes import Access, is_safe_path, policy_for, service_for
+from sportello_gateway.routes import Access, is_safe_path, policy_for, route, service_for
 
 
 def test_each_prefix_goes_to_exactly_one_service():
@@ -169,3 +169,13 @@ def test_the_gateway_reads_the_urls_up_gives_it(monkeypatch):
     settings = GatewaySettings()
     assert settings.service_urls("cart") == ["http://127.0.0.1:8220", "http://127.0.0.1:8221"]
     assert settings.service_urls("orders") == ["http://127.0.0.1:8105"]
+
+
+def test_the_remembered_route_is_the_policy_of_safe_paths_only():
+    assert route("GET", "/api/catalog/services") == policy_for("GET", "/api/catalog/services")
+    assert route("GET", "/api/catalog/services") is route("GET", "/api/catalog/services")
+    assert route("GET", "/api/catalog/../staff/accounts") is None
+    assert route("GET", "/api//catalog") is None
+    assert route("GET", "/api/nowhere") is None
+    long = "/api/orders/" + "x" * 300
+    assert route("GET", long) == policy_for("GET", long)

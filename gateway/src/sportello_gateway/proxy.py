@@ -20,7 +20,7 @@ from sportello.settings import SERVICES
 from yarl import URL
 
 from sportello_gateway.ratelimit import RateLimits
-from sportello_gateway.routes import Access, Policy, is_safe_path, policy_for
+from sportello_gateway.routes import Access, Policy, route
 from sportello_gateway.settings import GatewaySettings
 from sportello_gateway.upstreams import Replicas
 
@@ -102,7 +102,7 @@ class Proxy:
 
     async def __call__(self, scope, receive, send) -> None:
         method, path = scope["method"], scope["path"]
-        policy = policy_for(method, path) if is_safe_path(path) else None
+        policy = route(method, path)
         if policy is None:
             return await problem(404, "Risorsa non trovata.")(scope, receive, send)
 

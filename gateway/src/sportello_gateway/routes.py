@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 # prefix → service (the service's base URL comes from settings: `<service>_url`).
 PREFIXES: dict[str, str] = {
@@ -150,6 +151,25 @@ def policy_for(method: str, path: str) -> Policy | None:
     slow = path in _SLOW
     return Policy(service=service, access=access_for(method, path), limit=limit, slow=slow,
                   upload=is_upload(method, path))
+
+
+def route(method: str, path: str) -> Policy | None:
+    """The policy of a request as the gateway applies it: None for an unsafe or unknown path."""
+    if len(path) > MAX_REMEMBERED_PATH:
+        return _route(method, path)
+    return _remembered_route(method, path)
+
+
+# Short paths only: a client sending long unique paths cannot fill memory through the cache.
+MAX_REMEMBERED_PATH = 256
+
+
+def _route(method: str, path: str) -> Policy | None:
+    return policy_for(method, path) if is_safe_path(path) else None
+
+
+# The same few hundred paths come again and again; the tables are walked once for each.
+_remembered_route = lru_cache(maxsize=4096)(_route)
 
 
 def access_for(method: str, path: str) -> Access:
