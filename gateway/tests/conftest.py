@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 import uvicorn
+from sportello.serving import protocol
 from sportello.settings import SERVICES
 from sportello.testing.processes import free_port
 from sportello_gateway.app import create_app
@@ -96,8 +97,10 @@ def upstream_app() -> Starlette:
 @asynccontextmanager
 async def serve(app, port: int):
     options = getattr(app, "uvicorn_options", {})
+    # The server protocol of `sportello serve`, so the hop is tested as it runs.
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on", loop="none", **options))
+                                           lifespan="on", loop="none", http=protocol(10.0),
+                                           **options))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
