@@ -5,8 +5,9 @@
 
 1. The hop. A bare FastAPI app (one small-JSON GET, uvicorn with uvloop + httptools: the floor
    of FLOORS.md) stands in for a service; the gateway runs in front of it with `sportello serve
-   gateway`. wrk measures the route directly and through the gateway, alternating, in one run,
-   at 32 connections and at 1 connection.
+   gateway`, and so does FLOORS.md's bare hop (Starlette + aiohttp, no checks). wrk measures the
+   route directly, through the bare hop and through the gateway, alternating, in one run, at 32
+   connections and at 1 connection.
 2. End to end. The whole system (every service, gateway, sink, sandbox) as real processes on this
    run's databases; customers with one line in their cart check out at `--rate` per second (open
    loop); for each, the time from the 202 of POST /api/cart/checkout to the first 200 of
@@ -44,6 +45,30 @@ async def healthz():
 """
 
 
+# FLOORS.md's bare hop, measured in the same run: Starlette + one pooled aiohttp.ClientSession
+# (64 connections), no checks of any kind: what any Python hop on this machine costs.
+BARE_HOP = """
+import os
+from contextlib import asynccontextmanager
+import aiohttp
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+UPSTREAM = os.environ["BARE_HOP_UPSTREAM"]
+pool = {}
+@asynccontextmanager
+async def lifespan(app):
+    pool["session"] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64))
+    yield
+    await pool["session"].close()
+async def forward(request):
+    async with pool["session"].get(UPSTREAM + request.url.path) as r:
+        return Response(await r.read(), status_code=r.status,
+                        media_type=r.headers.get("content-type"))
+app = Starlette(routes=[Route("/api/catalog/ping", forward)], lifespan=lifespan)
+"""
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -66,38 +91,45 @@ def wrk(url: str, connections: int, seconds: int, header: str | None = None) -> 
 def hop(seconds: int) -> list[str]:
     work = Path(tempfile.mkdtemp(prefix="bench-gw-"))
     (work / "bare_app.py").write_text(BARE_APP)
-    up_port, gw_port = free_port(), free_port()
+    (work / "bare_hop.py").write_text(BARE_HOP)
+    up_port, hop_port, gw_port = free_port(), free_port(), free_port()
     env = {**os.environ, "SPORTELLO_CATALOG_URL": f"http://127.0.0.1:{up_port}",
            "SPORTELLO_GATEWAY_URL": f"http://127.0.0.1:{gw_port}",
-           "SPORTELLO_LOG_LEVEL": "WARNING",
+           "SPORTELLO_LOG_LEVEL": "WARNING", "BARE_HOP_UPSTREAM": f"http://127.0.0.1:{up_port}",
            # The ceiling would cut the load generator itself; the check still runs per request.
            "SPORTELLO_RATE_GLOBAL_PER_SECOND": "10000000"}
+    uvicorn = [sys.executable, "-m", "uvicorn", "--loop", "uvloop", "--http", "httptools",
+               "--log-level", "warning", "--no-access-log"]
     procs = [
-        subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(up_port),
-                          "--loop", "uvloop", "--http", "httptools", "--log-level", "warning",
-                          "--no-access-log"], cwd=work, env=env),
+        subprocess.Popen([*uvicorn, "bare_app:app", "--port", str(up_port)], cwd=work, env=env),
+        subprocess.Popen([*uvicorn, "bare_hop:app", "--port", str(hop_port)], cwd=work, env=env),
         subprocess.Popen([sys.executable, "-m", "sportello.cli", "serve", "gateway"], env=env,
                          stdout=subprocess.DEVNULL),
     ]
     lines = []
     try:
-        direct = f"http://127.0.0.1:{up_port}/api/catalog/ping"
-        through = f"http://127.0.0.1:{gw_port}/api/catalog/ping"
-        wait_http(direct)
+        urls = {"direct": f"http://127.0.0.1:{up_port}/api/catalog/ping",
+                "bare hop": f"http://127.0.0.1:{hop_port}/api/catalog/ping",
+                "gateway": f"http://127.0.0.1:{gw_port}/api/catalog/ping"}
+        wait_http(urls["direct"])
+        wait_http(urls["bare hop"])
         wait_http(f"http://127.0.0.1:{gw_port}/healthz")
-        wrk(direct, 32, 2), wrk(through, 32, 2)            # warm both (pool, caches)
+        for url in urls.values():
+            wrk(url, 32, 2)                                 # warm each (pools, caches)
         for connections in (32, 1):
-            runs = {"direct": [], "gateway": []}
-            for _ in range(2):                              # alternate: noise hits both alike
-                runs["direct"].append(wrk(direct, connections, seconds))
-                runs["gateway"].append(wrk(through, connections, seconds))
-            d = {k: sum(r[k] for r in runs["direct"]) / 2 for k in ("rps", "p50", "p99")}
-            g = {k: sum(r[k] for r in runs["gateway"]) / 2 for k in ("rps", "p50", "p99")}
-            bad = sum(r["non2xx"] for r in runs["gateway"] + runs["direct"])
+            runs = {name: [] for name in urls}
+            for _ in range(2):                              # alternate: noise hits each alike
+                for name, url in urls.items():
+                    runs[name].append(wrk(url, connections, seconds))
+            m = {name: {k: sum(r[k] for r in rs) / len(rs) for k in ("rps", "p50", "p99")}
+                 for name, rs in runs.items()}
+            d, h, g = m["direct"], m["bare hop"], m["gateway"]
+            bad = sum(r["non2xx"] for rs in runs.values() for r in rs)
             lines.append(
                 f"| {connections} | {d['rps']:,.0f} | {d['p50']:.2f} | {d['p99']:.2f} | "
-                f"{g['rps']:,.0f} | {g['p50']:.2f} | {g['p99']:.2f} | "
-                f"{(g['p50'] / d['p50'] - 1) * 100:+.0f} % | {g['p99'] - d['p99']:+.2f} ms | {bad} |")
+                f"{h['rps']:,.0f} ({h['rps'] / d['rps']:.0%}) | +{h['p50'] - d['p50']:.2f} ms | "
+                f"{g['rps']:,.0f} ({g['rps'] / d['rps']:.0%}) | {g['p50']:.2f} | {g['p99']:.2f} | "
+                f"+{g['p50'] - d['p50']:.2f} ms | {g['p99'] - d['p99']:+.2f} ms | {bad} |")
     finally:
         for p in procs:
             p.terminate()
@@ -196,9 +228,10 @@ def main() -> None:
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--limits", type=int, default=20000, help="decisions per limiter; 0 skips")
     args = parser.parse_args()
-    print("| connections | direct req/s | direct p50 ms | direct p99 ms | gateway req/s | "
-          "gateway p50 ms | gateway p99 ms | p50 added | p99 added | non-2xx |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| connections | direct req/s | direct p50 ms | direct p99 ms | bare hop req/s (of direct) | "
+          "bare hop p50 added | gateway req/s (of direct) | gateway p50 ms | gateway p99 ms | "
+          "gateway p50 added | gateway p99 added | non-2xx |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for line in hop(args.wrk_seconds):
         print(line, flush=True)
     if not args.skip_e2e:
