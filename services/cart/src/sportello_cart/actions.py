@@ -176,27 +176,10 @@ async def answer_once(session: AsyncSession, cart_id: uuid.UUID, customer_id: uu
     return response
 
 
-async def checkout(session: AsyncSession, customer_id: uuid.UUID, body: Checkout,
+async def checkout(connection, producer: str, customer_id: uuid.UUID, body: Checkout,
                    key: str, settings: Settings) -> dict:
-    fingerprint, billing = checked_checkout(body)
-    answer, cart, lines = await lines_to_submit(session, customer_id, Kind.PURCHASE, "checkout",
-                                                key, fingerprint, "Il carrello è vuoto.")
-    if answer is not None:
-        return answer
-    refuse_changed(lines, await repository.services(session, {line.service_slug for line in lines}))
-    order_id, event = await order_checked_out(
-        customer_id, body, billing, lines, await repository.contact(session, customer_id), settings)
-    await emit(session, "cart.checked_out", event)
-    response = await answer_once(session, cart.id, customer_id, "checkout", key, fingerprint,
-                                 {"order_id": str(order_id)})
-    log.info("cart_checked_out", order_id=str(order_id), account_id=str(customer_id), lines=len(lines))
-    return response
-
-
-async def checkout_on(connection, producer: str, customer_id: uuid.UUID, body: Checkout,
-                      key: str, settings: Settings) -> dict:
-    """`checkout` on a plain asyncpg connection (api.py's fast route): the same rules, one
-    transaction, the lock, one read of all it needs, the event, one write."""
+    """The purchase cart becomes a `cart.checked_out` event, once per key, on a plain asyncpg
+    connection: one transaction, the cart's lock, one read of all it needs, one write."""
     fingerprint, billing = checked_checkout(body)
     async with connection.transaction():
         cart_id = await repository.lock_cart_on(connection, customer_id, Kind.PURCHASE)

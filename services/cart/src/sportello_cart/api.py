@@ -121,10 +121,18 @@ async def preview(body: Preview, me: Customer, session: Session,
 
 
 @router.post("/checkout", status_code=202, response_model=OrderAccepted)
-async def checkout(body: Checkout, me: Customer, session: Session, request: Request,
+async def checkout(body: Checkout, me: Customer, request: Request,
                    idempotency_key: IdempotencyKey = None):
     key = check_idempotency_key(idempotency_key)
-    response = await actions.checkout(session, me.id, body, key, request.app.state.settings)
+    return await _checked_out(request, me.id, body, key)
+
+
+async def _checked_out(request: Request, customer_id: uuid.UUID, body: Checkout,
+                       key: str) -> Response:
+    """One checkout implementation for the documented route and the fast one."""
+    async with request.app.state.fast_pool.acquire() as connection:
+        response = await actions.checkout(connection, request.app.state.service.name,
+                                          customer_id, body, key, request.app.state.settings)
     return JSONResponse(response, status_code=202)
 
 
@@ -223,11 +231,8 @@ async def _fast_checkout(request: Request) -> Response:
     if (principal := await optional_principal(request)) is None:
         return Documented(_CHECKOUT, await request.body())
     body = _valid(Checkout, data)
-    key = check_idempotency_key(request.headers.get("idempotency-key"))
-    async with request.app.state.fast_pool.acquire() as connection:
-        response = await actions.checkout_on(connection, request.app.state.service.name,
-                                             principal.id, body, key, request.app.state.settings)
-    return JSONResponse(response, status_code=202)
+    return await _checked_out(request, principal.id, body,
+                              check_idempotency_key(request.headers.get("idempotency-key")))
 
 
 _CHECKOUT = _documented("checkout")
