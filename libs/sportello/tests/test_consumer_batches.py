@@ -6,7 +6,7 @@ import asyncio
 import uuid
 
 import aio_pika
-from msgsvc import CALLS, EVENT, effects, make_service
+from msgsvc import CALLS, EVENT, effects, make_service, take_parked
 from sportello.contracts.events import ServiceRetired
 from sportello.messaging.consumer import Consumer
 from sportello.testing import publish_event, running_service, wait_for
@@ -87,14 +87,7 @@ async def test_a_poison_message_in_a_batch_is_parked_alone_and_the_others_commit
             # its copy in the same batch never ran, and each effect is there once.
             assert CALLS[f"{service_name}-a"] == 2
 
-            connection = await aio_pika.connect(lib_settings.amqp_url)
-            async with connection:
-                channel = await connection.channel()
-                dead = await channel.declare_queue(f"{lib_settings.queue_name(service_name)}.dead",
-                                                   passive=True)
-                parked = await wait_for(lambda: dead.get(fail=False), timeout=15,
-                                        message="the poison message parked")
-                await parked.ack()
+            parked = await take_parked(lib_settings, service_name, "the poison message parked")
             # Failed in both runs of its batch, retried on its own (its inbox row went with its
             # savepoint), then parked.
             assert CALLS[f"fail-{service_name}-mid"] == 2 + len(lib_settings.retry_delays)
@@ -174,13 +167,6 @@ async def test_one_ack_settles_a_mixed_batch_and_nothing_comes_back(lib_settings
         assert await effects(client) == [first, f"{service_name}-last"]
         assert CALLS[f"{service_name}-last"] == 1
 
-        connection = await aio_pika.connect(lib_settings.amqp_url)
-        async with connection:
-            channel = await connection.channel()
-            dead = await channel.declare_queue(f"{lib_settings.queue_name(service_name)}.dead",
-                                               passive=True)
-            parked = await wait_for(lambda: dead.get(fail=False), timeout=15,
-                                    message="the non-event parked")
-            await parked.ack()
+        parked = await take_parked(lib_settings, service_name, "the non-event parked")
         assert parked.body == b"{not an event"
         assert parked.headers["x-error-type"] == "InvalidEnvelope"

@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import urlsplit
 
 import aio_pika
-from msgsvc import CALLS, EVENT, effects, emit_committed, make_service
+from msgsvc import CALLS, EVENT, effects, emit_committed, make_service, take_parked
 from sportello.contracts.events import ServiceRetired
 from sportello.messaging import emit
 from sportello.messaging.consumer import Consumer
@@ -95,14 +95,7 @@ async def test_a_failing_handler_is_retried_then_parked_and_the_queue_keeps_flow
         await wait_for(lambda: _len_is(effects(client), 1))
         assert await effects(client) == [f"{service_name}-ok"]
 
-        connection = await aio_pika.connect(lib_settings.amqp_url)
-        async with connection:
-            channel = await connection.channel()
-            dead = await channel.declare_queue(f"{lib_settings.queue_name(service_name)}.dead",
-                                               passive=True)
-            message = await wait_for(lambda: dead.get(fail=False), timeout=10,
-                                     message="a parked message")
-            await message.ack()
+        message = await take_parked(lib_settings, service_name, "a parked message", timeout=10)
         # First try plus one per retry delay, then parked with the error.
         assert CALLS[f"fail-{service_name}"] == 1 + len(lib_settings.retry_delays)
         assert message.headers["x-error-type"] == "RuntimeError"

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import aio_pika
 from fastapi import APIRouter
 from sportello.contracts.envelope import Envelope
 from sportello.contracts.events import ServiceRetired
 from sportello.messaging import emit
 from sportello.service import Service
+from sportello.testing import wait_for
 from sqlalchemy import text
 
 CALLS: Counter = Counter()
@@ -55,3 +57,14 @@ async def emit_committed(client, slug: str, commit: bool = True) -> None:
             await session.rollback()
 
 
+
+
+async def take_parked(settings, service_name: str, what: str, timeout: float = 15):
+    """The next message parked in the service's dead queue (taken off it), within `timeout`."""
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        dead = await channel.declare_queue(f"{settings.queue_name(service_name)}.dead", passive=True)
+        parked = await wait_for(lambda: dead.get(fail=False), timeout=timeout, message=what)
+        await parked.ack()
+    return parked
