@@ -1,7 +1,9 @@
 """Event trip benchmark: commit with outbox row → relay → RabbitMQ → consumer → handler committed.
 
 Measured in one run, next to the floors of the same run:
-  - raw broker: aio-pika publish with confirm → consume → ack, no database (p50/p99);
+  - raw broker: aio-pika publish with confirm → consume → ack, no database (p50/p99), on a classic
+    exclusive queue (FLOORS.md's) and on a durable quorum queue like the services' own (the
+    target's floor: a quorum queue delivers only once its log has the message);
   - bare PostgreSQL: single-row INSERT + commit on one asyncpg connection (p50/p99);
   - Sportello: latency at a steady rate, sustained events/s with many writers, and how fast a
     backlog committed at once drains (the pipeline's capacity, whatever the writers manage).
@@ -11,7 +13,10 @@ Measured in one run, next to the floors of the same run:
 It uses the local PostgreSQL and RabbitMQ, databases and queues of its own, dropped at the end.
 As in production, the producer (writers + relay) and the consumer are two processes with two
 databases: this process writes and relays; a child process (`--consumer`) consumes, and reports
-when each handler transaction committed (wall clock, same machine).
+when each handler transaction committed (wall clock, same machine). The burst's 16 writers are the
+load, not the pipeline: they run in a process of their own (`--writers`), each event its own
+transaction on plain asyncpg through `emit_on` (as the cart's checkout writes its event), so the
+relay process holds one relay and nothing else and the writers' CPU is reported apart.
 """
 
 from __future__ import annotations
@@ -35,9 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "libs/sportello/tes
 from msgsvc import EVENT, make_service  # noqa: E402
 from sportello.contracts.events import ServiceRetired  # noqa: E402
 from sportello.db import asyncpg_dsn, ensure_database, make_engine, make_sessionmaker, upgrade_async  # noqa: E402
-from sportello.messaging import emit  # noqa: E402
+from sportello.messaging import emit, emit_on  # noqa: E402
 from sportello.messaging.consumer import Consumer  # noqa: E402
 from sportello.messaging.relay import Relay  # noqa: E402
+from sportello.messaging.topology import QUORUM  # noqa: E402
 from sportello.settings import Settings  # noqa: E402
 from sportello.testing.processes import settings_env  # noqa: E402
 from sportello.testing.run import drop_run  # noqa: E402
@@ -69,7 +75,7 @@ PARTS = {"PostgreSQL": ("postgres",), "RabbitMQ": ("beam.smp",)}
 
 
 def cpu_now(child_pid: int) -> dict[str, float]:
-    return {"producer": cpu_seconds(pid=os.getpid()), "consumer": cpu_seconds(pid=child_pid),
+    return {"relay": cpu_seconds(pid=os.getpid()), "consumer": cpu_seconds(pid=child_pid),
             **{part: cpu_seconds(names) for part, names in PARTS.items()}}
 
 
@@ -89,13 +95,14 @@ async def paced(rate: float, count: int, fire) -> None:
     await asyncio.gather(*tasks)
 
 
-async def floor_broker(settings: Settings, rate: float, count: int) -> list[float]:
+async def floor_broker(settings: Settings, rate: float, count: int, quorum: bool) -> list[float]:
     connection = await aio_pika.connect(settings.amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         await channel.set_qos(prefetch_count=50)
         exchange = await channel.declare_exchange(settings.exchange + ".floor", "topic", auto_delete=True)
-        queue = await channel.declare_queue(exclusive=True)
+        queue = await (channel.declare_queue(settings.queue_name("floor"), durable=True, arguments=QUORUM)
+                       if quorum else channel.declare_queue(exclusive=True))
         await queue.bind(exchange, "floor")
         sent: dict[str, float] = {}
         lat: list[float] = []
@@ -119,6 +126,8 @@ async def floor_broker(settings: Settings, rate: float, count: int) -> list[floa
 
         await paced(rate, count, fire)
         await asyncio.wait_for(done.wait(), 60)
+        if quorum:
+            await queue.delete(if_unused=False, if_empty=False)
     return lat
 
 
@@ -143,8 +152,15 @@ class TimedConsumer(Consumer):
     # count is reached without scanning `committed` (which would steal the consumer's CPU).
     counts: dict[str, int] = {}
     sizes: list[int] = []
+    arrived: dict[str, float] = {}  # message id → when the delivery reached the consumer
+    stages: dict[str, tuple[float, float]] = {}  # slug → (delivered, its batch began)
+
+    async def on_message(self, message) -> None:
+        TimedConsumer.arrived[message.message_id] = time.time()
+        await super().on_message(message)
 
     async def handle_batch(self, batch: list) -> None:
+        began = time.time()
         TimedConsumer.sizes.append(len(batch))
         await super().handle_batch(batch)  # commits, then acks
         at = time.time()
@@ -152,6 +168,7 @@ class TimedConsumer(Consumer):
             slug = envelope.data["slug"]
             if slug not in TimedConsumer.committed:
                 TimedConsumer.committed[slug] = at
+                TimedConsumer.stages[slug] = (TimedConsumer.arrived.pop(str(envelope.id), began), began)
                 prefix = slug.split("-", 1)[0] + "-"
                 TimedConsumer.counts[prefix] = TimedConsumer.counts.get(prefix, 0) + 1
 
@@ -175,10 +192,43 @@ async def consumer_process(settings: Settings) -> None:
             await asyncio.sleep(0.01)
         sizes, TimedConsumer.sizes = TimedConsumer.sizes, []
         report = {k: v for k, v in TimedConsumer.committed.items() if k.startswith(prefix)}
-        print(json.dumps({"committed": report, "batches": len(sizes),
+        stages = {k: v for k, v in TimedConsumer.stages.items() if k.startswith(prefix)}
+        print(json.dumps({"committed": report, "stages": stages, "batches": len(sizes),
                           "mean_batch": sum(sizes) / max(1, len(sizes))}), flush=True)
     await consumer.stop()
     await engine.dispose()
+
+
+async def writers_process(settings: Settings, prefix: str, count: int, writers: int) -> None:
+    """Child: `count` events from `writers` connections, one transaction each; then its CPU."""
+    pool = await asyncpg.create_pool(asyncpg_dsn(settings.database_url("events")),
+                                     min_size=writers, max_size=writers)
+    slugs = iter(f"{prefix}{i}" for i in range(count))
+
+    async def writer():
+        async with pool.acquire() as conn:
+            for slug in slugs:
+                async with conn.transaction():
+                    await emit_on(conn, "events", EVENT, ServiceRetired(slug=slug, version=1))
+
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "go"
+    cpu = time.process_time()
+    start = time.time()
+    await asyncio.gather(*(writer() for _ in range(writers)))
+    print(json.dumps({"start": start, "end": time.time(), "cpu": time.process_time() - cpu}),
+          flush=True)
+    await pool.close()
+
+
+class TimedRelay(Relay):
+    """Records when each row was claimed and handed to the broker (wall clock)."""
+
+    claimed: dict[str, float] = {}  # event id → when
+
+    async def _publish(self, row) -> None:
+        TimedRelay.claimed[str(row["id"])] = time.time()
+        await super()._publish(row)
 
 
 class Child:
@@ -201,6 +251,7 @@ class Child:
             pass
         report = json.loads(line)
         self.batches[prefix] = (report["batches"], report["mean_batch"])
+        self.stages = report["stages"]
         return report["committed"]
 
     async def __aexit__(self, *exc):
@@ -220,11 +271,12 @@ async def main(args) -> None:
     engine = make_engine(url, 10)
     sessions = make_sessionmaker(engine)
     sessions.configure(info={"service": "events"})
-    relay = Relay("events", asyncpg_dsn(url), settings)
+    relay = TimedRelay("events", asyncpg_dsn(url), settings)
     try:
         n_steady = int(args.rate * args.seconds)
         print(f"floor: raw broker round trip at {args.rate:.0f} msg/s ...", flush=True)
-        broker = await floor_broker(settings, args.rate, n_steady)
+        classic = await floor_broker(settings, args.rate, n_steady, quorum=False)
+        broker = await floor_broker(settings, args.rate, n_steady, quorum=True)
         print("floor: bare PostgreSQL commit ...", flush=True)
         commit = await floor_commit(asyncpg_dsn(url), 2000)
 
@@ -232,12 +284,14 @@ async def main(args) -> None:
         await asyncio.wait_for(relay.connected.wait(), 10)
         gc.freeze()
         committed_at: dict[str, float] = {}
+        ids: dict[str, str] = {}
 
         async def emit_one(slug: str) -> None:
             async with sessions() as session:
-                await emit(session, EVENT, ServiceRetired(slug=slug, version=1))
+                envelope = await emit(session, EVENT, ServiceRetired(slug=slug, version=1))
                 await session.commit()
             committed_at[slug] = time.time()
+            ids[slug] = str(envelope.id)
 
         async with Child(settings) as child:
             await asyncio.gather(*(emit_one(f"warm-{i}") for i in range(50)))  # warm up
@@ -247,25 +301,36 @@ async def main(args) -> None:
             await paced(args.rate, n_steady, lambda i: emit_one(f"steady-{i}"))
             handled = await child.committed("steady-", n_steady, 120)
             trip = [(handled[s] - committed_at[s]) * 1000 for s in handled]
+            # Where the trip's time goes: each stage from the end of the one before.
+            stages: dict[str, list[float]] = {"commit → claimed by the relay": [],
+                                              "claimed → delivered to the consumer": [],
+                                              "delivered → its batch began": [],
+                                              "batch began → committed": []}
+            for slug, (delivered, began) in child.stages.items():
+                marks = (committed_at[slug], TimedRelay.claimed[ids[slug]], delivered, began, handled[slug])
+                for stage, start_, end in zip(stages.values(), marks, marks[1:]):
+                    stage.append((end - start_) * 1000)
 
             print(f"sportello: burst of {args.burst} events from 16 writers ...", flush=True)
-            start = time.time()
-            queue = asyncio.Queue()
-            for i in range(args.burst):
-                queue.put_nowait(f"burst-{i}")
-
-            async def writer():
-                while not queue.empty():
-                    await emit_one(queue.get_nowait())
-
+            writers = await asyncio.create_subprocess_exec(
+                sys.executable, __file__, "--writers", "burst-", str(args.burst), "16",
+                env={**os.environ, **settings_env(settings)},
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            while (await writers.stdout.readline()).strip() != b"ready":
+                pass
             cpu_before = cpu_now(child.proc.pid)
-            await asyncio.gather(*(writer() for _ in range(16)))
-            emitted = time.time() - start
+            writers.stdin.write(b"go\n")
+            while not (line := await writers.stdout.readline()).startswith(b"{"):
+                pass
+            wrote = json.loads(line)
+            await writers.wait()
+            start, emitted = wrote["start"], wrote["end"] - wrote["start"]
             handled = await child.committed("burst-", args.burst, 300)
             elapsed = max(handled.values()) - start
             throughput = args.burst / elapsed
             burst_cpu = {part: (spent - cpu_before[part]) * 1e6 / args.burst
                          for part, spent in cpu_now(child.proc.pid).items()}
+            burst_cpu["writers"] = wrote["cpu"] * 1e6 / args.burst
 
             # The pipeline's own capacity: a backlog committed at once (one transaction, so no
             # writer limits it), then relay → broker → consumer → inbox until the last is handled.
@@ -281,12 +346,17 @@ async def main(args) -> None:
                    for part, spent in cpu_now(child.proc.pid).items()}
 
         target = 3 * pct(broker, 99) + 2 * pct(commit, 99)
+        classic_target = 3 * pct(classic, 99) + 2 * pct(commit, 99)
         print()
-        print(f"raw broker round trip (floor):     {summary(broker)}")
+        print(f"raw broker round trip, classic queue:  {summary(classic)}")
+        print(f"raw broker round trip, quorum queue (floor): {summary(broker)}")
         print(f"bare PostgreSQL commit (floor):    {summary(commit)}")
         print(f"commit → handler committed:        {summary(trip)}")
+        for name, ms in stages.items():
+            print(f"  {name + ':':38s} {summary(ms)}")
         print(f"  target p99 ≤ 3 × floor p99 + 2 commits = {target:.2f} ms → "
-              f"{'met' if pct(trip, 99) <= target else 'NOT met'}")
+              f"{'met' if pct(trip, 99) <= target else 'NOT met'}; with the classic queue's p99 "
+              f"{classic_target:.2f} ms → {'met' if pct(trip, 99) <= classic_target else 'NOT met'}")
         print(f"sustained: {throughput:.0f} events/s end to end ({args.burst} events, "
               f"written in {emitted:.2f} s, all handled in {elapsed:.2f} s); target ≥ 2,000 (issue 24) → "
               f"{'met' if throughput >= 2000 else 'NOT met'}")
@@ -295,8 +365,7 @@ async def main(args) -> None:
               f"{'met' if drained >= 2000 else 'NOT met'}")
         for prefix, (n, mean) in child.batches.items():
             print(f"  consumer batches for {prefix}*: {n}, mean {mean:.1f} events each")
-        for phase, cpu in (("the burst (producer = 16 writers + relay)", burst_cpu),
-                           ("the backlog drain (producer = relay)", drain_cpu)):
+        for phase, cpu in (("the burst", burst_cpu), ("the backlog drain", drain_cpu)):
             print(f"  CPU per event in {phase}: " + ", ".join(
                 f"{part} {us:.0f} µs" for part, us in cpu.items())
                 + f" (total {sum(cpu.values()):.0f} µs of the 2 cores' 1,000 µs per event at 2,000/s)")
@@ -309,6 +378,10 @@ async def main(args) -> None:
 if __name__ == "__main__":
     if "--consumer" in sys.argv:
         uvloop.run(consumer_process(Settings()))
+        sys.exit(0)
+    if "--writers" in sys.argv:
+        prefix, count, writers = sys.argv[sys.argv.index("--writers") + 1:][:3]
+        uvloop.run(writers_process(Settings(), prefix, int(count), int(writers)))
         sys.exit(0)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=200)

@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 CALLS: Counter = Counter()
 EVENT = "catalog.service.retired"  # any contract event type will do; its payload is small
+_EFFECT = text("INSERT INTO effects (event_id, slug) VALUES (:id, :slug)")  # built once, as a service's own statements are
 
 
 async def on_event(session, event: Envelope) -> None:
@@ -27,10 +28,7 @@ async def on_event(session, event: Envelope) -> None:
     CALLS[data.slug] += 1
     if data.slug.startswith("fail"):
         raise RuntimeError(f"cannot handle {data.slug}")
-    await session.execute(
-        text("INSERT INTO effects (event_id, slug) VALUES (:id, :slug)"),
-        {"id": event.id, "slug": data.slug},
-    )
+    await session.execute(_EFFECT, {"id": event.id, "slug": data.slug})
 
 
 def make_service(name: str) -> Service:
