@@ -20,7 +20,8 @@ from sqlalchemy import text
 
 CALLS: Counter = Counter()
 EVENT = "catalog.service.retired"  # any contract event type will do; its payload is small
-_EFFECT = text("INSERT INTO effects (event_id, slug) VALUES (:id, :slug)")  # built once, as a service's own statements are
+# Built once, as a service's own statements are.
+_EFFECT = text("INSERT INTO effects (event_id, slug) VALUES (:id, :slug)")
 
 
 async def on_event(session, event: Envelope) -> None:
