@@ -308,7 +308,7 @@ async def main(args) -> None:
                                               "batch began → committed": []}
             for slug, (delivered, began) in child.stages.items():
                 marks = (committed_at[slug], TimedRelay.claimed[ids[slug]], delivered, began, handled[slug])
-                for stage, start_, end in zip(stages.values(), marks, marks[1:], strict=True):
+                for stage, start_, end in zip(stages.values(), marks[:-1], marks[1:], strict=True):
                     stage.append((end - start_) * 1000)
 
             print(f"sportello: burst of {args.burst} events from 16 writers ...", flush=True)
