@@ -225,6 +225,13 @@ class TimedRelay(Relay):
     """Records when each row was claimed and handed to the broker (wall clock)."""
 
     claimed: dict[str, float] = {}  # event id → when
+    sizes: list[int] = []  # rows per claimed batch
+
+    async def publish_pending(self) -> int:
+        taken = await super().publish_pending()
+        if taken:
+            TimedRelay.sizes.append(taken)
+        return taken
 
     async def _publish(self, row) -> None:
         TimedRelay.claimed[str(row["id"])] = time.time()
@@ -296,10 +303,17 @@ async def main(args) -> None:
         async with Child(settings) as child:
             await asyncio.gather(*(emit_one(f"warm-{i}") for i in range(50)))  # warm up
             await child.committed("warm-", 50, 30)
+            relayed: dict[str, list[int]] = {}  # phase → rows per relay batch
+
+            def relayed_in(prefix: str) -> None:
+                relayed[prefix], TimedRelay.sizes = TimedRelay.sizes, []
+
+            relayed_in("warm-")
 
             print(f"sportello: steady {args.rate:.0f} events/s for {args.seconds:.0f} s ...", flush=True)
             await paced(args.rate, n_steady, lambda i: emit_one(f"steady-{i}"))
             handled = await child.committed("steady-", n_steady, 120)
+            relayed_in("steady-")
             trip = [(handled[s] - committed_at[s]) * 1000 for s in handled]
             # Where the trip's time goes: each stage from the end of the one before.
             stages: dict[str, list[float]] = {"commit → claimed by the relay": [],
@@ -326,6 +340,7 @@ async def main(args) -> None:
             await writers.wait()
             start, emitted = wrote["start"], wrote["end"] - wrote["start"]
             handled = await child.committed("burst-", args.burst, 300)
+            relayed_in("burst-")
             elapsed = max(handled.values()) - start
             throughput = args.burst / elapsed
             burst_cpu = {part: (spent - cpu_before[part]) * 1e6 / args.burst
@@ -341,6 +356,7 @@ async def main(args) -> None:
                 await session.commit()
             start, cpu_before = time.time(), cpu_now(child.proc.pid)
             handled = await child.committed("backlog-", args.backlog, 300)
+            relayed_in("backlog-")
             drained = args.backlog / (max(handled.values()) - start)
             drain_cpu = {part: (spent - cpu_before[part]) * 1e6 / args.backlog
                    for part, spent in cpu_now(child.proc.pid).items()}
@@ -364,7 +380,9 @@ async def main(args) -> None:
               f"{args.backlog} events committed at once); target ≥ 2,000 → "
               f"{'met' if drained >= 2000 else 'NOT met'}")
         for prefix, (n, mean) in child.batches.items():
-            print(f"  consumer batches for {prefix}*: {n}, mean {mean:.1f} events each")
+            sizes = relayed.get(prefix) or [0]
+            print(f"  batches for {prefix}*: relay {len(sizes)}, mean {sum(sizes) / len(sizes):.1f} rows"
+                  f" each; consumer {n}, mean {mean:.1f} events each")
         for phase, cpu in (("the burst", burst_cpu), ("the backlog drain", drain_cpu)):
             print(f"  CPU per event in {phase}: " + ", ".join(
                 f"{part} {us:.0f} µs" for part, us in cpu.items())
