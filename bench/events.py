@@ -199,6 +199,14 @@ async def consumer_process(settings: Settings) -> None:
     await engine.dispose()
 
 
+async def line_starting(stream: asyncio.StreamReader, prefix: bytes, timeout: float = 300) -> bytes:
+    """The child's next output line that starts with `prefix` (skipping its log lines)."""
+    while not (line := await asyncio.wait_for(stream.readline(), timeout)).startswith(prefix):
+        if not line:
+            raise RuntimeError("the child process ended early: see its output above")
+    return line
+
+
 async def writers_process(settings: Settings, prefix: str, count: int, writers: int) -> None:
     """Child: `count` events from `writers` connections, one transaction each; then its CPU."""
     pool = await asyncpg.create_pool(asyncpg_dsn(settings.database_url("events")),
@@ -248,14 +256,12 @@ class Child:
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--consumer", env=env,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=64 * 1024 * 1024)
-        while (await self.proc.stdout.readline()).strip() != b"ready":
-            pass  # the child's start-up log lines
+        await line_starting(self.proc.stdout, b"ready")
         return self
 
     async def committed(self, prefix: str, count: int, timeout: float) -> dict[str, float]:
         self.proc.stdin.write(f"{prefix} {count}\n".encode())
-        while not (line := await asyncio.wait_for(self.proc.stdout.readline(), timeout)).startswith(b"{"):
-            pass
+        line = await line_starting(self.proc.stdout, b"{", timeout)
         report = json.loads(line)
         self.batches[prefix] = (report["batches"], report["mean_batch"])
         self.stages = report["stages"]
@@ -330,13 +336,10 @@ async def main(args) -> None:
                 sys.executable, __file__, "--writers", "burst-", str(args.burst), "16",
                 env={**os.environ, **settings_env(settings)},
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
-            while (await writers.stdout.readline()).strip() != b"ready":
-                pass
+            await line_starting(writers.stdout, b"ready")
             cpu_before = cpu_now(child.proc.pid)
             writers.stdin.write(b"go\n")
-            while not (line := await writers.stdout.readline()).startswith(b"{"):
-                pass
-            wrote = json.loads(line)
+            wrote = json.loads(await line_starting(writers.stdout, b"{"))
             await writers.wait()
             start, emitted = wrote["start"], wrote["end"] - wrote["start"]
             handled = await child.committed("burst-", args.burst, 300)
