@@ -102,3 +102,17 @@ def test_cart_tokens_are_long_random_and_stored_as_a_hash():
     a, b = domain.new_cart_token(), domain.new_cart_token()
     assert a != b and len(a) >= 43
     assert domain.hash_token(a) != a.encode() and len(domain.hash_token(a)) == 32
+
+
+def test_a_line_priced_against_the_replicas_very_version_is_not_priced_again():
+    s = snapshot(version=3)
+    def priced_at(version):
+        return LineToCheck(id=uuid.uuid4(), service_slug=s.slug, service_name="Sito",
+                           vat_rate_bp=1000, answers={}, unit_net_cents=1, locked=False,
+                           service_version=version)
+    assert domain.reprice_problems([priced_at(3)], {s.slug: s}) == []
+    assert [p["reason"] for p in domain.reprice_problems([priced_at(2)], {s.slug: s})] \
+        == ["answers_invalid"]
+    retired = s.model_copy(update={"active": False})
+    assert [p["reason"] for p in domain.reprice_problems([priced_at(3)], {s.slug: retired})] \
+        == ["retired"]

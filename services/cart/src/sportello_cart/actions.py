@@ -218,7 +218,8 @@ def refuse_changed(lines: list[CartLine | LineRow], replica: dict) -> None:
         domain.LineToCheck(id=line.id, service_slug=line.service_slug,
                            service_name=line.service_name, answers=line.answers,
                            unit_net_cents=line.unit_net_cents or 0,
-                           vat_rate_bp=line.vat_rate_bp, locked=line.quote_id is not None)
+                           vat_rate_bp=line.vat_rate_bp, locked=line.quote_id is not None,
+                           service_version=line.service_version)
         for line in lines
     ], replica)
     if problems:

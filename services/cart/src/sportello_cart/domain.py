@@ -116,6 +116,8 @@ class LineToCheck:
     unit_net_cents: int
     vat_rate_bp: int
     locked: bool
+    # The version of the service the line was priced against, when known.
+    service_version: int | None = None
 
 
 def reprice_problems(lines: list[LineToCheck],
@@ -134,6 +136,9 @@ def reprice_problems(lines: list[LineToCheck],
             problems.append({**entry, "reason": Problem.RETIRED.value,
                              "message": PROBLEM_MESSAGES[Problem.RETIRED].format(
                                  name=line.service_name)})
+            continue
+        if line.service_version == service.version:
+            # Pricing is a pure function of the version's form and prices: the same answer again.
             continue
         priced, errors = price_answers(service.form, service.base_net_cents, line.answers,
                                        stored_files)
