@@ -210,13 +210,28 @@ async def delete_idle_sessions(session: AsyncSession, idle_for: timedelta) -> in
 
 _SERVICE = "SELECT snapshot::text, active FROM catalog_services WHERE slug = $1"
 
+# Snapshots parsed, by their stored text: a replica row changes only when catalog publishes, so
+# every add of a service but the first after a publication reads a text seen already.
+_PARSED: dict[tuple[str, bool], ServiceSnapshot] = {}
+PARSED_SNAPSHOTS = 256
+
+
+def parsed_snapshot(text: str, active: bool) -> ServiceSnapshot:
+    found = _PARSED.get((text, active))
+    if found is None:
+        if len(_PARSED) >= PARSED_SNAPSHOTS:
+            del _PARSED[next(iter(_PARSED))]  # the oldest
+        found = _PARSED[text, active] = ServiceSnapshot.model_validate(
+            {**json.loads(text), "active": active})
+    return found
+
 
 async def service_on(connection, slug: str) -> ServiceSnapshot | None:
     """`service` on an asyncpg connection."""
     row = await connection.fetchrow(_SERVICE, slug)
     if row is None or row[0] is None:
         return None
-    return ServiceSnapshot.model_validate({**json.loads(row[0]), "active": row[1]})
+    return parsed_snapshot(row[0], row[1])
 
 
 # Find or create the customer's cart, count its lines and insert the new one if there is room,
@@ -273,7 +288,7 @@ SELECT (SELECT json_build_object('fingerprint', fingerprint, 'response', respons
                  'vat_rate_bp', vat_rate_bp, 'vat_exemption', vat_exemption,
                  'quote_id', quote_id, 'quote_line_id', quote_line_id) ORDER BY seq), '[]')::text
         FROM cart_lines WHERE cart_id = $4),
-       (SELECT coalesce(json_agg(json_build_object('snapshot', snapshot, 'active', active)), '[]')::text
+       (SELECT coalesce(json_agg(json_build_array(snapshot::text, active)), '[]')::text
         FROM catalog_services
         WHERE snapshot IS NOT NULL AND slug IN (SELECT service_slug FROM cart_lines WHERE cart_id = $4)),
        (SELECT json_build_object('account_id', account_id, 'email', email,
@@ -306,8 +321,7 @@ async def to_submit_on(connection, customer_id: uuid.UUID, scope: str, key: str,
                        cart_id: uuid.UUID | None) -> ToSubmit:
     prior, lines, services_, contact_ = await connection.fetchrow(
         _TO_SUBMIT, customer_id, scope, key, cart_id)
-    snapshots = [ServiceSnapshot.model_validate({**s["snapshot"], "active": s["active"]})
-                 for s in json.loads(services_)]
+    snapshots = [parsed_snapshot(text, active) for text, active in json.loads(services_)]
     return ToSubmit(
         prior=json.loads(prior) if prior else None,
         lines=[_line(d, cart_id) for d in json.loads(lines)],
