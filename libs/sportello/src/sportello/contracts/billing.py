@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from email_validator import EmailNotValidError, validate_email
@@ -59,6 +60,7 @@ class Billing(BaseModel):
         return f"{self.first_name or ''} {self.last_name or ''}".strip()
 
 
+@lru_cache(maxsize=4096)  # a pure check, and one customer's preview and checkout repeat it
 def _email_ok(value: str) -> bool:
     try:
         validate_email(value, check_deliverability=False)
