@@ -13,6 +13,7 @@ from sportello.contracts.envelope import Envelope
 from sportello.contracts.events import EVENTS
 from sportello.contracts.money import format_eur, line_amounts, totals, vat_cents
 from sportello.contracts.people import CompanyName, PersonName
+from sportello.messaging.outbox import envelope_json, envelope_of
 
 ID = uuid.UUID("5a3e1f0c-1111-4c2d-9e7a-000000000001")
 CONTACT = {"account_id": str(ID), "email": "mario.rossi@example.it", "first_name": "Mario",
@@ -128,6 +129,20 @@ def test_every_event_round_trips_through_its_envelope(event_type):
     back = Envelope.model_validate_json(wire)
     assert back == envelope
     assert back.payload() == payload
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENTS))
+def test_an_envelope_written_as_text_reads_as_the_envelope_of_its_event(event_type):
+    payload = EVENTS[event_type].model_validate(SAMPLES[event_type])
+    event_id, wire = envelope_json("test", event_type, payload, version=2)
+    back = Envelope.model_validate_json(wire)
+    expected = envelope_of("test", event_type, payload, version=2)
+    assert back.id == event_id
+    assert back.model_dump(exclude={"id", "occurred_at"}) \
+        == expected.model_dump(exclude={"id", "occurred_at"})
+    assert back.payload() == payload
+    with pytest.raises(TypeError):
+        envelope_json("test", event_type, Envelope(type="x", producer="y", data={}))
 
 
 @pytest.mark.parametrize("event_type", sorted(EVENTS))
