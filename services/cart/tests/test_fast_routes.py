@@ -8,7 +8,7 @@ import uuid
 from sportello.contracts.legal import TERMS_VERSION
 from sportello.testing import bearer, problem_fields
 
-from .conftest import ANSWERS, BILLING, Customer
+from .conftest import ANSWERS, ANSWERS_UNIT_NET, BILLING, FIELDS, Customer, publish, retire, snapshot
 
 JSON = {"content-type": "application/json"}
 
@@ -111,3 +111,31 @@ async def test_first_adds_at_once_share_one_cart(settings, client, fixed_service
     assert [r.status_code for r in answers] == [201] * 8
     cart = (await client.get("/api/cart", headers=me.headers)).json()
     assert sorted(x["id"] for x in cart["lines"]) == sorted(r.json()["id"] for r in answers)
+
+
+async def test_an_add_after_a_catalog_change_follows_the_current_replica(settings, client):
+    """The fast route prices against the replica row it saw last: each change must still win."""
+    me = Customer(settings)
+    s = await publish(settings, client, snapshot())
+    body = {"service_slug": s.slug, "answers": ANSWERS}
+    first = await client.post("/api/cart/items", headers=me.headers, json=body)
+    assert (first.status_code, first.json()["unit_net_cents"]) == (201, ANSWERS_UNIT_NET)
+    # A new price and a new required field: the answers valid before are not valid now.
+    fields = [*FIELDS, {"name": "domain", "label": "Dominio", "type": "text", "required": True}]
+    await publish(settings, client, snapshot(s.slug, version=2, base_net_cents=20000,
+                                             fields=fields))
+    r = await client.post("/api/cart/items", headers=me.headers, json=body)
+    assert r.status_code == 422 and "answers.domain" in problem_fields(r.json()), r.text
+    r = await client.post("/api/cart/items", headers=me.headers,
+                          json={**body, "answers": {**ANSWERS, "domain": "rossi.it"}})
+    assert r.status_code == 201, r.text
+    assert (r.json()["unit_net_cents"], r.json()["service"]["version"]) \
+        == (ANSWERS_UNIT_NET + 10000, 2)
+    # Answers the replica seen last would refuse, valid under the current one.
+    await publish(settings, client, snapshot(s.slug, version=3))
+    r = await client.post("/api/cart/items", headers=me.headers, json=body)
+    assert r.status_code == 201 and r.json()["service"]["version"] == 3, r.text
+    # A retirement of the very version seen last.
+    await retire(settings, client, s.slug, version=3)
+    r = await client.post("/api/cart/items", headers=me.headers, json=body)
+    assert r.status_code == 409 and r.json()["reason"] == "retired", r.text

@@ -23,7 +23,7 @@ from sportello.contracts.events import (
 from sportello.contracts.fields import prefixed
 from sportello.contracts.idempotency import KEY_REUSED
 from sportello.contracts.tax import taxed_amounts
-from sportello.errors import Conflict, ValidationFailed
+from sportello.errors import Conflict, ProblemError, ValidationFailed
 from sportello.messaging import emit, emit_on
 from sportello.settings import Settings
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,14 +59,41 @@ async def add_line(session: AsyncSession, owner: Owner, kind: Kind, body: AddIte
 
 
 async def add_line_on(connection, customer_id: uuid.UUID, owner: Owner, kind: Kind,
-                      body: AddItem, documents_secret: str | None = None) -> LineOut:
+                      body: AddItem, documents_secret: str | None = None,
+                      seen: repository.ReplicasSeen | None = None) -> LineOut:
     """`add_line` for a customer on a plain asyncpg connection (api.py's fast route): one
-    statement finds or creates the cart, counts its lines and inserts the new one."""
-    service, priced = checked_line(kind, await repository.service_on(connection, body.service_slug),
-                                   body, owner, documents_secret)
+    statement finds or creates the cart, counts its lines and inserts the new one. Priced
+    against the service's replica as `seen` last, that statement is the only one; when it finds
+    the row changed since, or that replica refuses the line, the current row decides."""
+    known = seen.get(body.service_slug) if seen is not None else None
+    if known is not None:
+        try:
+            service, priced = checked_line(kind, known.service, body, owner, documents_secret)
+        except ProblemError:
+            pass  # perhaps only under the replica seen: the current one gives the answer
+        else:
+            line = await _inserted(connection, customer_id, kind, service, priced, body,
+                                   known.version)
+            if line is not None:
+                return line
+    replica = await repository.replica_on(connection, body.service_slug)
+    if seen is not None and replica is not None:
+        seen.put(body.service_slug, replica)
+    service, priced = checked_line(kind, replica.service if replica else None, body, owner,
+                                   documents_secret)
+    line = await _inserted(connection, customer_id, kind, service, priced, body, None)
+    assert line is not None
+    return line
+
+
+async def _inserted(connection, customer_id: uuid.UUID, kind: Kind, service, priced,
+                    body: AddItem, seen_version: int | None) -> LineOut | None:
     line = new_line(None, kind, service, priced, body.quantity, LineRow)
-    line.cart_id, count, added = await repository.add_line_on(connection, customer_id, kind, line,
-                                                              domain.MAX_LINES)
+    found = await repository.add_line_on(connection, customer_id, kind, line, domain.MAX_LINES,
+                                         seen_version)
+    if found is None:
+        return None
+    line.cart_id, count, added = found
     if not added:
         domain.check_room(count)
     return line_added(kind, line)

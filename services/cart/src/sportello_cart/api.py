@@ -218,7 +218,8 @@ def fast_add(kind: Kind):
         owner = Owner(customer_id=principal.id, uploaders=(owner_of(principal.id, None),))
         async with request.app.state.fast_pool.acquire() as connection:
             line = await actions.add_line_on(connection, principal.id, owner, kind, body,
-                                             request.app.state.settings.documents_secret)
+                                             request.app.state.settings.documents_secret,
+                                             request.app.state.replicas_seen)
         return _line_created(line)
 
     return add

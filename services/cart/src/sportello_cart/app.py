@@ -10,12 +10,14 @@ from sportello.service import Service, closing
 
 from sportello_cart import api, jobs
 from sportello_cart.handlers import HANDLERS
+from sportello_cart.repository import ReplicasSeen
 
 
 async def start_fast_pool(app: FastAPI) -> None:
-    """The plain asyncpg connections of api.py's fast routes."""
+    """The plain asyncpg connections of api.py's fast routes, and the replica rows they saw."""
     settings = app.state.settings
     app.state.fast_pool = await raw_pool(settings.database_url("cart"), settings.db_pool_size)
+    app.state.replicas_seen = ReplicasSeen()
 
 
 service = Service(

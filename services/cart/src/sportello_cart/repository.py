@@ -208,7 +208,7 @@ async def delete_idle_sessions(session: AsyncSession, idle_for: timedelta) -> in
 
 # --- the fast routes (api.py): plain asyncpg, as few statements as the rules allow ----------
 
-_SERVICE = "SELECT snapshot::text, active FROM catalog_services WHERE slug = $1"
+_SERVICE = "SELECT snapshot::text, active, version FROM catalog_services WHERE slug = $1"
 
 # Snapshots parsed, by their stored text: a replica row changes only when catalog publishes, so
 # every add of a service but the first after a publication reads a text seen already.
@@ -226,16 +226,49 @@ def parsed_snapshot(text: str, active: bool) -> ServiceSnapshot:
     return found
 
 
-async def service_on(connection, slug: str) -> ServiceSnapshot | None:
-    """`service` on an asyncpg connection."""
+@dataclass(frozen=True)
+class Replica:
+    """A service's replica row as one read saw it: (version, active) name its state, since a
+    publication always raises the version and a retirement flips `active` or raises it too."""
+
+    service: ServiceSnapshot
+    version: int
+    active: bool
+
+
+class ReplicasSeen:
+    """The replica rows this process read last, by slug: an add may price against one and let
+    its statement check that the row is still the same (`add_line_on`'s `seen_version`)."""
+
+    def __init__(self, size: int = PARSED_SNAPSHOTS):
+        self.size, self._rows = size, {}
+
+    def get(self, slug: str) -> Replica | None:
+        return self._rows.get(slug)
+
+    def put(self, slug: str, replica: Replica) -> None:
+        if slug not in self._rows and len(self._rows) >= self.size:
+            del self._rows[next(iter(self._rows))]  # the oldest
+        self._rows[slug] = replica
+
+
+async def replica_on(connection, slug: str) -> Replica | None:
+    """The service's replica row now; None if never published (or only a tombstone)."""
     row = await connection.fetchrow(_SERVICE, slug)
     if row is None or row[0] is None:
         return None
-    return parsed_snapshot(row[0], row[1])
+    return Replica(parsed_snapshot(row[0], row[1]), row[2], row[1])
 
 
-# Find or create the customer's cart, count its lines and insert the new one if there is room,
-# in one statement; no row back means a concurrent first add created the cart meanwhile.
+async def service_on(connection, slug: str) -> ServiceSnapshot | None:
+    """`service` on an asyncpg connection."""
+    replica = await replica_on(connection, slug)
+    return replica.service if replica is not None else None
+
+
+# Find or create the customer's cart, count its lines and insert the new one if there is room
+# (and, given $16, if the service's replica row is still at that version and active), in one
+# statement; no row back means a concurrent first add created the cart meanwhile.
 _ADD_LINE = """
 WITH found AS (
   SELECT id FROM carts WHERE customer_id = $1 AND kind = $2
@@ -246,30 +279,35 @@ WITH found AS (
   SELECT id FROM found UNION ALL SELECT id FROM made
 ), room AS (
   SELECT cart.id, (SELECT count(*) FROM cart_lines l WHERE l.cart_id = cart.id) AS lines FROM cart
+), same AS (
+  SELECT $16::int IS NULL OR EXISTS (
+    SELECT FROM catalog_services WHERE slug = $5 AND version = $16 AND active) AS service
 ), line AS (
   INSERT INTO cart_lines (id, cart_id, service_slug, service_name, service_version, answers,
                           answer_labels, quantity, unit_net_cents, price_breakdown, vat_rate_bp,
                           vat_exemption)
   SELECT $4, room.id, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12::jsonb, $13, $14
-  FROM room WHERE room.lines < $15
+  FROM room, same WHERE room.lines < $15 AND same.service
   RETURNING id
 )
-SELECT room.id, room.lines, EXISTS (SELECT FROM line) FROM room
+SELECT room.id, room.lines, EXISTS (SELECT FROM line), (SELECT service FROM same) FROM room
 """
 
 
 async def add_line_on(connection, customer_id: uuid.UUID, kind: Kind, line: LineRow,
-                      max_lines: int) -> tuple[uuid.UUID, int, bool]:
-    """(the cart's id, its lines before, whether `line` went in: not when it had `max_lines`)."""
+                      max_lines: int, seen_version: int | None = None
+                      ) -> tuple[uuid.UUID, int, bool] | None:
+    """(the cart's id, its lines before, whether `line` went in: not when it had `max_lines`);
+    None when `seen_version` is given and the replica row is no longer at it and active."""
     args = (customer_id, kind.value, uuid.uuid4(), line.id, line.service_slug,
             line.service_name, line.service_version, json.dumps(line.answers),
             json.dumps(line.answer_labels), line.quantity, line.unit_net_cents,
             None if line.price_breakdown is None else json.dumps(line.price_breakdown),
-            line.vat_rate_bp, line.vat_exemption, max_lines)
+            line.vat_rate_bp, line.vat_exemption, max_lines, seen_version)
     for _ in range(2):  # the second time, the concurrent add's cart is visible
         row = await connection.fetchrow(_ADD_LINE, *args)
         if row is not None:
-            return row[0], row[1], row[2]
+            return (row[0], row[1], row[2]) if row[3] else None
     raise RuntimeError("cart neither found nor created")
 
 
