@@ -140,11 +140,9 @@ class Relay(NotifiedLoop):
         )
         try:
             # aiormq directly: aio-pika's Message and Exchange wrappers were most of the relay's CPU.
-            # No wait for the socket's drain: each publish held the channel's lock until its own
-            # frames were written, so a batch left one at a time; the confirm still proves it.
             await self._channel.basic_publish(
                 row["body"].encode(), exchange=self._exchange.name, routing_key=row["event_type"],
-                properties=properties, mandatory=True, wait=False)
+                properties=properties, mandatory=True)
         except DeliveryError as e:
             if isinstance(e.frame, Basic.Return):
                 # Nobody is bound to this event type: nothing to deliver now or later.
