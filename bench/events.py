@@ -301,10 +301,10 @@ async def main(args) -> None:
 
         async def emit_one(slug: str) -> None:
             async with sessions() as session:
-                envelope = await emit(session, EVENT, ServiceRetired(slug=slug, version=1))
+                event_id = await emit(session, EVENT, ServiceRetired(slug=slug, version=1))
                 await session.commit()
             committed_at[slug] = time.time()
-            ids[slug] = str(envelope.id)
+            ids[slug] = str(event_id)
 
         async with Child(settings) as child:
             await asyncio.gather(*(emit_one(f"warm-{i}") for i in range(50)))  # warm up

@@ -59,15 +59,15 @@ def envelope_json(producer: str, event_type: str, data: BaseModel, *,
     return head.id, f"{text[:-len(_NO_DATA)]}\"data\":{data.model_dump_json()}}}"
 
 
-async def emit(session: AsyncSession, event_type: str, data: BaseModel, *, version: int = 1) -> Envelope:
-    """Add an event to the outbox in the session's transaction. The caller commits."""
-    envelope = envelope_of(session.info.get("service", "unknown"), event_type, data,
-                           version=version)
-    await session.execute(
-        _INSERT_AND_NOTIFY,
-        {"id": envelope.id, "type": event_type, "envelope": envelope.model_dump_json()},
-    )
-    return envelope
+async def emit(session: AsyncSession, event_type: str, data: BaseModel, *,
+               version: int = 1) -> uuid.UUID:
+    """Add an event to the outbox in the session's transaction (the event's id). The caller
+    commits."""
+    event_id, envelope = envelope_json(session.info.get("service", "unknown"), event_type, data,
+                                       version=version)
+    await session.execute(_INSERT_AND_NOTIFY,
+                          {"id": event_id, "type": event_type, "envelope": envelope})
+    return event_id
 
 
 # The same statement for a plain asyncpg connection (a route's fast path).
