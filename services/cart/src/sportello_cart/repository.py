@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from sportello import replicas
@@ -210,37 +211,25 @@ async def delete_idle_sessions(session: AsyncSession, idle_for: timedelta) -> in
 
 _SERVICE = "SELECT snapshot::text, active, version FROM catalog_services WHERE slug = $1"
 
-# Snapshots parsed, by their stored text: a replica row changes only when catalog publishes, so
-# every add of a service but the first after a publication reads a text seen already.
-_PARSED: dict[tuple[str, bool], ServiceSnapshot] = {}
-PARSED_SNAPSHOTS = 256
-
-
+@lru_cache(maxsize=256)  # by stored text: a replica row changes only when catalog publishes
 def parsed_snapshot(text: str, active: bool) -> ServiceSnapshot:
-    found = _PARSED.get((text, active))
-    if found is None:
-        if len(_PARSED) >= PARSED_SNAPSHOTS:
-            del _PARSED[next(iter(_PARSED))]  # the oldest
-        found = _PARSED[text, active] = ServiceSnapshot.model_validate(
-            {**json.loads(text), "active": active})
-    return found
+    return ServiceSnapshot.model_validate({**json.loads(text), "active": active})
 
 
 @dataclass(frozen=True)
 class Replica:
-    """A service's replica row as one read saw it: (version, active) name its state, since a
-    publication always raises the version and a retirement flips `active` or raises it too."""
+    """A service's replica row as one read saw it: its version names its state, since a
+    publication always raises it (and the add's statement checks `active` too)."""
 
     service: ServiceSnapshot
     version: int
-    active: bool
 
 
 class ReplicasSeen:
     """The replica rows this process read last, by slug: an add may price against one and let
     its statement check that the row is still the same (`add_line_on`'s `seen_version`)."""
 
-    def __init__(self, size: int = PARSED_SNAPSHOTS):
+    def __init__(self, size: int = 256):
         self.size, self._rows = size, {}
 
     def get(self, slug: str) -> Replica | None:
@@ -257,7 +246,7 @@ async def replica_on(connection, slug: str) -> Replica | None:
     row = await connection.fetchrow(_SERVICE, slug)
     if row is None or row[0] is None:
         return None
-    return Replica(parsed_snapshot(row[0], row[1]), row[2], row[1])
+    return Replica(parsed_snapshot(row[0], row[1]), row[2])
 
 
 async def service_on(connection, slug: str) -> ServiceSnapshot | None:
