@@ -65,8 +65,9 @@ async def _no_reset(connection: asyncpg.Connection) -> None:
 
 
 async def raw_pool(url: str, max_size: int = 8) -> asyncpg.Pool:
-    """Plain asyncpg connections for a route's fast path, where SQLAlchemy's checkout and
-    statement building would cost more than the statements themselves."""
+    """Plain asyncpg connections for a route's fast path or a loop (the relay), where
+    SQLAlchemy's checkout and statement building would cost more than the statements themselves.
+    Their users leave no session state behind, so a connection goes back without a reset."""
     return await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=max_size,
                                      reset=_no_reset)
 

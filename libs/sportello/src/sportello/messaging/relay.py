@@ -15,13 +15,13 @@ from __future__ import annotations
 import asyncio
 
 import aio_pika
-import asyncpg
 import structlog
 from aio_pika.exceptions import AMQPConnectionError, ChannelInvalidStateError, DeliveryError
 from aiormq.exceptions import ChannelClosed
 from pamqp.commands import Basic
 from prometheus_client import Gauge
 
+from sportello.db import raw_pool
 from sportello.messaging.outbox import NOTIFY_CHANNEL
 from sportello.messaging.topology import declare_exchange
 from sportello.observability import EVENTS_PUBLISHED
@@ -71,7 +71,8 @@ class Relay(NotifiedLoop):
         self._pruned = 0
 
     async def connect(self) -> None:
-        self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=2)
+        # No reset on release: a claim leaves no session state, and the reset is a round trip.
+        self._pool = await raw_pool(self.dsn, max_size=2)
         self._amqp = await aio_pika.connect(self.settings.amqp_url)
         channel = await self._amqp.channel(publisher_confirms=True, on_return_raises=True)
         self._exchange = await declare_exchange(channel, self.settings)
