@@ -8,8 +8,12 @@ import uuid
 
 from sportello.contracts.events import AccountRegistered, CartCheckedOut, QuoteCartSubmitted
 from sportello.contracts.legal import TERMS_VERSION
+from sportello.messaging import emit_on
 from sportello.testing import EventTap, problem_fields, publish_event, wait_for
+from sportello_cart import actions, repository
+from sportello_cart.domain import Kind
 from sportello_cart.models import Contact
+from sportello_cart.schemas import Checkout
 
 from .conftest import ANSWERS, ANSWERS_UNIT_NET, BILLING, Customer, publish, retire, snapshot
 
@@ -123,6 +127,54 @@ async def test_concurrent_checkouts_of_one_cart_make_one_order(settings, client,
             if e.data["customer"]["account_id"] == str(customer.id)]
     assert len(mine) == 2
     assert len(mine[0].data["lines"]) == 3
+
+
+async def _write_submission(settings, client, customer, found, key: str):
+    """The checkout's write for what it read in `found`: its event's id, or None when the lines
+    it read were no longer all there to take."""
+    body = Checkout.model_validate(CHECKOUT)
+    fingerprint, billing = actions.checked_checkout(body)
+    order_id, event = await actions.order_checked_out(customer.id, body, billing, found.lines,
+                                                      found.contact, settings)
+    async with client.app.state.fast_pool.acquire() as connection:
+        return await emit_on(connection, "cart", "cart.checked_out", event,
+                             with_writes=repository.TAKE_LINES, only_if=repository.TAKEN_ALL,
+                             args=repository.take_lines_args(found.lines, customer.id, "checkout",
+                                                             key, fingerprint,
+                                                             {"order_id": str(order_id)}))
+
+
+async def _read_submission(client, customer, key: str):
+    async with client.app.state.fast_pool.acquire() as connection:
+        return await repository.to_submit_on(connection, customer.id, Kind.PURCHASE, "checkout",
+                                             key)
+
+
+async def test_a_line_added_between_a_checkouts_read_and_write_stays_in_the_cart(
+        settings, client, customer, fixed_service):
+    [first] = await fill(client, customer, fixed_service.slug)
+    found = await _read_submission(client, customer, "k")
+    [added] = await fill(client, customer, fixed_service.slug)
+    assert await _write_submission(settings, client, customer, found, "k") is not None
+    cart = (await client.get("/api/cart", headers=customer.headers)).json()
+    assert [line["id"] for line in cart["lines"]] == [added["id"]]
+    assert (await _read_submission(client, customer, "k")).prior is not None
+
+
+async def test_a_checkout_whose_lines_went_meanwhile_writes_nothing(settings, client, customer,
+                                                                    fixed_service):
+    lines = await fill(client, customer, fixed_service.slug, n=2)
+    found = await _read_submission(client, customer, "slow")
+    # Meanwhile the customer removes one line: the slow checkout's read no longer holds.
+    r = await client.delete(f"/api/cart/items/{lines[0]['id']}", headers=customer.headers)
+    assert r.status_code == 204
+    assert await _write_submission(settings, client, customer, found, "slow") is None
+    again = await _read_submission(client, customer, "slow")
+    assert again.prior is None and [line.id for line in again.lines] == [uuid.UUID(lines[1]["id"])]
+    # Through the API the same checkout now buys the line that is left.
+    r = await client.post("/api/cart/checkout", headers=customer.with_key("slow"), json=CHECKOUT)
+    assert r.status_code == 202, r.text
+    assert (await client.get("/api/cart", headers=customer.headers)).json()["lines"] == []
 
 
 async def test_concurrent_retries_with_one_key_answer_the_same_order(client, customer, fixed_service):

@@ -203,30 +203,40 @@ async def answer_once(session: AsyncSession, cart_id: uuid.UUID, customer_id: uu
     return response
 
 
+# How many times a checkout reads again when its cart changed between its read and its write.
+CHECKOUT_ATTEMPTS = 3
+
+
 async def checkout(connection, producer: str, customer_id: uuid.UUID, body: Checkout,
                    key: str, settings: Settings) -> dict:
     """The purchase cart becomes a `cart.checked_out` event, once per key, on a plain asyncpg
-    connection: one transaction, the cart's lock, one read of all it needs, one write."""
+    connection in two statements: one read of all it needs, then one write that takes exactly
+    the lines read (with the event and the key's answer) or, if a concurrent change to them came
+    first, nothing, and the checkout reads again. The second of two racing checkouts finds the
+    cart empty or its key answered."""
     fingerprint, billing = checked_checkout(body)
-    async with connection.transaction():
-        cart_id = await repository.lock_cart_on(connection, customer_id, Kind.PURCHASE)
-        found = await repository.to_submit_on(connection, customer_id, "checkout", key, cart_id)
+    for _ in range(CHECKOUT_ATTEMPTS):
+        found = await repository.to_submit_on(connection, customer_id, Kind.PURCHASE,
+                                              "checkout", key)
         if found.prior is not None:
             if found.prior["fingerprint"] != fingerprint:
                 raise ValidationFailed([KEY_REUSED])
             return found.prior["response"]
-        if cart_id is None or not found.lines:
+        if not found.lines:
             raise Conflict("Il carrello è vuoto.")
         refuse_changed(found.lines, found.services)
         order_id, event = await order_checked_out(customer_id, body, billing, found.lines,
                                                   found.contact, settings)
         response = {"order_id": str(order_id)}
-        await emit_on(connection, producer, "cart.checked_out", event,
-                      with_writes=repository.ANSWER_ONCE, args=repository.answer_once_args(
-                          cart_id, customer_id, "checkout", key, fingerprint, response))
-    log.info("cart_checked_out", order_id=str(order_id), account_id=str(customer_id),
-             lines=len(found.lines))
-    return response
+        written = await emit_on(
+            connection, producer, "cart.checked_out", event, with_writes=repository.TAKE_LINES,
+            only_if=repository.TAKEN_ALL, args=repository.take_lines_args(
+                found.lines, customer_id, "checkout", key, fingerprint, response))
+        if written is not None:
+            log.info("cart_checked_out", order_id=str(order_id), account_id=str(customer_id),
+                     lines=len(found.lines))
+            return response
+    raise Conflict("Il carrello è cambiato durante l'acquisto: controllalo e riprova.")
 
 
 def checked_checkout(body: Checkout) -> tuple[str, Billing]:

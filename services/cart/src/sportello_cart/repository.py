@@ -300,12 +300,13 @@ async def add_line_on(connection, customer_id: uuid.UUID, kind: Kind, line: Line
     raise RuntimeError("cart neither found nor created")
 
 
-_LOCK_CART = "SELECT id FROM carts WHERE customer_id = $1 AND kind = $2 FOR UPDATE"
-
-# After the lock (a new statement sees what the submission before ours committed): the key's
-# first answer, the cart's lines, their services' replicas and the customer's contact.
+# A checkout reads without a lock and writes only if it can take every line it read (see
+# `TAKE_LINES`): the key's first answer, the cart and its lines, their services' replicas and the
+# customer's contact, in one statement.
 _TO_SUBMIT = """
-SELECT (SELECT json_build_object('fingerprint', fingerprint, 'response', response)::text
+WITH cart AS (SELECT id FROM carts WHERE customer_id = $1 AND kind = $4)
+SELECT (SELECT id FROM cart),
+       (SELECT json_build_object('fingerprint', fingerprint, 'response', response)::text
         FROM idempotent_requests WHERE customer_id = $1 AND scope = $2 AND key = $3),
        (SELECT coalesce(json_agg(json_build_object(
                  'id', id, 'service_slug', service_slug, 'service_name', service_name,
@@ -314,10 +315,11 @@ SELECT (SELECT json_build_object('fingerprint', fingerprint, 'response', respons
                  'unit_net_cents', unit_net_cents, 'price_breakdown', price_breakdown,
                  'vat_rate_bp', vat_rate_bp, 'vat_exemption', vat_exemption,
                  'quote_id', quote_id, 'quote_line_id', quote_line_id) ORDER BY seq), '[]')::text
-        FROM cart_lines WHERE cart_id = $4),
+        FROM cart_lines WHERE cart_id = (SELECT id FROM cart)),
        (SELECT coalesce(json_agg(json_build_array(snapshot::text, active)), '[]')::text
         FROM catalog_services
-        WHERE snapshot IS NOT NULL AND slug IN (SELECT service_slug FROM cart_lines WHERE cart_id = $4)),
+        WHERE snapshot IS NOT NULL AND slug IN (
+          SELECT service_slug FROM cart_lines WHERE cart_id = (SELECT id FROM cart))),
        (SELECT json_build_object('account_id', account_id, 'email', email,
                                  'first_name', first_name, 'last_name', last_name)::text
         FROM contacts WHERE account_id = $1)
@@ -326,8 +328,9 @@ SELECT (SELECT json_build_object('fingerprint', fingerprint, 'response', respons
 
 @dataclass(frozen=True)
 class ToSubmit:
-    """What a submission reads under the cart's lock (see `to_submit_on`)."""
+    """What a submission reads (see `to_submit_on`)."""
 
+    cart_id: uuid.UUID | None
     prior: dict[str, Any] | None
     lines: list[LineRow]
     services: dict[str, ServiceSnapshot]
@@ -339,17 +342,13 @@ def _line(d: dict[str, Any], cart_id: uuid.UUID) -> LineRow:
     return LineRow(**{**d, **uuids, "cart_id": cart_id})
 
 
-async def lock_cart_on(connection, customer_id: uuid.UUID, kind: Kind) -> uuid.UUID | None:
-    """`find_cart(..., lock=True)` on an asyncpg connection in a transaction: the cart's id."""
-    return await connection.fetchval(_LOCK_CART, customer_id, kind.value)
-
-
-async def to_submit_on(connection, customer_id: uuid.UUID, scope: str, key: str,
-                       cart_id: uuid.UUID | None) -> ToSubmit:
-    prior, lines, services_, contact_ = await connection.fetchrow(
-        _TO_SUBMIT, customer_id, scope, key, cart_id)
+async def to_submit_on(connection, customer_id: uuid.UUID, kind: Kind, scope: str,
+                       key: str) -> ToSubmit:
+    cart_id, prior, lines, services_, contact_ = await connection.fetchrow(
+        _TO_SUBMIT, customer_id, scope, key, kind.value)
     snapshots = [parsed_snapshot(text, active) for text, active in json.loads(services_)]
     return ToSubmit(
+        cart_id=cart_id,
         prior=json.loads(prior) if prior else None,
         lines=[_line(d, cart_id) for d in json.loads(lines)],
         services={s.slug: s for s in snapshots},
@@ -357,15 +356,23 @@ async def to_submit_on(connection, customer_id: uuid.UUID, scope: str, key: str,
     )
 
 
-# `empty_cart` and `remember_answer` as CTEs for the statement that also writes the event
-# (messaging.emit_on: parameters from $4).
-ANSWER_ONCE = """
-emptied AS (DELETE FROM cart_lines WHERE cart_id = $4),
+# The write of a submission, as CTEs of the statement that also writes its event
+# (messaging.emit_on: parameters from $4, `TAKEN_ALL` its condition). It takes the lines it read
+# or nothing: each one still there is locked (waiting for a concurrent submission that holds it,
+# skipping it once that one has deleted it), and only if all are does it delete them and keep
+# the key's answer. A line added meanwhile is not among them and stays in the cart.
+TAKE_LINES = """
+held AS (SELECT id FROM cart_lines WHERE id = ANY($4::uuid[]) FOR UPDATE),
+taken AS (DELETE FROM cart_lines
+          WHERE id = ANY($4::uuid[]) AND (SELECT count(*) FROM held) = $5 RETURNING id),
 remembered AS (INSERT INTO idempotent_requests (customer_id, scope, key, fingerprint, response)
-               VALUES ($5, $6, $7, $8, $9::jsonb))
+               SELECT $6::uuid, $7::text, $8::text, $9::text, $10::jsonb
+               WHERE (SELECT count(*) FROM taken) = $5)
 """
+TAKEN_ALL = "(SELECT count(*) FROM taken) = $5"
 
 
-def answer_once_args(cart_id: uuid.UUID, customer_id: uuid.UUID, scope: str, key: str,
-                     fingerprint: str, response: dict[str, Any]) -> tuple:
-    return cart_id, customer_id, scope, key, fingerprint, json.dumps(response)
+def take_lines_args(lines: list[LineRow], customer_id: uuid.UUID, scope: str, key: str,
+                    fingerprint: str, response: dict[str, Any]) -> tuple:
+    return ([line.id for line in lines], len(lines), customer_id, scope, key, fingerprint,
+            json.dumps(response))

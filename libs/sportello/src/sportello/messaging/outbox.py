@@ -72,19 +72,22 @@ async def emit(session: AsyncSession, event_type: str, data: BaseModel, *,
 
 # The same statement for a plain asyncpg connection (a route's fast path).
 _RAW_EMIT = ("emitted AS (INSERT INTO outbox (id, event_type, envelope) "
-             "VALUES ($1, $2, $3::jsonb) RETURNING id)")
+             "SELECT $1::uuid, $2::text, $3::jsonb WHERE {only_if} RETURNING id)")
 
 
 async def emit_on(connection, producer: str, event_type: str, data: BaseModel, *,
-                  version: int = 1, with_writes: str = "", args: tuple = ()) -> uuid.UUID:
-    """`emit` on an asyncpg connection inside the caller's transaction (the event's id). The
-    caller commits.
+                  version: int = 1, with_writes: str = "", args: tuple = (),
+                  only_if: str = "true") -> uuid.UUID | None:
+    """`emit` on an asyncpg connection (the event's id), in one statement: inside the caller's
+    transaction, or as its own when there is none.
 
     `with_writes`: the caller's own data-modifying CTEs (parameters from $4, `args`), run in the
-    same statement so the state change and its event cost one round trip."""
+    same statement so the state change and its event cost one round trip. `only_if`: a condition
+    on them (SQL); when it is false no event is written and the answer is None."""
     event_id, envelope = envelope_json(producer, event_type, data, version=version)
-    ctes = f"{with_writes}, {_RAW_EMIT}" if with_writes else _RAW_EMIT
-    await connection.execute(
+    emitted = _RAW_EMIT.format(only_if=only_if)
+    ctes = f"{with_writes}, {emitted}" if with_writes else emitted
+    status = await connection.execute(
         f"WITH {ctes} SELECT pg_notify('{NOTIFY_CHANNEL}', '') FROM emitted",
         event_id, event_type, envelope, *args)
-    return event_id
+    return None if status == "SELECT 0" else event_id
