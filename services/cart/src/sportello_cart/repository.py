@@ -304,7 +304,11 @@ async def add_line_on(connection, customer_id: uuid.UUID, kind: Kind, line: Line
 # `TAKE_LINES`): the key's first answer, the cart and its lines, their services' replicas and the
 # customer's contact, in one statement.
 _TO_SUBMIT = """
-WITH cart AS (SELECT id FROM carts WHERE customer_id = $1 AND kind = $4)
+WITH cart AS (SELECT id FROM carts WHERE customer_id = $1 AND kind = $4),
+replica AS (SELECT array_agg(snapshot::text) AS snapshots, array_agg(active) AS active
+            FROM catalog_services
+            WHERE snapshot IS NOT NULL AND slug IN (
+              SELECT service_slug FROM cart_lines WHERE cart_id = (SELECT id FROM cart)))
 SELECT (SELECT id FROM cart),
        (SELECT json_build_object('fingerprint', fingerprint, 'response', response)::text
         FROM idempotent_requests WHERE customer_id = $1 AND scope = $2 AND key = $3),
@@ -316,13 +320,11 @@ SELECT (SELECT id FROM cart),
                  'vat_rate_bp', vat_rate_bp, 'vat_exemption', vat_exemption,
                  'quote_id', quote_id, 'quote_line_id', quote_line_id) ORDER BY seq), '[]')::text
         FROM cart_lines WHERE cart_id = (SELECT id FROM cart)),
-       (SELECT coalesce(json_agg(json_build_array(snapshot::text, active)), '[]')::text
-        FROM catalog_services
-        WHERE snapshot IS NOT NULL AND slug IN (
-          SELECT service_slug FROM cart_lines WHERE cart_id = (SELECT id FROM cart))),
+       replica.snapshots, replica.active,
        (SELECT json_build_object('account_id', account_id, 'email', email,
                                  'first_name', first_name, 'last_name', last_name)::text
         FROM contacts WHERE account_id = $1)
+FROM replica
 """
 
 
@@ -344,9 +346,10 @@ def _line(d: dict[str, Any], cart_id: uuid.UUID) -> LineRow:
 
 async def to_submit_on(connection, customer_id: uuid.UUID, kind: Kind, scope: str,
                        key: str) -> ToSubmit:
-    cart_id, prior, lines, services_, contact_ = await connection.fetchrow(
+    cart_id, prior, lines, texts, active, contact_ = await connection.fetchrow(
         _TO_SUBMIT, customer_id, scope, key, kind.value)
-    snapshots = [parsed_snapshot(text, active) for text, active in json.loads(services_)]
+    # The snapshots as plain text arrays: no JSON string escaping of each stored text to undo.
+    snapshots = [parsed_snapshot(t, a) for t, a in zip(texts or (), active or (), strict=True)]
     return ToSubmit(
         cart_id=cart_id,
         prior=json.loads(prior) if prior else None,
