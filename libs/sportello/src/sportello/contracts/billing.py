@@ -69,6 +69,11 @@ def _email_ok(value: str) -> bool:
     return True
 
 
+# Pure checks of one code each, repeated by a customer's preview and checkout.
+_tax_code_ok = lru_cache(maxsize=4096)(codicefiscale.is_valid)
+_vat_number_ok = lru_cache(maxsize=4096)(iva.is_valid)
+
+
 def billing_errors(b: Billing) -> list[FieldError]:
     """Every rule of API.md that the billing data breaks, one error per field, in Italian."""
     errors: list[FieldError] = []
@@ -91,15 +96,15 @@ def billing_errors(b: Billing) -> list[FieldError]:
         if not b.last_name:
             err("last_name", "Il cognome è obbligatorio.")
         if italy:
-            required_and_valid("tax_code", b.tax_code, codicefiscale.is_valid,
+            required_and_valid("tax_code", b.tax_code, _tax_code_ok,
                                "Il codice fiscale è obbligatorio.", "Il codice fiscale non è valido.")
     else:
         if not b.company_name:
             err("company_name", "La ragione sociale è obbligatoria.")
         if italy:
-            required_and_valid("vat_number", b.vat_number, iva.is_valid,
+            required_and_valid("vat_number", b.vat_number, _vat_number_ok,
                                "La partita IVA è obbligatoria.", "La partita IVA non è valida.")
-            if b.tax_code and not (codicefiscale.is_valid(b.tax_code) or iva.is_valid(b.tax_code)):
+            if b.tax_code and not (_tax_code_ok(b.tax_code) or _vat_number_ok(b.tax_code)):
                 err("tax_code", "Il codice fiscale non è valido.")
             sdi = (b.sdi_code or "").upper()
             if sdi and not SDI_RE.match(sdi):
@@ -129,18 +134,19 @@ def billing_errors(b: Billing) -> list[FieldError]:
 
 def normalised(b: Billing) -> Billing:
     """The billing data as kept: codes upper-case and compact; foreign fields as given."""
-    data = b.model_dump()
-    italy = b.address.country.upper() == "IT"
-    data["address"]["country"] = b.address.country.upper()
+    # Copies with the changed fields only: every value below stays within the checked shape.
+    country = b.address.country.upper()
+    italy = country == "IT"
+    address = {"country": country}
     if b.address.province and italy:
-        data["address"]["province"] = b.address.province.upper()
+        address["province"] = b.address.province.upper()
+    changed = {"address": b.address.model_copy(update=address), "email": b.email.lower()}
     if b.tax_code:
-        data["tax_code"] = codicefiscale.compact(b.tax_code) if italy else b.tax_code
+        changed["tax_code"] = codicefiscale.compact(b.tax_code) if italy else b.tax_code
     if b.vat_number and italy:
-        data["vat_number"] = iva.compact(b.vat_number)
+        changed["vat_number"] = iva.compact(b.vat_number)
     if b.sdi_code:
-        data["sdi_code"] = b.sdi_code.upper()
+        changed["sdi_code"] = b.sdi_code.upper()
     if b.pec:
-        data["pec"] = b.pec.lower()
-    data["email"] = b.email.lower()
-    return Billing.model_validate(data)
+        changed["pec"] = b.pec.lower()
+    return b.model_copy(update=changed)
