@@ -363,9 +363,10 @@ async def to_submit_on(connection, customer_id: uuid.UUID, kind: Kind, scope: st
 # (messaging.emit_on: parameters from $4, `TAKEN_ALL` its condition). It takes the lines it read
 # or nothing: each one still there is locked (waiting for a concurrent submission that holds it,
 # skipping it once that one has deleted it), and only if all are does it delete them and keep
-# the key's answer. A line added meanwhile is not among them and stays in the cart.
+# the key's answer. A line added meanwhile is not among them and stays in the cart. The locks are
+# taken in id order, so two submissions that read different sets of lines cannot deadlock.
 TAKE_LINES = """
-held AS (SELECT id FROM cart_lines WHERE id = ANY($4::uuid[]) FOR UPDATE),
+held AS (SELECT id FROM cart_lines WHERE id = ANY($4::uuid[]) ORDER BY id FOR UPDATE),
 taken AS (DELETE FROM cart_lines
           WHERE id = ANY($4::uuid[]) AND (SELECT count(*) FROM held) = $5 RETURNING id),
 remembered AS (INSERT INTO idempotent_requests (customer_id, scope, key, fingerprint, response)
