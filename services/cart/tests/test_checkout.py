@@ -8,7 +8,6 @@ import uuid
 
 from sportello.contracts.events import AccountRegistered, CartCheckedOut, QuoteCartSubmitted
 from sportello.contracts.legal import TERMS_VERSION
-from sportello.messaging import emit_on
 from sportello.testing import EventTap, problem_fields, publish_event, wait_for
 from sportello_cart import actions, repository
 from sportello_cart.domain import Kind
@@ -130,18 +129,15 @@ async def test_concurrent_checkouts_of_one_cart_make_one_order(settings, client,
 
 
 async def _write_submission(settings, client, customer, found, key: str):
-    """The checkout's write for what it read in `found`: its event's id, or None when the lines
-    it read were no longer all there to take."""
+    """The checkout's write for what it read in `found`: its answer, or None when the lines it
+    read were no longer all there to take."""
     body = Checkout.model_validate(CHECKOUT)
     fingerprint, billing = actions.checked_checkout(body)
     order_id, event = await actions.order_checked_out(customer.id, body, billing, found.lines,
                                                       found.contact, settings)
     async with client.app.state.fast_pool.acquire() as connection:
-        return await emit_on(connection, "cart", "cart.checked_out", event,
-                             with_writes=repository.TAKE_LINES, only_if=repository.TAKEN_ALL,
-                             args=repository.take_lines_args(found.lines, customer.id, "checkout",
-                                                             key, fingerprint,
-                                                             {"order_id": str(order_id)}))
+        return await actions.write_checkout(connection, "cart", customer.id, key, fingerprint,
+                                            found.lines, order_id, event)
 
 
 async def _read_submission(client, customer, key: str):

@@ -227,16 +227,26 @@ async def checkout(connection, producer: str, customer_id: uuid.UUID, body: Chec
         refuse_changed(found.lines, found.services)
         order_id, event = await order_checked_out(customer_id, body, billing, found.lines,
                                                   found.contact, settings)
-        response = {"order_id": str(order_id)}
-        written = await emit_on(
-            connection, producer, "cart.checked_out", event, with_writes=repository.TAKE_LINES,
-            only_if=repository.TAKEN_ALL, args=repository.take_lines_args(
-                found.lines, customer_id, "checkout", key, fingerprint, response))
-        if written is not None:
+        response = await write_checkout(connection, producer, customer_id, key, fingerprint,
+                                        found.lines, order_id, event)
+        if response is not None:
             log.info("cart_checked_out", order_id=str(order_id), account_id=str(customer_id),
                      lines=len(found.lines))
             return response
     raise Conflict("Il carrello è cambiato durante l'acquisto: controllalo e riprova.")
+
+
+async def write_checkout(connection, producer: str, customer_id: uuid.UUID, key: str,
+                         fingerprint: str, lines: list[LineRow], order_id: uuid.UUID,
+                         event: CartCheckedOut) -> dict | None:
+    """The checkout's one write for the lines it read: its answer, or None (nothing written)
+    when those lines were no longer all there to take."""
+    response = {"order_id": str(order_id)}
+    written = await emit_on(
+        connection, producer, "cart.checked_out", event, with_writes=repository.TAKE_LINES,
+        only_if=repository.TAKEN_ALL, args=repository.take_lines_args(
+            lines, customer_id, "checkout", key, fingerprint, response))
+    return None if written is None else response
 
 
 def checked_checkout(body: Checkout) -> tuple[str, Billing]:

@@ -332,7 +332,6 @@ FROM replica
 class ToSubmit:
     """What a submission reads (see `to_submit_on`)."""
 
-    cart_id: uuid.UUID | None
     prior: dict[str, Any] | None
     lines: list[LineRow]
     services: dict[str, ServiceSnapshot]
@@ -351,7 +350,6 @@ async def to_submit_on(connection, customer_id: uuid.UUID, kind: Kind, scope: st
     # The snapshots as plain text arrays: no JSON string escaping of each stored text to undo.
     snapshots = [parsed_snapshot(t, a) for t, a in zip(texts or (), active or (), strict=True)]
     return ToSubmit(
-        cart_id=cart_id,
         prior=json.loads(prior) if prior else None,
         lines=[_line(d, cart_id) for d in json.loads(lines)],
         services={s.slug: s for s in snapshots},
