@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -39,9 +39,17 @@ URL_FIELDS = {
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports: each socket stays bound until all are chosen, since the
+    kernel may hand a port it has just had back to the next bind."""
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
 
 
 def wait_http(url: str, timeout: float = 30) -> None:
@@ -68,9 +76,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def with_free_ports(settings: Settings, names: list[str]) -> Settings:
-    update = {URL_FIELDS[n]: f"http://127.0.0.1:{free_port()}" for n in names}
+    ports = free_ports(len(names) + 1)
+    update = {URL_FIELDS[n]: f"http://127.0.0.1:{port}" for n, port in zip(names, ports[:-1], strict=True)}
     if "mailsink" in names:
-        update["smtp_port"] = free_port()
+        update["smtp_port"] = ports[-1]
     return settings.model_copy(update=update)
 
 
