@@ -165,7 +165,10 @@ async def test_staff_start_a_quote_for_a_known_customer_with_catalog_and_free_li
     assert quote["customer"]["email"] == email and issued.data["customer"]["first_name"] == "Anna"
     assert [line["service"]["name"] for line in quote["lines"]] == ["Sito vetrina", "Sopralluogo in sede"]
     assert quote["lines"][0]["answer_labels"] == [{"label": "Numero di pagine", "value": "6"}]
-    assert quote["totals"] == {"net_cents": 90000, "vat_cents": 19800, "gross_cents": 109800}
+    assert quote["totals"] == {"net_cents": 90000, "vat_cents": 19800, "gross_cents": 109800,
+                               "stamp_duty_cents": 0, "notes": [], "vat_groups": [
+                                   {"vat_rate_bp": 2200, "vat_nature": None, "taxable_cents": 90000,
+                                    "vat_cents": 19800, "note": None}]}
     # The customer sees it among their quotes and can accept it as any other.
     mine = bearer(settings, customer_id)
     assert [q["id"] for q in (await client.get("/api/quotes", headers=mine)).json()["items"]] == [quote["id"]]

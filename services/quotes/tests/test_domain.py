@@ -1,4 +1,5 @@
-"""The rules of a quote without a database: state machine, numbering, validity, pricing."""
+"""The rules of a quote without a database: state machine, numbering, validity, pricing and its
+tax (the shared rule: exempt lines, the stamp duty)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,18 @@ from sportello_quotes import domain
 from sportello_quotes.domain import Status
 
 
-def line(qty: int = 1, vat: int = 2200, name: str = "Sito web") -> domain.RequestLine:
+def line(qty: int = 1, vat: int = 2200, name: str = "Sito web",
+         exemption: str | None = None) -> domain.RequestLine:
     return domain.RequestLine(
         line_id=uuid.uuid4(), service=ServiceRef(slug="sito", name=name, version=1),
         vat_rate_bp=vat, quantity=qty, answers={"pagine": 5},
-        answer_labels=[{"label": "Pagine", "value": "5"}],
+        answer_labels=[{"label": "Pagine", "value": "5"}], vat_exemption=exemption,
     )
+
+
+def priced(*lines_and_cents: tuple[domain.RequestLine, int]):
+    return domain.price_lines([ln for ln, _ in lines_and_cents],
+                              [domain.LinePrice(ln.line_id, c) for ln, c in lines_and_cents])
 
 
 ALLOWED = {
@@ -81,8 +88,46 @@ def test_pricing_computes_vat_per_line_half_up_and_keeps_the_quote_order():
     assert (priced[0].net_cents, priced[0].vat_cents, priced[0].gross_cents) == (3702, 814, 4516)
     # 10,05 at 10 % = 1,005 → half-up 1,01
     assert (priced[1].net_cents, priced[1].vat_cents, priced[1].gross_cents) == (1005, 101, 1106)
-    totals = domain.quote_totals(priced)
+    totals = domain.quote_totals(priced, charge_stamp_duty=True)
     assert (totals.net_cents, totals.vat_cents, totals.gross_cents) == (4707, 915, 5622)
+    assert totals.stamp_duty_cents == 0 and totals.notes == []
+
+
+def test_an_exempt_line_carries_no_vat_natura_n4_and_the_note_whatever_the_services_rate():
+    course = line(qty=2, vat=2200, name="Corso GDPR", exemption="art10_n20")
+    [quoted] = priced((course, 5000))
+    assert (quoted.net_cents, quoted.vat_cents, quoted.gross_cents) == (10000, 0, 10000)
+    assert quoted.vat_exemption == "art10_n20"
+    assert (quoted.treatment.vat_rate_bp, quoted.treatment.vat_nature) == (0, "N4")
+    totals = domain.quote_totals([quoted], charge_stamp_duty=True)
+    # 100,00 € exempt: above 77,47 €, so the 2,00 € bollo is in the total.
+    assert (totals.net_cents, totals.vat_cents, totals.stamp_duty_cents, totals.gross_cents) == (
+        10000, 0, 200, 10200)
+    assert totals.notes == ["Esente IVA art. 10, n. 20, DPR 633/72"]
+
+
+def test_a_mixed_quote_sums_vat_by_rate_and_natura_and_the_bollo_counts_only_exempt_amounts():
+    course = line(vat=2200, name="Corso", exemption="art10_n20")
+    site = line(vat=2200, name="Sito")
+    lines = priced((course, 7000), (site, 100000))
+    totals = domain.quote_totals(lines, charge_stamp_duty=True)
+    assert [(g.vat_rate_bp, g.vat_nature, g.taxable_cents, g.vat_cents)
+            for g in totals.vat_groups] == [(0, "N4", 7000, 0), (2200, None, 100000, 22000)]
+    # 70,00 € exempt: no bollo, however large the taxed line.
+    assert (totals.net_cents, totals.vat_cents, totals.stamp_duty_cents, totals.gross_cents) == (
+        107000, 22000, 0, 129000)
+    assert totals.notes == ["Esente IVA art. 10, n. 20, DPR 633/72"]
+
+
+def test_the_bollo_is_due_above_77_47_exempt_not_at_it_and_only_when_charged():
+    at = domain.quote_totals(priced((line(exemption="art10_n20"), 7747)), charge_stamp_duty=True)
+    assert (at.stamp_duty_cents, at.gross_cents) == (0, 7747)
+    above = priced((line(exemption="art10_n20"), 7748))
+    assert domain.quote_totals(above, charge_stamp_duty=True).stamp_duty_cents == 200
+    assert domain.quote_totals(above, charge_stamp_duty=True).gross_cents == 7948
+    # The seller keeps it (SPORTELLO_STAMP_DUTY_CHARGED off): not in the customer's total.
+    kept = domain.quote_totals(above, charge_stamp_duty=False)
+    assert (kept.stamp_duty_cents, kept.gross_cents) == (0, 7748)
 
 
 def test_pricing_names_the_missing_unknown_and_repeated_lines():
@@ -136,7 +181,7 @@ def test_a_staff_line_is_a_catalog_service_with_valid_answers_or_a_described_fre
     free = domain.staff_request_line(0, domain.StaffLine(quantity=2, unit_net_cents=5000,
                                                          description="Sopralluogo"), None)
     assert free.service.slug == domain.FREE_LINE_SLUG and free.service.name == "Sopralluogo"
-    assert free.vat_rate_bp == 2200 and free.quantity == 2
+    assert free.vat_rate_bp == 2200 and free.quantity == 2 and free.vat_exemption is None
     with pytest.raises(ValidationFailed) as e:
         domain.staff_request_line(1, domain.StaffLine(quantity=1, unit_net_cents=1), None)
     assert e.value.errors[0].field == "lines.1.description"
@@ -144,3 +189,18 @@ def test_a_staff_line_is_a_catalog_service_with_valid_answers_or_a_described_fre
         domain.staff_request_line(0, domain.StaffLine(quantity=1, unit_net_cents=1,
                                                       service_slug="sparito"), None)
     assert e.value.errors[0].field == "lines.0.service_slug"
+
+
+def test_a_staff_line_of_an_exempt_catalog_service_keeps_its_exemption():
+    from sportello.contracts.events import CategoryRef, ServiceSnapshot
+    from sportello.contracts.forms import FormDefinition
+
+    course = ServiceSnapshot(slug="corso", name="Corso sicurezza", category=CategoryRef(
+        slug="formazione", name="Formazione"), pricing_mode="quote", vat_rate_bp=0,
+        form=FormDefinition.model_validate({"fields": []}), vat_exemption="art10_n20", version=2)
+    staff_line = domain.staff_request_line(0, domain.StaffLine(
+        quantity=1, unit_net_cents=9000, service_slug="corso", answers={}), course)
+    assert staff_line.vat_exemption == "art10_n20"
+    [quoted] = priced((staff_line, 9000))
+    assert quoted.treatment.vat_nature == "N4"
+    assert domain.quote_totals([quoted], charge_stamp_duty=True).gross_cents == 9200

@@ -36,7 +36,10 @@ async def test_requested_quoted_reissued_accepted_then_ordered(client, settings,
         assert issued.data["revision"] == 1 and issued.data["number"] == number
         assert [(ln["net_cents"], ln["vat_cents"], ln["gross_cents"]) for ln in issued.data["lines"]] \
             == [(10000, 2200, 12200), (22010, 4842, 26852)]
-        assert issued.data["totals"] == {"net_cents": 32010, "vat_cents": 7042, "gross_cents": 39052}
+        assert issued.data["totals"] == {
+            "net_cents": 32010, "vat_cents": 7042, "gross_cents": 39052, "stamp_duty_cents": 0,
+            "notes": [], "vat_groups": [{"vat_rate_bp": 2200, "vat_nature": None,
+                                         "taxable_cents": 32010, "vat_cents": 7042, "note": None}]}
         assert issued.data["note"] == "Tempi: 3 settimane."
 
         # Re-issue: a new revision, the first one stays in the history.

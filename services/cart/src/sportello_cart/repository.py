@@ -174,15 +174,16 @@ async def forget_customer(session: AsyncSession, account_id: uuid.UUID) -> None:
 async def add_quoted_lines(session: AsyncSession, data: QuoteAccepted) -> None:
     cart = await get_or_create_cart(session, Owner(customer_id=data.customer.account_id),
                                     Kind.PURCHASE)
-    # A quote keeps no exemption of its own: the line takes its service's, as a new line would.
+    # A quote from before quotes kept the exemption carries none: the service's, as a new line.
     replica = await services(session, {q.service.slug for q in data.lines})
     for q in data.lines:
         known = replica.get(q.service.slug)
-        await session.execute(insert(CartLine).values(
-            id=uuid.uuid4(), cart_id=cart.id, **snapshot_columns(q),
-            vat_exemption=q.vat_exemption or (known.vat_exemption if known else None),
-            unit_net_cents=q.unit_net_cents, quote_id=data.quote_id, quote_line_id=q.line_id,
-        ).on_conflict_do_nothing(constraint="uq_cart_lines_quote_line"))
+        await session.execute(insert(CartLine).values({
+            **snapshot_columns(q), "id": uuid.uuid4(), "cart_id": cart.id,
+            "vat_exemption": q.vat_exemption or (known.vat_exemption if known else None),
+            "unit_net_cents": q.unit_net_cents, "quote_id": data.quote_id,
+            "quote_line_id": q.line_id,
+        }).on_conflict_do_nothing(constraint="uq_cart_lines_quote_line"))
 
 
 # --- idempotent answers -----------------------------------------------------------------------

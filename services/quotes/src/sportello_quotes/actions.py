@@ -51,8 +51,8 @@ def request_lines(quote: Quote) -> list[domain.RequestLine]:
             line_id=line.line_id,
             service=ServiceRef(slug=line.service_slug, name=line.service_name,
                                version=line.service_version),
-            vat_rate_bp=line.vat_rate_bp, quantity=line.quantity,
-            answers=line.answers, answer_labels=line.answer_labels,
+            vat_rate_bp=line.vat_rate_bp, vat_exemption=line.vat_exemption,
+            quantity=line.quantity, answers=line.answers, answer_labels=line.answer_labels,
         )
         for line in quote.lines
     ]
@@ -113,7 +113,8 @@ async def record_request(session: AsyncSession, data: QuoteCartSubmitted, now: d
 
 
 async def issue(session: AsyncSession, quote: Quote, prices: list[domain.LinePrice],
-                valid_until: date, note: str | None, staff_id: uuid.UUID, now: datetime) -> None:
+                valid_until: date, note: str | None, staff_id: uuid.UUID, now: datetime,
+                charge_stamp_duty: bool) -> None:
     """Price every line (first issue, a new revision of a `quoted` quote, or the answer to a
     customer's request for changes)."""
     domain.check_transition(quote.number, quote.status, Status.QUOTED)
@@ -126,18 +127,21 @@ async def issue(session: AsyncSession, quote: Quote, prices: list[domain.LinePri
         raise ValidationFailed(errors)
     _move(quote, Status.QUOTED, actor=Actor.STAFF, actor_id=staff_id, note=note, now=now,
           revision=quote.revision + 1)
-    await _publish_revision(session, quote, lines, valid_until, note, staff_id, now)
+    await _publish_revision(session, quote, lines, valid_until, note, staff_id, now,
+                            charge_stamp_duty)
 
 
 async def _publish_revision(session: AsyncSession, quote: Quote, lines: list[QuotedLine],
                             valid_until: date, note: str | None, staff_id: uuid.UUID,
-                            now: datetime) -> None:
+                            now: datetime, charge_stamp_duty: bool) -> None:
     """Keep the priced lines as the quote's next revision and tell the customer (quote.issued)."""
-    totals = domain.quote_totals(lines)
+    totals = domain.quote_totals(lines, charge_stamp_duty)
     revision = quote.revision + 1
     quote.revisions.append(QuoteRevision(
         revision=revision, lines=[line.model_dump(mode="json") for line in lines],
         net_cents=totals.net_cents, vat_cents=totals.vat_cents, gross_cents=totals.gross_cents,
+        stamp_duty_cents=totals.stamp_duty_cents,
+        vat_groups=[g.model_dump() for g in totals.vat_groups], tax_notes=totals.notes,
         valid_until=valid_until, note=note, issued_at=now, issued_by=staff_id,
     ))
     quote.revision = revision
@@ -157,7 +161,7 @@ async def _publish_revision(session: AsyncSession, quote: Quote, lines: list[Quo
 
 async def start_for_customer(session: AsyncSession, customer: Contact,
                              lines: list[domain.StaffLine], valid_until: date, note: str | None,
-                             staff_id: uuid.UUID, now: datetime) -> Quote:
+                             staff_id: uuid.UUID, now: datetime, charge_stamp_duty: bool) -> Quote:
     """A quote staff write for a customer (a phone call, a visit): priced and `quoted` at once."""
     errors = domain.validity_errors(valid_until, now)
     requested: list[domain.RequestLine] = []
@@ -184,8 +188,8 @@ async def start_for_customer(session: AsyncSession, customer: Contact,
         lines=[
             QuoteLine(line_id=r.line_id, position=i, service_slug=r.service.slug,
                       service_name=r.service.name, service_version=r.service.version,
-                      vat_rate_bp=r.vat_rate_bp, quantity=r.quantity, answers=r.answers,
-                      answer_labels=r.answer_labels)
+                      vat_rate_bp=r.vat_rate_bp, vat_exemption=r.vat_exemption,
+                      quantity=r.quantity, answers=r.answers, answer_labels=r.answer_labels)
             for i, r in enumerate(requested)
         ],
         revisions=[], messages=[],
@@ -196,7 +200,7 @@ async def start_for_customer(session: AsyncSession, customer: Contact,
     session.add(quote)
     await session.flush()
     await _publish_revision(session, quote, domain.price_lines(requested, prices), valid_until,
-                            note, staff_id, now)
+                            note, staff_id, now, charge_stamp_duty)
     return quote
 
 

@@ -132,24 +132,28 @@ async def staff_quote(quote_id: uuid.UUID, staff: Staff, session: Session):
 
 
 @router.post("/api/staff/quotes/{quote_id}/issue", response_model=schemas.StaffQuoteOut)
-async def issue(quote_id: uuid.UUID, body: schemas.IssueIn, staff: Staff, session: Session):
+async def issue(quote_id: uuid.UUID, body: schemas.IssueIn, request: Request, staff: Staff,
+                session: Session):
     now = _now()
     quote = await repository.get_any(session, quote_id, for_update=True)
     prices = [domain.LinePrice(line.line_id, line.unit_net_cents) for line in body.lines]
-    await actions.issue(session, quote, prices, body.valid_until, body.note, staff.id, now)
+    await actions.issue(session, quote, prices, body.valid_until, body.note, staff.id, now,
+                        request.app.state.settings.stamp_duty_charged)
     await session.commit()
     return views.staff_view(quote, now)
 
 
 @router.post("/api/staff/quotes", status_code=201, response_model=schemas.StaffQuoteOut)
-async def start_quote(body: schemas.StaffQuoteIn, staff: Staff, session: Session):
+async def start_quote(body: schemas.StaffQuoteIn, request: Request, staff: Staff,
+                      session: Session):
     now = _now()
     customer = await repository.contact(session, body.customer_id)
     if customer is None:
         raise ValidationFailed([FieldError(field="customer_id", message="Cliente sconosciuto.")])
     lines = [domain.StaffLine(**line.model_dump()) for line in body.lines]
     quote = await actions.start_for_customer(session, customer, lines, body.valid_until, body.note,
-                                             staff.id, now)
+                                             staff.id, now,
+                                             request.app.state.settings.stamp_duty_charged)
     await session.commit()
     return views.staff_view(await repository.get_any(session, quote.id), now)
 

@@ -1,4 +1,5 @@
-"""The rules of a quote: its state machine, numbering, validity dates and the pricing of its lines.
+"""The rules of a quote: its state machine, numbering, validity dates and the pricing of its lines
+(taxed by the shared rule, sportello.contracts.tax, as the checkout taxes them).
 
 Pure functions and tables, no I/O: the API, the event handlers and the expiry job all decide
 through here, so a rule lives in exactly one place.
@@ -17,7 +18,8 @@ from zoneinfo import ZoneInfo
 from sportello.contracts.events import QuotedLine, ServiceRef, ServiceSnapshot
 from sportello.contracts.fields import FieldError
 from sportello.contracts.forms import price_answers
-from sportello.contracts.money import Totals, line_amounts, totals
+from sportello.contracts.money import TaxedTotals
+from sportello.contracts.tax import document_totals, taxed_amounts
 from sportello.errors import Conflict, ValidationFailed
 
 # Validity dates are calendar days of the business, which is in Italy.
@@ -181,6 +183,7 @@ class RequestLine:
     quantity: int
     answers: dict[str, Any]
     answer_labels: list[dict[str, str]]
+    vat_exemption: str | None = None
 
 
 @dataclass(frozen=True)
@@ -219,12 +222,17 @@ def price_lines(lines: list[RequestLine], prices: list[LinePrice]) -> list[Quote
 
 
 def quoted_line(line: RequestLine, unit_net_cents: int) -> QuotedLine:
-    amounts = line_amounts(unit_net_cents, line.quantity, line.vat_rate_bp)
+    # A quote keeps no billing data: the Italian consumer's treatment (the checkout taxes the
+    # accepted lines again for the customer's real billing data).
+    amounts, treatment = taxed_amounts(unit_net_cents, line.quantity, line.vat_rate_bp,
+                                       line.vat_exemption, None)
     return QuotedLine(
         line_id=line.line_id,
         service=line.service,
         answers=line.answers,
         answer_labels=line.answer_labels,
+        vat_exemption=line.vat_exemption,
+        treatment=treatment,
         **amounts.model_dump(),
     )
 
@@ -269,9 +277,12 @@ def staff_request_line(index: int, line: StaffLine, service: ServiceSnapshot | N
     return RequestLine(
         line_id=uuid.uuid4(),
         service=ServiceRef(slug=service.slug, name=service.name, version=service.version),
-        vat_rate_bp=service.vat_rate_bp, quantity=line.quantity, answers=priced.answers,
+        vat_rate_bp=service.vat_rate_bp, vat_exemption=service.vat_exemption,
+        quantity=line.quantity, answers=priced.answers,
         answer_labels=[a.model_dump() for a in priced.answer_labels])
 
 
-def quote_totals(lines: list[QuotedLine]) -> Totals:
-    return totals(lines)
+def quote_totals(lines: list[QuotedLine], charge_stamp_duty: bool) -> TaxedTotals:
+    """Sums, VAT summary, notes and the stamp duty (when charged to the customer), as an order's."""
+    # Every line priced here carries its treatment (quoted_line).
+    return document_totals([(line, line.treatment) for line in lines], charge_stamp_duty)

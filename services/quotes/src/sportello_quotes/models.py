@@ -96,6 +96,8 @@ class QuoteLine(Base):
     service_name: Mapped[str] = mapped_column(Text)
     service_version: Mapped[int] = mapped_column(Integer)
     vat_rate_bp: Mapped[int] = mapped_column(Integer)
+    # A key of sportello.contracts.tax.EXEMPTIONS (accredited training: art10_n20), or None.
+    vat_exemption: Mapped[str | None] = mapped_column(Text)
     quantity: Mapped[int] = mapped_column(Integer)
     answers: Mapped[dict[str, Any]] = mapped_column(JSONB)
     answer_labels: Mapped[list[dict[str, str]]] = mapped_column(JSONB)
@@ -114,6 +116,11 @@ class QuoteRevision(Base):
     net_cents: Mapped[int] = mapped_column(BigInteger)
     vat_cents: Mapped[int] = mapped_column(BigInteger)
     gross_cents: Mapped[int] = mapped_column(BigInteger)
+    # The tax of the revision as the customer read it, like an order's: stamp duty (in
+    # gross_cents), VAT summary by rate and Natura, the notes.
+    stamp_duty_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    vat_groups: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    tax_notes: Mapped[list[str] | None] = mapped_column(JSONB)
     valid_until: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -8,7 +8,8 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 from sportello.contracts.events import MaybePricedSnapshot
-from sportello.contracts.money import Totals
+from sportello.contracts.money import TaxedTotals
+from sportello.contracts.tax import Treatment
 from sportello.contracts.text import FREE_TEXT
 
 # Ten million euro per unit: far above any real service, far below what a bigint can hold.
@@ -95,9 +96,10 @@ class StaffQuoteIn(BaseModel):
 
 class LineOut(MaybePricedSnapshot):
     """The contract's line as requested; its prices (the current revision's) once staff have
-    priced the quote."""
+    priced the quote, with its tax treatment (the Italian consumer's)."""
 
     line_id: uuid.UUID
+    treatment: Treatment | None = None
 
 
 class HistoryOut(BaseModel):
@@ -156,7 +158,8 @@ class QuoteOut(QuoteSummary):
     origin: str = "customer"
     staff_note: str | None = None
     lines: list[LineOut]
-    totals: Totals | None = None
+    # With the stamp duty (in gross_cents), the VAT summary by rate and Natura and the notes.
+    totals: TaxedTotals | None = None
     currency: str = "EUR"
     # True when accept would succeed now (quoted and still within validity).
     can_accept: bool
@@ -175,7 +178,7 @@ class RevisionOut(BaseModel):
     issued_at: datetime
     issued_by: uuid.UUID
     lines: list[LineOut]
-    totals: Totals
+    totals: TaxedTotals
 
 
 class StaffQuoteOut(QuoteOut):

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sportello.contracts.events import snapshot_of
-from sportello.contracts.money import Totals
+from sportello.contracts.money import TaxedTotals
 from sportello.pdf import document_env
 from sportello.settings import Settings
 
@@ -14,11 +14,16 @@ from sportello_quotes import actions, domain, schemas
 from sportello_quotes.models import Quote, QuoteMessage, QuoteRevision
 
 
-def _totals(quote: Quote) -> Totals | None:
-    if quote.gross_cents is None:
-        return None
-    return Totals(net_cents=quote.net_cents, vat_cents=quote.vat_cents,
-                  gross_cents=quote.gross_cents)
+def _totals(quote: Quote) -> TaxedTotals | None:
+    """The current revision's totals (None before the first issue)."""
+    current = next((r for r in quote.revisions if r.revision == quote.revision), None)
+    return None if current is None else _revision_totals(current)
+
+
+def _revision_totals(rev: QuoteRevision) -> TaxedTotals:
+    return TaxedTotals(net_cents=rev.net_cents, vat_cents=rev.vat_cents,
+                       gross_cents=rev.gross_cents, stamp_duty_cents=rev.stamp_duty_cents or 0,
+                       vat_groups=rev.vat_groups or [], notes=rev.tax_notes or [])
 
 
 def _lines(quote: Quote) -> list[schemas.LineOut]:
@@ -29,7 +34,8 @@ def _lines(quote: Quote) -> list[schemas.LineOut]:
         out.append(schemas.LineOut(
             line_id=line.line_id, **snapshot_of(line),
             **({} if priced is None else priced.model_dump(
-                include={"unit_net_cents", "net_cents", "vat_cents", "gross_cents"})),
+                include={"unit_net_cents", "net_cents", "vat_cents", "gross_cents",
+                         "treatment"})),
         ))
     return out
 
@@ -39,8 +45,7 @@ def _revision(rev: QuoteRevision) -> schemas.RevisionOut:
         revision=rev.revision, valid_until=rev.valid_until, note=rev.note,
         issued_at=rev.issued_at, issued_by=rev.issued_by,
         lines=[schemas.LineOut.model_validate(line) for line in rev.lines],
-        totals=Totals(net_cents=rev.net_cents, vat_cents=rev.vat_cents,
-                      gross_cents=rev.gross_cents),
+        totals=_revision_totals(rev),
     )
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from sportello.contracts.billing import Billing
 from sportello.contracts.forms import AnswerLabel, FormDefinition
-from sportello.contracts.money import TaxedTotals, Totals
+from sportello.contracts.money import TaxedTotals
 from sportello.contracts.tax import Exemption, Treatment, VatNumberCheck
 
 PaymentMethod = Literal["card", "bank_transfer"]
@@ -165,7 +165,7 @@ class PricedSnapshot(LineSnapshot):
     net_cents: int
     vat_cents: int
     gross_cents: int
-    # The tax treatment for the customer who bought it (absent on a quote's line).
+    # The tax treatment for the customer who bought it (a quote's line: the Italian consumer's).
     treatment: Treatment | None = None
 
 
@@ -208,14 +208,15 @@ def snapshot_columns(line: LineSnapshot) -> dict[str, Any]:
         "service_version": line.service.version, "answers": line.answers,
         "answer_labels": [a.model_dump(mode="json") for a in line.answer_labels],
         "quantity": line.quantity, "vat_rate_bp": line.vat_rate_bp,
+        "vat_exemption": line.vat_exemption,
     }
 
 
 def priced_snapshot_columns(line: PricedSnapshot) -> dict[str, Any]:
-    """The columns of a bought line, with its exemption and treatment (orders keeps them)."""
+    """The columns of a bought line, with its treatment (orders keeps them)."""
     return {**snapshot_columns(line), "unit_net_cents": line.unit_net_cents,
             "net_cents": line.net_cents, "vat_cents": line.vat_cents,
-            "gross_cents": line.gross_cents, "vat_exemption": line.vat_exemption,
+            "gross_cents": line.gross_cents,
             "treatment": line.treatment.model_dump() if line.treatment else None}
 
 
@@ -279,7 +280,8 @@ class QuoteIssued(Payload):
     revision: int
     customer: Contact
     lines: list[QuotedLine]
-    totals: Totals
+    # By the shared tax rule: the VAT summary, the notes, the stamp duty (in gross_cents).
+    totals: TaxedTotals
     valid_until: date
     note: str | None = None
 
