@@ -16,6 +16,10 @@ from .browser_steps import new_page  # noqa: F401 (a fixture of the browser test
 CUSTOMER_PASSWORD = "Una-password-lunga-2026"
 SU_MISURA = "sito-su-misura"  # quote only, in the demo catalog
 QUOTE_ANSWERS = {"progetto": "Un sito per la nostra trattoria.", "budget": "5k-15k"}
+# Quote only and exempt (accredited training, art. 10 n. 20 DPR 633/72), in the demo catalog.
+CORSO_SU_MISURA = "formazione-su-misura"
+CORSO_ANSWERS = {"argomento": "Sicurezza informatica per l'ufficio", "partecipanti": 12,
+                 "modalita": "sede"}
 
 
 @pytest.fixture
@@ -56,10 +60,11 @@ async def register(api: httpx.AsyncClient, email: str | None = None) -> Customer
 
 
 async def request_quote(api: httpx.AsyncClient, customer: Customer,
-                        message: str = "Vorremmo partire a marzo.") -> dict:
+                        message: str = "Vorremmo partire a marzo.", slug: str = SU_MISURA,
+                        answers: dict | None = None) -> dict:
     """The customer asks for a quote through the API; the quote once quotes has recorded it."""
     r = await api.post("/api/cart/quote/items", headers=customer.headers,
-                       json={"service_slug": SU_MISURA, "answers": QUOTE_ANSWERS})
+                       json={"service_slug": slug, "answers": answers or QUOTE_ANSWERS})
     assert r.status_code == 201, r.text
     r = await api.post("/api/cart/quote/submit", json={"message": message},
                        headers={**customer.headers, "Idempotency-Key": uuid.uuid4().hex})
