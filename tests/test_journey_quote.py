@@ -18,10 +18,14 @@ from journeys_kit import (
 from sportello.testing import wait_for
 
 ANSWERS = {"progetto": "Un portale di prenotazioni per tre studi medici.", "budget": "5k-15k"}
+# Quote only and exempt (accredited training, art. 10 n. 20 DPR 633/72), in the demo catalog.
+CORSO_SU_MISURA = "formazione-su-misura"
+CORSO_ANSWERS = {"argomento": "Primo soccorso in azienda", "partecipanti": 8, "modalita": "sede"}
 
 
-async def request_quote(api, customer, message: str = "Vorremmo partire a marzo.") -> str:
-    await add_line(api, customer.headers, SU_MISURA, ANSWERS, quote=True)
+async def request_quote(api, customer, message: str = "Vorremmo partire a marzo.",
+                        slug: str = SU_MISURA, answers: dict | None = None) -> str:
+    await add_line(api, customer.headers, slug, answers or ANSWERS, quote=True)
     r = await api.post("/api/cart/quote/submit",
                        headers={**customer.headers, "Idempotency-Key": uuid.uuid4().hex},
                        json={"message": message})
@@ -81,6 +85,33 @@ async def test_quote_requested_priced_accepted_bought_and_ordered(api, sink, sta
     final = await wait_status(api, f"/api/quotes/{quote_id}", customer.headers, "ordered")
     assert [h["status"] for h in final["status_history"]] == [
         "requested", "quoted", "accepted", "ordered"]
+
+
+async def test_an_exempt_course_is_quoted_and_ordered_with_the_same_totals_n4_and_bollo(
+        api, sink, staff):
+    customer = await register(api)
+    quote_id = await request_quote(api, customer, "Per otto dipendenti.", slug=CORSO_SU_MISURA,
+                                   answers=CORSO_ANSWERS)
+    await issue(api, staff, quote_id, unit_net_cents=120000)
+    quote = await wait_status(api, f"/api/quotes/{quote_id}", customer.headers, "quoted")
+    # 1.200,00 € exempt (0 %, N4) and the 2,00 € bollo: what the checkout will charge.
+    totals = quote["totals"]
+    assert (totals["net_cents"], totals["vat_cents"], totals["stamp_duty_cents"],
+            totals["gross_cents"]) == (120000, 0, 200, 120200)
+    assert totals["notes"] == ["Esente IVA art. 10, n. 20, DPR 633/72"]
+    assert quote["lines"][0]["vat_exemption"] == "art10_n20"
+    [ready] = await sink.wait(customer.email, f"Il tuo preventivo {quote['number']} è pronto")
+    assert "Imposta di bollo" in ready["text"] and "1.202,00" in ready["text"]
+
+    accepted = await api.post(f"/api/quotes/{quote_id}/accept", headers=customer.headers)
+    assert accepted.status_code == 202, accepted.text
+    await wait_json(api, "/api/cart", customer.headers,
+                    lambda c: any(line.get("locked_by_quote") == quote_id for line in c["lines"]))
+    order_id = await checkout(api, customer, "card")
+    order = await wait_status(api, f"/api/orders/{order_id}", customer.headers, "awaiting_payment")
+    assert order["totals"] == totals
+    assert order["lines"][0]["vat_exemption"] == "art10_n20"
+    assert order["lines"][0]["treatment"]["vat_nature"] == "N4"
 
 
 async def test_quote_declined_by_the_customer_cannot_be_accepted_after(api, staff):
