@@ -450,13 +450,14 @@ async def test_a_line_of_an_accepted_quote_keeps_its_quantity(shop, system):
     assert line["quantity"] == 1 and line["net_cents"] == 200000
 
 
-async def _quoted(shop, system, price: int) -> tuple[str, str]:
+async def _quoted(shop, system, price: int, slug: str = "sito-su-misura",
+                  answers: dict | None = None) -> tuple[str, str]:
     from sportello.testing import wait_for
 
     from .shop_steps import StaffApi
 
-    await post_form(shop, "/servizio/sito-su-misura", "/servizio/sito-su-misura",
-                    {"answers.progetto": "Un portale.", "answers.budget": "5k-15k"})
+    await post_form(shop, f"/servizio/{slug}", f"/servizio/{slug}",
+                    answers or {"answers.progetto": "Un portale.", "answers.budget": "5k-15k"})
     email = await register(shop)
     r = await post_form(shop, "/preventivo/richiesta", "/preventivo/richiesta", {})
     quote_id = r.headers["location"].rsplit("/", 1)[1]
@@ -470,6 +471,18 @@ async def _quoted(shop, system, price: int) -> tuple[str, str]:
 
     await wait_for(issued, timeout=15, interval=0.3, message="quote issued")
     return quote_id, email
+
+
+async def test_the_quote_of_an_exempt_course_shows_no_vat_the_note_and_the_bollo(shop, system):
+    # Formazione aziendale su misura: quote only, exempt (art. 10 n. 20 DPR 633/72).
+    quote_id, _ = await _quoted(shop, system, 150000, slug="formazione-su-misura", answers={
+        "answers.argomento": "Primo soccorso", "answers.partecipanti": "6",
+        "answers.modalita": "sede"})
+    page = (await shop.get(f"/account/preventivi/{quote_id}")).text
+    assert "esente IVA" in page and "Esente IVA art. 10, n. 20, DPR 633/72" in page
+    assert re.search(r"Imposta di bollo</dt><dd>2,00\xa0€", page)
+    # 1.500,00 € exempt + 2,00 € bollo.
+    assert "1.502,00\xa0€" in page
 
 
 async def test_accept_accepts_the_revision_the_customer_read_not_a_dearer_one(shop, system):
