@@ -1,5 +1,5 @@
 """The tax treatment of a line, by service and by customer, and the stamp duty (imposta di bollo)
-of a document: the one rule cart, orders, invoicing, the pages and the emails apply.
+of a document: the one rule cart, quotes, orders, invoicing, the pages and the emails apply.
 
 The articles behind each rule are named in libs/sportello/README.md ("Tax rule").
 """
