@@ -85,7 +85,9 @@ class Quotes:
         return await wait_for(seen, message=f"quote {data.quote_id} {status}")
 
     async def issue(self, data: QuoteCartSubmitted, prices: list[int] | None = None,
-                    valid_until: date | None = None, note: str | None = "Prezzi validi 30 giorni."):
+                    valid_until: date | None = None, note: str | None = "Prezzi validi 30 giorni.",
+                    billing: dict | None = None):
+        """Staff price the lines (`billing`: the customer's billing data to tax them for)."""
         prices = prices or [10000 + 1000 * i for i in range(len(data.lines))]
         body = {
             "lines": [{"line_id": str(line.line_id), "unit_net_cents": p}
@@ -93,6 +95,8 @@ class Quotes:
             "valid_until": (valid_until or rome_today() + timedelta(days=30)).isoformat(),
             "note": note,
         }
+        if billing is not None:
+            body["billing"] = billing
         return await self.client.post(f"/api/staff/quotes/{data.quote_id}/issue", json=body,
                                       headers=self.staff)
 

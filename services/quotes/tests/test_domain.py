@@ -204,3 +204,23 @@ def test_a_staff_line_of_an_exempt_catalog_service_keeps_its_exemption():
     [quoted] = priced((staff_line, 9000))
     assert quoted.treatment.vat_nature == "N4"
     assert domain.quote_totals([quoted], charge_stamp_duty=True).gross_cents == 9200
+
+
+def test_lines_priced_for_an_eu_business_are_reverse_charged_and_bad_billing_names_its_field():
+    from sportello.contracts.billing import Address, Billing
+
+    german = Billing(customer_type="azienda", company_name="Beispiel GmbH",
+                     vat_number="DE136695976", email="Einkauf@Beispiel.de",
+                     address=Address(street="Friedrichstraße 1", postal_code="10117",
+                                     city="Berlin", country="de"))
+    checked, errors = domain.checked_billing(german)
+    assert errors == [] and checked.address.country == "DE" and checked.email == "einkauf@beispiel.de"
+    site = line(vat=2200)
+    [quoted] = domain.price_lines([site], [domain.LinePrice(site.line_id, 10000)], checked)
+    assert (quoted.vat_cents, quoted.treatment.vat_nature, quoted.treatment.reverse_charge) == (
+        0, "N2.1", True)
+    assert domain.quote_totals([quoted], charge_stamp_duty=True).notes == [
+        "IVA: inversione contabile, art. 7-ter DPR 633/72"]
+    assert domain.checked_billing(None) == (None, [])
+    _, errors = domain.checked_billing(german.model_copy(update={"vat_number": None}))
+    assert [e.field for e in errors] == ["billing.vat_number"]

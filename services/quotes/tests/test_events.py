@@ -109,7 +109,12 @@ async def test_account_deleted_redacts_personal_data_and_closes_open_quotes(clie
     assert r.status_code == 200
     other = await quotes.submit()
     quoted2 = await quotes.submit(customer_id=customer)
-    assert (await quotes.issue(quoted2)).status_code == 200
+    # Taxed for the customer's billing data: their name, codes and address go with the account.
+    billing = {"customer_type": "privato", "first_name": "Giulia", "last_name": "Bianchi",
+               "tax_code": "RSSMRA85T10A562S", "email": quoted2.customer.email,
+               "address": {"street": "Via Roma 1", "postal_code": "00100", "city": "Roma",
+                           "province": "RM"}}
+    assert (await quotes.issue(quoted2, billing=billing)).status_code == 200
 
     async with EventTap(settings, "quote.*") as tap:
         event = await publish_event(settings, "account.deleted", AccountDeleted(account_id=customer),
@@ -128,6 +133,9 @@ async def test_account_deleted_redacts_personal_data_and_closes_open_quotes(clie
             assert all(line["answers"] == {} for rev in view["revisions"] for line in rev["lines"])
             assert all(h["note"] is None for h in view["status_history"] if h["actor"] == "customer")
             assert data.customer.email not in str(view)
+            assert view["billing"] is None and all(rev["billing"] is None
+                                                   for rev in view["revisions"])
+            assert "RSSMRA85T10A562S" not in str(view)
         # Nobody is left to notify: closing the open quotes publishes nothing.
         await wait_for(lambda: quotes.sql("SELECT count(*) = 0 FROM outbox WHERE published_at IS NULL"))
         assert not [e for e in tap.events if e.data.get("customer", {}).get("account_id") == str(customer)]

@@ -10,6 +10,7 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import structlog
+from sportello.contracts.billing import Billing
 from sportello.contracts.events import (
     Contact,
     QuoteAccepted,
@@ -114,13 +115,14 @@ async def record_request(session: AsyncSession, data: QuoteCartSubmitted, now: d
 
 async def issue(session: AsyncSession, quote: Quote, prices: list[domain.LinePrice],
                 valid_until: date, note: str | None, staff_id: uuid.UUID, now: datetime,
-                charge_stamp_duty: bool) -> None:
+                charge_stamp_duty: bool, billing: Billing | None = None) -> None:
     """Price every line (first issue, a new revision of a `quoted` quote, or the answer to a
-    customer's request for changes)."""
+    customer's request for changes), taxed for `billing` when staff give it."""
     domain.check_transition(quote.number, quote.status, Status.QUOTED)
-    errors = domain.validity_errors(valid_until, now)
+    billing, errors = domain.checked_billing(billing)
+    errors += domain.validity_errors(valid_until, now)
     try:
-        lines = domain.price_lines(request_lines(quote), prices)
+        lines = domain.price_lines(request_lines(quote), prices, billing)
     except ValidationFailed as e:
         errors = (e.errors or []) + errors
     if errors:
@@ -128,13 +130,15 @@ async def issue(session: AsyncSession, quote: Quote, prices: list[domain.LinePri
     _move(quote, Status.QUOTED, actor=Actor.STAFF, actor_id=staff_id, note=note, now=now,
           revision=quote.revision + 1)
     await _publish_revision(session, quote, lines, valid_until, note, staff_id, now,
-                            charge_stamp_duty)
+                            charge_stamp_duty, billing)
 
 
 async def _publish_revision(session: AsyncSession, quote: Quote, lines: list[QuotedLine],
                             valid_until: date, note: str | None, staff_id: uuid.UUID,
-                            now: datetime, charge_stamp_duty: bool) -> None:
-    """Keep the priced lines as the quote's next revision and tell the customer (quote.issued)."""
+                            now: datetime, charge_stamp_duty: bool,
+                            billing: Billing | None) -> None:
+    """Keep the priced lines (and the billing data they were taxed for) as the quote's next
+    revision and tell the customer (quote.issued)."""
     totals = domain.quote_totals(lines, charge_stamp_duty)
     revision = quote.revision + 1
     quote.revisions.append(QuoteRevision(
@@ -142,6 +146,7 @@ async def _publish_revision(session: AsyncSession, quote: Quote, lines: list[Quo
         net_cents=totals.net_cents, vat_cents=totals.vat_cents, gross_cents=totals.gross_cents,
         stamp_duty_cents=totals.stamp_duty_cents,
         vat_groups=[g.model_dump() for g in totals.vat_groups], tax_notes=totals.notes,
+        billing=None if billing is None else billing.model_dump(mode="json"),
         valid_until=valid_until, note=note, issued_at=now, issued_by=staff_id,
     ))
     quote.revision = revision
@@ -153,7 +158,7 @@ async def _publish_revision(session: AsyncSession, quote: Quote, lines: list[Quo
         totals.net_cents, totals.vat_cents, totals.gross_cents)
     await emit(session, "quote.issued", QuoteIssued(
         quote_id=quote.id, number=quote.number, revision=revision, customer=contact(quote),
-        lines=lines, totals=totals, valid_until=valid_until, note=note,
+        lines=lines, totals=totals, valid_until=valid_until, note=note, billing=billing,
     ))
     log.info("quote_issued", quote_id=str(quote.id), revision=revision,
              gross_cents=totals.gross_cents)
@@ -161,9 +166,12 @@ async def _publish_revision(session: AsyncSession, quote: Quote, lines: list[Quo
 
 async def start_for_customer(session: AsyncSession, customer: Contact,
                              lines: list[domain.StaffLine], valid_until: date, note: str | None,
-                             staff_id: uuid.UUID, now: datetime, charge_stamp_duty: bool) -> Quote:
-    """A quote staff write for a customer (a phone call, a visit): priced and `quoted` at once."""
-    errors = domain.validity_errors(valid_until, now)
+                             staff_id: uuid.UUID, now: datetime, charge_stamp_duty: bool,
+                             billing: Billing | None = None) -> Quote:
+    """A quote staff write for a customer (a phone call, a visit): priced and `quoted` at once,
+    taxed for `billing` when staff give it."""
+    billing, errors = domain.checked_billing(billing)
+    errors += domain.validity_errors(valid_until, now)
     requested: list[domain.RequestLine] = []
     prices: list[domain.LinePrice] = []
     for i, line in enumerate(lines):
@@ -199,8 +207,8 @@ async def start_for_customer(session: AsyncSession, customer: Contact,
     )
     session.add(quote)
     await session.flush()
-    await _publish_revision(session, quote, domain.price_lines(requested, prices), valid_until,
-                            note, staff_id, now, charge_stamp_duty)
+    await _publish_revision(session, quote, domain.price_lines(requested, prices, billing),
+                            valid_until, note, staff_id, now, charge_stamp_duty, billing)
     return quote
 
 
@@ -331,7 +339,8 @@ def _redacted_labels(labels: list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 def redact(quote: Quote, now: datetime) -> None:
-    """Erase the customer's personal data from a quote (contact, message, answers, their notes)."""
+    """Erase the customer's personal data from a quote (contact, message, answers, their notes,
+    the billing data its revisions were taxed for)."""
     to = CLOSED_ON_ACCOUNT_DELETION.get(Status(quote.status))
     if to is not None:
         _move(quote, to, actor=Actor.SYSTEM, actor_id=None, now=now,
@@ -345,6 +354,8 @@ def redact(quote: Quote, now: datetime) -> None:
         # A new list object: SQLAlchemy sees the JSONB change only on assignment.
         rev.lines = [{**line, "answers": {}, "answer_labels": _redacted_labels(line["answer_labels"])}
                      for line in rev.lines]
+        # Names, codes and address: the totals as issued stay, whose data they were taxed for goes.
+        rev.billing = None
     for change in quote.history:
         if change.actor == Actor.CUSTOMER.value:
             change.note = None

@@ -138,7 +138,7 @@ async def issue(quote_id: uuid.UUID, body: schemas.IssueIn, request: Request, st
     quote = await repository.get_any(session, quote_id, for_update=True)
     prices = [domain.LinePrice(line.line_id, line.unit_net_cents) for line in body.lines]
     await actions.issue(session, quote, prices, body.valid_until, body.note, staff.id, now,
-                        request.app.state.settings.stamp_duty_charged)
+                        request.app.state.settings.stamp_duty_charged, body.billing)
     await session.commit()
     return views.staff_view(quote, now)
 
@@ -153,7 +153,8 @@ async def start_quote(body: schemas.StaffQuoteIn, request: Request, staff: Staff
     lines = [domain.StaffLine(**line.model_dump()) for line in body.lines]
     quote = await actions.start_for_customer(session, customer, lines, body.valid_until, body.note,
                                              staff.id, now,
-                                             request.app.state.settings.stamp_duty_charged)
+                                             request.app.state.settings.stamp_duty_charged,
+                                             body.billing)
     await session.commit()
     return views.staff_view(await repository.get_any(session, quote.id), now)
 

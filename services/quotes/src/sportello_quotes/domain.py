@@ -1,5 +1,6 @@
 """The rules of a quote: its state machine, numbering, validity dates and the pricing of its lines
-(taxed by the shared rule, sportello.contracts.tax, as the checkout taxes them).
+(taxed by the shared rule, sportello.contracts.tax, for the billing data staff give, as the
+checkout taxes them).
 
 Pure functions and tables, no I/O: the API, the event handlers and the expiry job all decide
 through here, so a rule lives in exactly one place.
@@ -15,8 +16,9 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sportello.contracts.billing import Billing, billing_errors, normalised
 from sportello.contracts.events import QuotedLine, ServiceRef, ServiceSnapshot
-from sportello.contracts.fields import FieldError
+from sportello.contracts.fields import FieldError, prefixed
 from sportello.contracts.forms import price_answers
 from sportello.contracts.money import TaxedTotals
 from sportello.contracts.tax import document_totals, taxed_amounts
@@ -192,8 +194,10 @@ class LinePrice:
     unit_net_cents: int
 
 
-def price_lines(lines: list[RequestLine], prices: list[LinePrice]) -> list[QuotedLine]:
-    """Every requested line priced exactly once; VAT per line half-up; in the quote's line order.
+def price_lines(lines: list[RequestLine], prices: list[LinePrice],
+                billing: Billing | None = None) -> list[QuotedLine]:
+    """Every requested line priced exactly once; VAT per line half-up, by the tax rule for
+    `billing` (None: an Italian consumer); in the quote's line order.
 
     Errors name the field as the client sent it: an unknown or repeated line at its own index; a
     line left without a price at the index it has in the quote (where the client lists it).
@@ -218,14 +222,15 @@ def price_lines(lines: list[RequestLine], prices: list[LinePrice]) -> list[Quote
             ))
     if errors:
         raise ValidationFailed(errors, "Ogni riga del preventivo va prezzata una e una sola volta.")
-    return [quoted_line(line, given[line.line_id]) for line in lines]
+    return [quoted_line(line, given[line.line_id], billing) for line in lines]
 
 
-def quoted_line(line: RequestLine, unit_net_cents: int) -> QuotedLine:
-    # A quote keeps no billing data: the Italian consumer's treatment (the checkout taxes the
-    # accepted lines again for the customer's real billing data).
+def quoted_line(line: RequestLine, unit_net_cents: int,
+                billing: Billing | None = None) -> QuotedLine:
+    # Without billing data the Italian consumer's treatment; the checkout taxes the accepted
+    # lines again for the billing data given there.
     amounts, treatment = taxed_amounts(unit_net_cents, line.quantity, line.vat_rate_bp,
-                                       line.vat_exemption, None)
+                                       line.vat_exemption, billing)
     return QuotedLine(
         line_id=line.line_id,
         service=line.service,
@@ -280,6 +285,15 @@ def staff_request_line(index: int, line: StaffLine, service: ServiceSnapshot | N
         vat_rate_bp=service.vat_rate_bp, vat_exemption=service.vat_exemption,
         quantity=line.quantity, answers=priced.answers,
         answer_labels=[a.model_dump() for a in priced.answer_labels])
+
+
+def checked_billing(billing: Billing | None) -> tuple[Billing | None, list[FieldError]]:
+    """The billing data staff give for a quote, normalised, or the errors naming `billing.<field>`:
+    the rules the checkout applies, so a quote is never taxed for data the checkout would refuse."""
+    if billing is None:
+        return None, []
+    errors = prefixed(billing_errors(billing), "billing")
+    return (None, errors) if errors else (normalised(billing), [])
 
 
 def quote_totals(lines: list[QuotedLine], charge_stamp_duty: bool) -> TaxedTotals:

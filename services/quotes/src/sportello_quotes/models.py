@@ -121,6 +121,8 @@ class QuoteRevision(Base):
     stamp_duty_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     vat_groups: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
     tax_notes: Mapped[list[str] | None] = mapped_column(JSONB)
+    # The billing data staff taxed the revision for (a `Billing` dump), None: an Italian consumer.
+    billing: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     valid_until: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

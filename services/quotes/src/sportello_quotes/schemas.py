@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+from sportello.contracts.billing import Billing
 from sportello.contracts.events import MaybePricedSnapshot
 from sportello.contracts.money import TaxedTotals
 from sportello.contracts.tax import Treatment
@@ -46,6 +47,9 @@ class IssueIn(BaseModel):
     lines: list[IssueLine] = Field(min_length=1, max_length=500)
     valid_until: date
     note: OptionalText = None
+    # The customer's billing data to tax the lines for (checked as the checkout checks them);
+    # without it, an Italian consumer's treatment.
+    billing: Billing | None = None
 
 
 class DeclineIn(BaseModel):
@@ -89,6 +93,8 @@ class StaffQuoteIn(BaseModel):
     lines: list[StaffLineIn] = Field(min_length=1, max_length=50)
     valid_until: date
     note: OptionalText = None
+    # As in IssueIn: the billing data to tax the lines for.
+    billing: Billing | None = None
 
 
 # --- answers ----------------------------------------------------------------------------------
@@ -96,7 +102,8 @@ class StaffQuoteIn(BaseModel):
 
 class LineOut(MaybePricedSnapshot):
     """The contract's line as requested; its prices (the current revision's) once staff have
-    priced the quote, with its tax treatment (the Italian consumer's)."""
+    priced the quote, with its tax treatment (for the revision's billing data, else the Italian
+    consumer's)."""
 
     line_id: uuid.UUID
     treatment: Treatment | None = None
@@ -160,6 +167,8 @@ class QuoteOut(QuoteSummary):
     lines: list[LineOut]
     # With the stamp duty (in gross_cents), the VAT summary by rate and Natura and the notes.
     totals: TaxedTotals | None = None
+    # The billing data the current revision was taxed for (None: an Italian consumer).
+    billing: Billing | None = None
     currency: str = "EUR"
     # True when accept would succeed now (quoted and still within validity).
     can_accept: bool
@@ -179,6 +188,7 @@ class RevisionOut(BaseModel):
     issued_by: uuid.UUID
     lines: list[LineOut]
     totals: TaxedTotals
+    billing: Billing | None = None
 
 
 class StaffQuoteOut(QuoteOut):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from sportello.contracts.billing import Billing
 from sportello.contracts.events import snapshot_of
 from sportello.contracts.money import TaxedTotals
 from sportello.pdf import document_env
@@ -14,10 +15,19 @@ from sportello_quotes import actions, domain, schemas
 from sportello_quotes.models import Quote, QuoteMessage, QuoteRevision
 
 
+def _current(quote: Quote) -> QuoteRevision | None:
+    return next((r for r in quote.revisions if r.revision == quote.revision), None)
+
+
 def _totals(quote: Quote) -> TaxedTotals | None:
     """The current revision's totals (None before the first issue)."""
-    current = next((r for r in quote.revisions if r.revision == quote.revision), None)
+    current = _current(quote)
     return None if current is None else _revision_totals(current)
+
+
+def _billing(rev: QuoteRevision | None) -> Billing | None:
+    """The billing data the revision was taxed for (None: an Italian consumer, or not issued)."""
+    return None if rev is None or rev.billing is None else Billing.model_validate(rev.billing)
 
 
 def _revision_totals(rev: QuoteRevision) -> TaxedTotals:
@@ -45,7 +55,7 @@ def _revision(rev: QuoteRevision) -> schemas.RevisionOut:
         revision=rev.revision, valid_until=rev.valid_until, note=rev.note,
         issued_at=rev.issued_at, issued_by=rev.issued_by,
         lines=[schemas.LineOut.model_validate(line) for line in rev.lines],
-        totals=_revision_totals(rev),
+        totals=_revision_totals(rev), billing=_billing(rev),
     )
 
 
@@ -86,7 +96,7 @@ def _common(quote: Quote, now: datetime) -> dict:
         **summary(quote).model_dump(),
         revision=quote.revision, message=quote.message, budget_cents=quote.budget_cents,
         wanted_by=quote.wanted_by, origin=quote.origin, staff_note=quote.staff_note,
-        lines=_lines(quote), totals=_totals(quote),
+        lines=_lines(quote), totals=_totals(quote), billing=_billing(_current(quote)),
         can_accept=open_quote, can_request_changes=open_quote,
         messages=[message(m) for m in quote.messages],
         order_id=quote.order_id, order_number=quote.order_number,
@@ -117,9 +127,10 @@ DOCUMENTS = document_env(Path(__file__).parent / "templates")
 
 def quote_html(quote: Quote, settings: Settings) -> str:
     """The quote as its PDF shows it (current revision's prices, or the lines still unpriced)."""
-    issued = next((r.issued_at for r in quote.revisions if r.revision == quote.revision), None)
+    current = _current(quote)
     return DOCUMENTS.get_template("preventivo.html").render(
-        quote=quote, lines=_lines(quote), totals=_totals(quote), issued_at=issued,
+        quote=quote, lines=_lines(quote), totals=_totals(quote),
+        issued_at=current.issued_at if current else None, billing=_billing(current),
         status_label=domain.LABELS[domain.Status(quote.status)],
         business={"name": settings.business_name, "address": settings.business_address,
                   "vat_number": settings.business_vat_number, "email": settings.business_email},

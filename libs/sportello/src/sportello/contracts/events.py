@@ -284,6 +284,8 @@ class QuoteIssued(Payload):
     totals: TaxedTotals
     valid_until: date
     note: str | None = None
+    # The billing data the lines were taxed for, when staff gave them (else an Italian consumer).
+    billing: Billing | None = None
 
 
 class QuoteAccepted(Payload):
