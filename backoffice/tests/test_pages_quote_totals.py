@@ -1,6 +1,6 @@
 """A quote's live totals in the running back office: the figures of the typed prices, by the
 shared tax rule, are the totals quotes then issues (an exempt course's N4 and bollo too); an EU
-business's reverse charge is shown."""
+business's reverse charge is shown, and issued, from the customer's saved billing data."""
 
 from __future__ import annotations
 
@@ -96,6 +96,17 @@ async def test_live_totals_show_the_reverse_charge_of_an_eu_business(office, api
     assert (live["net_cents"], live["vat_cents"], live["gross_cents"]) == (200000, 0, 200000)
     assert "inversione contabile, art. 7-ter" in live["html"]
     assert "Inversione contabile: il cliente è un" in live["html"]
+
+    # Issued from the page: quotes taxes it for the same saved billing data, so the preventivo
+    # says what staff saw (it used to come out at 22 % for an Italian consumer).
+    path = f"/preventivi/{quote['id']}"
+    r = await post_form(office, path, f"{path}/emetti",
+                        {field: "2.000", "valid_until": quote_validity(), "note": ""})
+    assert r.status_code == 303, r.text
+    issued = await customer_quote(api, customer, quote["id"], "quoted")
+    assert {k: live[k] for k in issued["totals"]} == issued["totals"]
+    assert issued["lines"][0]["treatment"]["reverse_charge"] is True
+    assert issued["billing"]["vat_number"] == GERMAN_BUSINESS["vat_number"]
 
 
 def quote_validity() -> str:

@@ -45,3 +45,10 @@ def test_a_billing_profile_the_tax_rule_cannot_read_counts_as_none():
     assert customer_billing({"billing_profile": {"customer_type": "privato"}}) is None
     assert customer_billing({"billing_profile": None}) is None
     assert customer_billing(None) is None
+
+
+def test_a_saved_profile_the_checkout_would_refuse_counts_as_none_so_issuing_never_fails_on_it():
+    profile = GERMAN_BUSINESS.model_dump(mode="json")
+    assert customer_billing({"billing_profile": profile}) == GERMAN_BUSINESS
+    # The shape reads, but an azienda without a VAT number is refused by quotes as by the checkout.
+    assert customer_billing({"billing_profile": {**profile, "vat_number": None}}) is None

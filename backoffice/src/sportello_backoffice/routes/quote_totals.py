@@ -1,6 +1,7 @@
 """A quote's live totals while staff type its prices: the shared tax rule
 (`sportello.contracts.tax`) applied to the typed prices and the customer's saved billing data,
-as JSON for quote-totals.js and as the block the quote page renders without JavaScript."""
+as JSON for quote-totals.js and as the block the quote page renders without JavaScript. The
+same billing data go with the issue (routes/quotes.py), so quotes issues the totals staff saw."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sportello.contracts.billing import Billing
+from sportello.contracts.billing import Billing, billing_errors
 from sportello.contracts.money import TaxedTotals
 from sportello.contracts.tax import REVERSE_CHARGE_EU, document_totals, taxed_amounts
 from sportello.formatting import cents_from_euro
@@ -36,14 +37,18 @@ def price_field(line: dict[str, Any]) -> str:
 
 
 def customer_billing(account: Any) -> Billing | None:
-    """The billing profile the customer saved, if it is one the tax rule can read."""
+    """The billing profile the customer saved, if it is one the tax rule can read and the checkout
+    (and so quotes, which refuses the others) would accept."""
     profile = account.get("billing_profile") if isinstance(account, dict) else None
     if not profile:
         return None
     try:
-        return Billing.model_validate(profile)
+        billing = Billing.model_validate(profile)
     except ValidationError:
         return None
+    # A profile saved under older rules: totalled, and issued, for an Italian consumer instead of
+    # a quote staff could not issue at all.
+    return None if billing_errors(billing) else billing
 
 
 def live_totals(quote: dict[str, Any], prices: Any, billing: Billing | None,
@@ -66,6 +71,7 @@ def live_totals(quote: dict[str, Any], prices: Any, billing: Billing | None,
 
 
 async def quote_billing(gw: Api, quote: dict[str, Any]) -> Billing | None:
+    """The customer's saved billing data, which the live totals use and the issue sends."""
     account_id = (quote.get("customer") or {}).get("account_id")
     if not account_id:
         return None

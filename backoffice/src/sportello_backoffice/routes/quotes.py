@@ -110,6 +110,10 @@ async def issue(request: Request, quote_id: str, gw: Api = Depends(staff_api)):
     note = str(data.get("note", "")).strip()
     if not errors:
         body = {"lines": lines, "valid_until": valid_until, "note": note or None}
+        # The billing data the live totals used: quotes taxes the lines for them, as staff saw.
+        billing = await quote_billing(gw, quote)
+        if billing is not None:
+            body["billing"] = billing.model_dump(mode="json")
         result = await gw.post(f"/staff/quotes/{quote_id}/issue", json=body, require_login=True)
         if result.ok:
             flash(request, f"Preventivo {quote.get('number', '')} inviato al cliente.")
