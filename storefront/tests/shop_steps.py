@@ -83,7 +83,9 @@ class StaffApi:
         r.raise_for_status()
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
-    async def issue_quote(self, quote_id: str, unit_net_cents: int, note: str) -> dict:
+    async def issue_quote(self, quote_id: str, unit_net_cents: int, note: str,
+                          billing: dict | None = None) -> dict:
+        """Price every line (`billing`: the customer's billing data to tax them for)."""
         async with httpx.AsyncClient(timeout=10) as client:
             headers = await self._headers(client)
             quote = (await client.get(f"{self.api}/staff/quotes/{quote_id}", headers=headers)).json()
@@ -92,6 +94,8 @@ class StaffApi:
             body = {"lines": [{"line_id": ln["line_id"], "unit_net_cents": unit_net_cents}
                               for ln in quote["lines"]],
                     "valid_until": (date.today() + timedelta(days=30)).isoformat(), "note": note}
+            if billing is not None:
+                body["billing"] = billing
             r = await client.post(f"{self.api}/staff/quotes/{quote_id}/issue", json=body,
                                   headers=headers)
             assert r.status_code == 200, r.text

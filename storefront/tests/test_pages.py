@@ -451,7 +451,7 @@ async def test_a_line_of_an_accepted_quote_keeps_its_quantity(shop, system):
 
 
 async def _quoted(shop, system, price: int, slug: str = "sito-su-misura",
-                  answers: dict | None = None) -> tuple[str, str]:
+                  answers: dict | None = None, billing: dict | None = None) -> tuple[str, str]:
     from sportello.testing import wait_for
 
     from .shop_steps import StaffApi
@@ -465,7 +465,8 @@ async def _quoted(shop, system, price: int, slug: str = "sito-su-misura",
 
     async def issued():
         try:
-            return await staff.issue_quote(quote_id, price, note="Prima proposta.")
+            return await staff.issue_quote(quote_id, price, note="Prima proposta.",
+                                           billing=billing)
         except (AssertionError, httpx.HTTPError):
             return None
 
@@ -483,6 +484,21 @@ async def test_the_quote_of_an_exempt_course_shows_no_vat_the_note_and_the_bollo
     assert re.search(r"Imposta di bollo</dt><dd>2,00\xa0€", page)
     # 1.500,00 € exempt + 2,00 € bollo.
     assert "1.502,00\xa0€" in page
+
+
+async def test_the_quote_of_an_eu_business_shows_no_italian_vat_and_the_reverse_charge(shop,
+                                                                                      system):
+    german = {"customer_type": "azienda", "company_name": "Beispiel GmbH",
+              "vat_number": "DE136695976", "email": "einkauf@beispiel.de",
+              "address": {"street": "Friedrichstraße 1", "postal_code": "10117",
+                          "city": "Berlin", "country": "DE"}}
+    quote_id, _ = await _quoted(shop, system, 200000, billing=german)
+    page = (await shop.get(f"/account/preventivi/{quote_id}")).text
+    # The line says no Italian VAT, not "+ IVA" nor a "con IVA" amount equal to the net.
+    assert "</strong> IVA non applicata</p>" in page
+    assert "</strong> + IVA</p>" not in page and "IVA inclusa</p>" not in page
+    assert "IVA: inversione contabile, art. 7-ter DPR 633/72" in page
+    assert re.search(r"Totale da pagare</dt><dd>2.000,00\xa0€", page)
 
 
 async def test_accept_accepts_the_revision_the_customer_read_not_a_dearer_one(shop, system):
