@@ -35,13 +35,17 @@ async def request_quote(api, customer, message: str = "Vorremmo partire a marzo.
     return quote_id
 
 
-async def issue(api, staff, quote_id: str, unit_net_cents: int = 480000, days: int = 30):
+async def issue(api, staff, quote_id: str, unit_net_cents: int = 480000, days: int = 30,
+                billing: dict | None = None):
     view = await api.get(f"/api/staff/quotes/{quote_id}", headers=staff)
     assert view.status_code == 200, view.text
     lines = [{"line_id": line["line_id"], "unit_net_cents": unit_net_cents}
              for line in view.json()["lines"]]
-    r = await api.post(f"/api/staff/quotes/{quote_id}/issue", headers=staff, json={
-        "lines": lines, "valid_until": valid_until(days), "note": "Include tre mesi di assistenza."})
+    body = {"lines": lines, "valid_until": valid_until(days),
+            "note": "Include tre mesi di assistenza."}
+    if billing is not None:
+        body["billing"] = billing
+    r = await api.post(f"/api/staff/quotes/{quote_id}/issue", headers=staff, json=body)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "quoted"
     return r.json()
@@ -112,6 +116,31 @@ async def test_an_exempt_course_is_quoted_and_ordered_with_the_same_totals_n4_an
     assert order["totals"] == totals
     assert order["lines"][0]["vat_exemption"] == "art10_n20"
     assert order["lines"][0]["treatment"]["vat_nature"] == "N4"
+
+
+async def test_an_eu_business_is_quoted_and_ordered_with_the_same_reverse_charged_totals(
+        api, staff):
+    customer = await register(api)
+    german = {"customer_type": "azienda", "company_name": "Beispiel GmbH",
+              "vat_number": "DE136695976", "email": "einkauf@beispiel.de",
+              "address": {"street": "Friedrichstraße 1", "postal_code": "10117",
+                          "city": "Berlin", "country": "DE"}}
+    quote_id = await request_quote(api, customer, "Per la nostra filiale di Berlino.")
+    await issue(api, staff, quote_id, unit_net_cents=300000, billing=german)
+    quote = await wait_status(api, f"/api/quotes/{quote_id}", customer.headers, "quoted")
+    totals = quote["totals"]
+    # The net only: the customer self-accounts VAT (art. 7-ter), as the checkout will charge.
+    assert (totals["net_cents"], totals["vat_cents"], totals["gross_cents"]) == (300000, 0, 300000)
+    assert totals["notes"] == ["IVA: inversione contabile, art. 7-ter DPR 633/72"]
+
+    accepted = await api.post(f"/api/quotes/{quote_id}/accept", headers=customer.headers)
+    assert accepted.status_code == 202, accepted.text
+    await wait_json(api, "/api/cart", customer.headers,
+                    lambda c: any(line.get("locked_by_quote") == quote_id for line in c["lines"]))
+    order_id = await checkout(api, customer, "card", billing=german)
+    order = await wait_status(api, f"/api/orders/{order_id}", customer.headers, "awaiting_payment")
+    assert order["totals"] == totals
+    assert order["lines"][0]["treatment"]["reverse_charge"] is True
 
 
 async def test_quote_declined_by_the_customer_cannot_be_accepted_after(api, staff):
