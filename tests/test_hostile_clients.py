@@ -14,6 +14,7 @@ from journeys_kit import (
     PASSWORD,
     add_line,
     checkout,
+    login,
     new_email,
     register,
 )
@@ -170,3 +171,14 @@ async def test_no_redirect_reveals_an_internal_address(api):
     for path in ("/api/orders/", "/api/cart/", "/api/quotes/"):
         r = await api.get(path)
         assert "location" not in r.headers, path
+
+
+async def test_a_nul_in_a_query_parameter_is_a_422_naming_it_and_the_list_still_answers(api, system):
+    """The fuzzer's find: a NUL in a staff list's filter reached PostgreSQL as a 500."""
+    staff = await login(api, system.staff_email, system.staff_password)
+    headers = {"Authorization": f"Bearer {staff['access_token']}"}
+    r = await api.get("/api/staff/notifications", params={"recipient": "a\x00b"}, headers=headers)
+    assert r.status_code == 422, r.text
+    assert "recipient" in problem_fields(r.json())
+    r = await api.get("/api/staff/notifications", params={"recipient": "ab"}, headers=headers)
+    assert r.status_code == 200, r.text

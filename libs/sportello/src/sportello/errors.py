@@ -192,7 +192,11 @@ def field_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
 async def refuse_control_characters(request: Request) -> None:
     """Every service's guard on JSON bodies: a NUL in any string (PostgreSQL cannot store it) or
     nesting deeper than any form needs is a 422 naming the field, before the route or pydantic
-    walks the body. Other control characters are refused by the fields' types."""
+    walks the body. Other control characters are refused by the fields' types. A NUL in a query
+    parameter is refused too, for every method: a filter would carry it to PostgreSQL."""
+    if bad := [FieldError(field=key, message=text.MESSAGE)
+               for key, value in request.query_params.multi_items() if "\x00" in key + value]:
+        raise ValidationFailed(bad)
     if request.method not in ("POST", "PUT", "PATCH") or "/webhooks/" in request.url.path:
         return  # providers' payloads are theirs: verified and parsed by the webhook route
     if "json" not in request.headers.get("content-type", ""):
