@@ -126,14 +126,14 @@ async def consumer_rounds(settings: Settings, url: str, rounds: int) -> None:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.declare_exchange(settings.exchange, aio_pika.ExchangeType.TOPIC,
                                                   durable=True)
+        # The queue and its bindings exist before the first publish.
+        declaring = Counting("events", service.handlers, sessions, settings)
+        await declaring.start()
+        await declaring.stop()
         figures: dict[str, list[float]] = {name: [] for name in variants}
         for i in range(rounds):
             for name in (list(variants) if i % 2 else list(variants)[::-1]):
                 consumer = variants[name]("events", service.handlers, sessions, settings)
-                if i == 0:  # the queue and its bindings exist before the first publish
-                    await consumer.start()
-                    await consumer.stop()
-                    consumer = variants[name]("events", service.handlers, sessions, settings)
                 confirms = []
                 for n in range(CONSUMED):
                     envelope = Envelope(type=EVENT, producer="bench", data=ServiceRetired(
