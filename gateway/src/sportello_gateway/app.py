@@ -36,7 +36,6 @@ def local_app(settings: GatewaySettings, proxy: Proxy) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         configure_logging("gateway", settings.log_level, settings.log_json)
-        await proxy.start()
         # What exists now (modules, FastAPI and pydantic models, settings, the pool) lives as long
         # as the process: take it out of the collector's view, or every full collection walks it
         # and stalls the loop under load (figures in bench/README.md, "Gateway").

@@ -1,24 +1,25 @@
 """The hop: a public request checked at the edge, sent to one service, its answer streamed back.
 
-Pure ASGI on the hot path (no framework routing per request) over one pooled keep-alive
-`aiohttp.ClientSession`: FLOORS.md measures httpx's async client 15× slower on this machine.
+Pure ASGI on the hot path (no framework routing per request) over keep-alive pools to each
+replica (`client.py`): the client's header bytes go on as bytes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+from urllib.parse import urlsplit
 
-import aiohttp
 import structlog
-from multidict import CIMultiDict
 from sportello.auth import TokenVerifier
 from sportello.errors import Forbidden, ProblemError, Unauthorized, problem
 from sportello.observability import correlation_id
 from sportello.proxies import TrustedProxies, client_address
 from sportello.revocations import Revocations
 from sportello.settings import SERVICES
-from yarl import URL
 
+from sportello_gateway.client import (BadAnswer, Client, ConnectFailed, Dropped, UpstreamError,
+                                      UpstreamTimeout)
 from sportello_gateway.ratelimit import RateLimits
 from sportello_gateway.routes import Access, Policy, route
 from sportello_gateway.settings import GatewaySettings
@@ -51,8 +52,8 @@ class ClientGone(Exception):
 
 
 def _origin_of(url: str) -> str:
-    parts = URL(url)
-    return str(parts.origin()).lower().rstrip("/")
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 class Proxy:
@@ -67,36 +68,10 @@ class Proxy:
         self.internal_origins = sorted({_origin_of(u.base) for r in self.replicas.values()
                                         for u in r.upstreams}, key=len, reverse=True)
         self.trusted = TrustedProxies(settings.trusted_proxies)
-        self.session: aiohttp.ClientSession | None = None
-        self.timeouts = {
-            False: aiohttp.ClientTimeout(total=settings.upstream_timeout,
-                                         connect=settings.upstream_connect_timeout),
-            True: aiohttp.ClientTimeout(total=settings.upstream_slow_timeout,
-                                        connect=settings.upstream_connect_timeout),
-        }
-        # An upload lasts as long as the client's link takes to send 25 MB (the body is streamed
-        # while the answer is awaited, so only the total bounds it).
-        self.upload_timeout = aiohttp.ClientTimeout(
-            total=settings.upstream_upload_timeout, connect=settings.upstream_connect_timeout)
-
-    async def start(self) -> None:
-        connector = aiohttp.TCPConnector(
-            limit=self.settings.upstream_pool_size * sum(len(r.upstreams)
-                                                         for r in self.replicas.values()),
-            limit_per_host=self.settings.upstream_pool_size,
-            # Below uvicorn's 5 s keep-alive, so we never reuse a socket the service just closed.
-            keepalive_timeout=4.0,
-        )
-        self.session = aiohttp.ClientSession(
-            connector=connector,
-            auto_decompress=False,             # bytes pass through as the service encoded them
-            cookie_jar=aiohttp.DummyCookieJar(),  # never carry one client's cookies to another
-            skip_auto_headers=("User-Agent", "Content-Type", "Accept", "Accept-Encoding"),
-        )
+        self.client = Client(settings.upstream_pool_size, settings.upstream_connect_timeout)
 
     async def close(self) -> None:
-        if self.session is not None:
-            await self.session.close()
+        await self.client.close()
         await self.revocations.close()
         await self.limits.close()
 
@@ -153,47 +128,47 @@ class Proxy:
             return await problem(503, MESSAGES[503], headers={
                 "Retry-After": str(replicas.retry_after())})(scope, receive, send)
 
-        headers = CIMultiDict()
-        for name, value in scope["headers"]:
-            if name not in DROP_REQUEST and name not in connection_tokens:
-                headers.add(name.decode("latin-1"), value.decode("latin-1"))
+        # Names as uvicorn gives them (lower case); values as the client sent them.
+        headers = [(name, value) for name, value in scope["headers"]
+                   if name not in DROP_REQUEST and name not in connection_tokens]
         peer = scope["client"][0] if scope.get("client") else "unknown"
-        headers["X-Forwarded-For"] = f"{chain}, {peer}" if chain else peer
-        headers["X-Forwarded-Proto"] = scope.get("scheme", "http")
+        headers.append((b"x-forwarded-for",
+                        (f"{chain}, {peer}" if chain else peer).encode("latin-1")))
+        headers.append((b"x-forwarded-proto", scope.get("scheme", "http").encode("latin-1")))
         if host is not None:
-            headers["X-Forwarded-Host"] = host.decode("latin-1")
+            headers.append((b"x-forwarded-host", host))
         rid = correlation_id.get()
         if rid:
-            headers["X-Request-ID"] = rid
+            headers.append((b"x-request-id", rid.encode("latin-1")))
 
-        target_path = scope.get("raw_path", path.encode()).decode("latin-1")
+        target = scope.get("raw_path") or path.encode()
         if scope.get("query_string"):
-            target_path += "?" + scope["query_string"].decode("latin-1")
+            target += b"?" + scope["query_string"]
         # An upload is streamed as it comes, never kept: it is not sent twice.
         state = {"too_large": False, "chunks": [], "seen": 0, "done": False,
                  "limit": self._limit(policy), "keep": not policy.upload}
         attempts, attempt, tried = 2, 0, ()
         while attempt < attempts:
-            target = upstream.base + target_path
             # A retry sends the body again: what was read so far, then the rest.
             data = self._body(receive, state) if has_body else None
             try:
-                await self._forward(scope, receive, send, method, target, headers, data, policy)
+                await self._forward(scope, receive, send, method, upstream.base, target, headers,
+                                    data, policy)
                 replicas.succeeded(upstream)
                 return None
             except BodyTooLarge:
                 return await self._too_large(scope, receive, send, policy, drain=True)
             except ClientGone:
                 return None
-            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as e:
-                replicas.failed(upstream, type(e).__name__)
+            except ConnectFailed as e:
+                replicas.failed(upstream, str(e))
                 # Never reached that replica: the next one takes it, whatever the method.
                 tried = (*tried, upstream)
                 upstream = replicas.pick(exclude=tried)
                 if upstream is not None and not state["too_large"]:
                     continue
                 return await self._failed(scope, receive, send, 502, service, "connect_failed")
-            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+            except Dropped:
                 # A pooled connection that turned out closed before any byte of the answer came
                 # back: the service never took the request, so once more on a fresh connection.
                 attempt += 1
@@ -202,13 +177,11 @@ class Proxy:
                     log.info("upstream_retry", service=service, method=method)
                     continue
                 return await self._failed(scope, receive, send, 502, service, "disconnected")
-            except (TimeoutError, aiohttp.ServerTimeoutError):
+            except UpstreamTimeout:
                 replicas.failed(upstream, "timeout")
                 return await self._failed(scope, receive, send, 504, service, "timeout")
-            except aiohttp.ClientError as e:
-                if state["too_large"]:
-                    return await self._too_large(scope, receive, send, policy, drain=True)
-                return await self._failed(scope, receive, send, 502, service, type(e).__name__)
+            except BadAnswer as e:
+                return await self._failed(scope, receive, send, 502, service, str(e))
         return None
 
     async def _authorize(self, policy: Policy, auth: bytes | None, cart_token: bytes | None) -> None:
@@ -249,30 +222,34 @@ class Proxy:
                     state["chunks"].append(chunk)
                 yield chunk
 
-    async def _forward(self, scope, receive, send, method, target, headers, data, policy: Policy) -> None:
-        async with self.session.request(
-            method, URL(target, encoded=True), headers=headers, data=data,
-            allow_redirects=False,
-            timeout=self.upload_timeout if policy.upload else self.timeouts[policy.slow],
-        ) as resp:
-            out = [(k.lower(), self._public_location(v) if k.lower() == b"location" else v)
-                   for k, v in resp.raw_headers if k.lower() not in DROP_RESPONSE]
-            if resp.status >= 500 and b"problem+json" not in resp.headers.get(
-                    "content-type", "").encode():
+    def _timeout(self, policy: Policy) -> float:
+        if policy.upload:
+            # As long as the client's link takes to send 25 MB: the body is streamed while the
+            # answer is awaited, so only the total bounds it.
+            return self.settings.upstream_upload_timeout
+        return self.settings.upstream_slow_timeout if policy.slow else self.settings.upstream_timeout
+
+    async def _forward(self, scope, receive, send, method, base, target, headers, data,
+                       policy: Policy) -> None:
+        async with self.client.request(method, base, target, headers, data,
+                                       self._timeout(policy)) as resp:
+            out = []
+            for name, value in resp.headers:
+                name = name.lower()
+                if name not in DROP_RESPONSE:
+                    out.append((name, self._public_location(value) if name == b"location"
+                                else value))
+            if resp.status >= 500 and b"problem+json" not in (resp.header(b"content-type") or b""):
                 # A service that crashed outside its error handler: answer for it, leak nothing.
                 log.warning("upstream_error_answer", service=policy.service, status=resp.status)
                 status = resp.status if resp.status in MESSAGES else 502
                 return await problem(status, MESSAGES[status])(scope, receive, send)
             await send({"type": "http.response.start", "status": resp.status, "headers": out})
-            if method == "HEAD":
-                return await send({"type": "http.response.body", "body": b""})
             try:
-                chunk = await resp.content.readany()
-                while not resp.content.at_eof():
+                async for chunk in resp.chunks():
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                    chunk = await resp.content.readany()
-                await send({"type": "http.response.body", "body": chunk})
-            except (aiohttp.ClientError, TimeoutError) as e:
+                await send({"type": "http.response.body", "body": b""})
+            except UpstreamError as e:
                 # The answer has begun: all we can do is cut the connection, never hang.
                 log.warning("upstream_broke_mid_answer", service=policy.service,
                             error=type(e).__name__)
@@ -318,9 +295,9 @@ class Proxy:
     async def fetch_json(self, service: str, path: str, timeout: float = 2.0) -> tuple[int, dict]:
         """GET a service's own endpoint (readiness, OpenAPI) through the same pool."""
         upstream = self.replicas[service].pick() or self.replicas[service].upstreams[0]
-        async with self.session.get(upstream.base + path,
-                                    timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
-            body = await resp.json(content_type=None)
+        async with self.client.request("GET", upstream.base, path.encode(), [], None,
+                                       timeout) as resp:
+            body = json.loads(await resp.read())
             return resp.status, body if isinstance(body, dict) else {}
 
 
@@ -329,7 +306,7 @@ async def gather_json(proxy: Proxy, path: str, timeout: float = 2.0) -> dict[str
     async def one(service):
         try:
             return await proxy.fetch_json(service, path, timeout)
-        except (aiohttp.ClientError, TimeoutError, ValueError):
+        except (UpstreamError, ValueError):
             return None
 
     results = await asyncio.gather(*(one(s) for s in SERVICES))
