@@ -16,6 +16,7 @@ from sportello_backoffice.routes import (
     documents,
     emails,
     invoices,
+    new_quote,
     orders,
     quote_totals,
     quotes,
@@ -29,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = BackofficeSettings(**settings.model_dump()) if settings else BackofficeSettings()
     app = site_app("backoffice", "Sportello back office", settings, settings.backoffice_cookie,
                    [m.router for m in (auth, dashboard, quotes, quote_totals, orders, documents,
-                                       invoices, catalog, customers, emails)],
+                                       invoices, catalog, customers, new_quote, emails)],
                    HERE / "static", render)
     # The login checks the role in the token itself, with accounts' public keys.
     app.state.verifier = TokenVerifier(settings)
