@@ -122,6 +122,10 @@ async def test_a_bad_form_comes_back_in_italian_and_creates_no_quote(office, api
     await staff_login(office, system)
     form_path = f"/clienti/{customer_id}/nuovo-preventivo"
 
+    # Nothing filled in: the page says what is missing.
+    r = await post_form(office, form_path, form_path, {"azione": "invia", "valid_until": in_days(10)})
+    assert r.status_code == 422 and "Aggiungi almeno una riga" in r.text
+
     # A price that is not an amount: the back office's own check, next to the row's price.
     r = await post_form(office, form_path, form_path, {
         "azione": "invia", "righe.0.descrizione": "Analisi dei requisiti",
@@ -171,8 +175,14 @@ async def test_only_staff_open_nuovo_preventivo(office, api, system):
     assert r.status_code in (303, 400)
     assert await own_quotes(api, customer) == []
 
-    # Staff reach it, and an unknown customer is the 404 page.
+    # Staff reach it; a post without the page's CSRF token is refused, as on every form.
     await staff_login(office, system)
     assert (await office.get(form_path)).status_code == 200
+    r = await office.post(form_path, data={"azione": "invia", "righe.0.descrizione": "X",
+                                           "righe.0.prezzo": "10", "valid_until": in_days(5),
+                                           "csrf_token": "contraffatto"})
+    assert r.status_code == 400 and "Modulo scaduto" in r.text
+    assert await own_quotes(api, customer) == []
+    # An unknown customer is the 404 page.
     assert (await office.get(f"/clienti/{uuid.uuid4()}/nuovo-preventivo")).status_code == 404
     assert (await office.get("/clienti/non-un-id/nuovo-preventivo")).status_code == 404
