@@ -13,10 +13,11 @@ CART = {"X-Cart-Token": "t"}
 class RawService:
     """A TCP server that answers each request with `answer(head)`: bytes, kept alive unless they
     say `connection: close`, or a list of bytes and pauses (seconds), after which it closes. It
-    counts connections and keeps the heads it read."""
+    counts connections and keeps the heads it read; `delay` seconds pass before each answer."""
 
-    def __init__(self, answer):
+    def __init__(self, answer, delay: float = 0.0):
         self.answer = answer
+        self.delay = delay
         self.connections = 0
         self.heads: list[bytes] = []
 
@@ -37,6 +38,7 @@ class RawService:
                                if line.lower().startswith(b"content-length:")), 0)
                 await reader.readexactly(length)
                 reply = self.answer(head)
+                await asyncio.sleep(self.delay)
                 for part in reply if isinstance(reply, list) else [reply]:
                     if isinstance(part, float):
                         await asyncio.sleep(part)
@@ -129,3 +131,11 @@ async def test_a_service_that_stalls_mid_answer_is_cut_at_the_route_timeout(gate
             await gw.get("/api/cart", headers=CART)
         assert asyncio.get_running_loop().time() - start < 2.0  # the route's time is 0.5 s
 
+
+
+async def test_requests_beyond_the_pool_wait_for_a_free_connection(gateway_factory):
+    service = RawService(lambda head: ok(), delay=0.05)
+    async with service as url, gateway_factory(cart_url=url, upstream_pool_size=2) as gw:
+        answers = await asyncio.gather(*(gw.get("/api/cart", headers=CART) for _ in range(10)))
+    assert [a.status_code for a in answers] == [200] * 10
+    assert service.connections == 2  # at most the pool's size, and each kept alive

@@ -290,11 +290,14 @@ class Pool:
         in; the body is read from the answer inside the block. `headers` never carry Host."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        try:
-            async with asyncio.timeout_at(deadline):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise UpstreamTimeout("no free connection to the service in time") from None
+        if self._slots.locked():  # every connection busy: wait for one, within the route's time
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise UpstreamTimeout("no free connection to the service in time") from None
+        else:
+            await self._slots.acquire()
         try:
             connection = await self._take(connect_timeout)
             connection.begin(loop, method == "HEAD", deadline)
